@@ -1,0 +1,45 @@
+"""Fixtures shared by every test folder: where helm is, and a helm home of its own per run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def find_helm() -> Path:
+    """The helm the tests run: WOO_HELM_BIN, then the pinned one from scripts/install_helm.py,
+    then PATH. Tests must run the real binary, so a missing helm is an error, not a skip."""
+    candidates = [os.environ.get("WOO_HELM_BIN"), str(REPO_ROOT / ".tools" / "bin" / "helm"),
+                  shutil.which("helm")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    raise RuntimeError("helm not found: run `python scripts/install_helm.py` or set WOO_HELM_BIN")
+
+
+@pytest.fixture(scope="session")
+def helm_bin() -> Path:
+    return find_helm()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_helm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Keep helm's cache/config/data out of the developer's home, so tests never read a
+    repository list or plugin the developer happens to have."""
+    home = tmp_path_factory.mktemp("helm-home")
+    saved = {k: os.environ.get(k) for k in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME")}
+    os.environ["HELM_CACHE_HOME"] = str(home / "cache")
+    os.environ["HELM_CONFIG_HOME"] = str(home / "config")
+    os.environ["HELM_DATA_HOME"] = str(home / "data")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
