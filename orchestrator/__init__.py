@@ -1,0 +1,1 @@
+"""woo-platform orchestrator: hands out WooCommerce stores on Kubernetes."""

@@ -1,0 +1,29 @@
+"""``python -m orchestrator``: serve the API, the reconciler and the built dashboard."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import uvicorn
+
+from orchestrator.app import create_app
+from orchestrator.config import SettingsError, load_settings
+
+
+def main() -> None:
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"woo-platform: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
+                log_level=settings.log_level, proxy_headers=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,219 @@
+"""The application: routes, one error shape, and a lifespan that migrates the database and runs
+the reconciler next to the API."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from orchestrator import db
+from orchestrator.config import Settings
+from orchestrator.deps import SessionDep, SettingsDep
+from orchestrator.errors import FieldError, InvalidRequest, NotFound, WooError
+from orchestrator.helm.client import HelmClient
+from orchestrator.helm.runner import HelmRunner
+from orchestrator.kube.client import KubeClient
+from orchestrator.metrics import Metrics
+from orchestrator.provisioning.reconciler import Reconciler
+from orchestrator.provisioning.steps import StoreSteps
+from orchestrator.stores.api import router as stores_router
+from orchestrator.stores.repository import StoreRepository
+from orchestrator.stores.schemas import HealthOut
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = db.create_engine(settings)
+        await _migrate_when_reachable(engine)
+        kube = KubeClient(kubeconfig=settings.kubeconfig, context=settings.kube_context,
+                          request_timeout=settings.kube_request_timeout_seconds)
+        helm = HelmClient(HelmRunner(settings.resolve_helm(), kubeconfig=settings.kubeconfig,
+                                     kube_context=settings.kube_context),
+                          timeout=settings.helm_timeout_seconds)
+        app.state.sessions = db.session_factory(engine)
+        app.state.kube = kube
+        app.state.helm = helm
+        app.state.reconciler = Reconciler(settings, app.state.sessions,
+                                          StoreSteps(settings, kube, helm), metrics)
+        await app.state.reconciler.start()
+        try:
+            yield
+        finally:
+            await app.state.reconciler.stop()
+            kube.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="woo-platform",
+        summary="WooCommerce stores on demand, on Kubernetes.",
+        version="0.1.0",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    _install_error_handlers(app)
+    _install_request_metrics(app, metrics)
+    app.include_router(stores_router)
+    _install_operations_routes(app)
+    _install_dashboard(app, settings.dashboard_dir)
+    return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Stable ids keep the generated dashboard client's function names stable.
+    return route.name
+
+
+async def _migrate_when_reachable(engine: AsyncEngine, attempts: int = 30) -> None:
+    """Wait for the database (it may start after us), then bring the schema to head."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await db.migrate(engine)
+            return
+        except OSError as exc:
+            if attempt == attempts:
+                raise
+            log.warning("database not reachable yet (%s); retrying", type(exc).__name__)
+            await asyncio.sleep(1.0)
+        except Exception as exc:
+            if attempt == attempts or "connect" not in str(exc).lower():
+                raise
+            log.warning("database not reachable yet; retrying")
+            await asyncio.sleep(1.0)
+
+
+# --- errors -----------------------------------------------------------------------------
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(WooError)
+    async def woo_error(request: Request, exc: WooError) -> JSONResponse:
+        return _error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = [FieldError(_field_name(error["loc"]), _clean_message(error["msg"]))
+                  for error in exc.errors()]
+        summary = "; ".join(f"{f.field}: {f.message}" for f in fields) or "invalid request"
+        return _error_response(InvalidRequest(summary, fields))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        error = WooError(str(exc.detail))
+        error.status_code, error.code = exc.status_code, code
+        return _error_response(error, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error_response(WooError("internal error; see the orchestrator log"))
+
+
+def _error_response(exc: WooError, headers: dict[str, str] | None = None) -> JSONResponse:
+    body: dict[str, object] = {"error": exc.code, "detail": exc.detail}
+    if isinstance(exc, InvalidRequest):
+        body["fields"] = [{"field": f.field, "message": f.message} for f in exc.fields]
+    if exc.status_code == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+
+
+def _field_name(location: tuple[int | str, ...] | list[int | str]) -> str:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in ("body", "query", "path", "header") and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _clean_message(message: str) -> str:
+    return message.removeprefix("Value error, ")
+
+
+# --- operations ---------------------------------------------------------------------------
+def _install_request_metrics(app: FastAPI, metrics: Metrics) -> None:
+    @app.middleware("http")
+    async def record(request: Request, call_next):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        metrics.request_seconds.labels(request.method, path).observe(
+            time.perf_counter() - started)
+        metrics.requests.labels(request.method, path, str(response.status_code)).inc()
+        return response
+
+
+def _install_operations_routes(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["operations"], operation_id="healthz")
+    async def healthz() -> HealthOut:
+        """The process is up."""
+        return HealthOut(status="ok")
+
+    @app.get("/readyz", tags=["operations"], operation_id="readyz",
+             responses={503: {"model": HealthOut}})
+    async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+        """Ready to serve: the database answers, the cluster answers, helm is present."""
+        checks: dict[str, str] = {}
+        try:
+            await session.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"unreachable: {type(exc).__name__}"
+        try:
+            checks["kubernetes"] = f"ok ({await request.app.state.kube.server_version()})"
+        except Exception as exc:
+            checks["kubernetes"] = f"unreachable: {exc}"
+        helm = settings.resolve_helm()
+        checks["helm"] = f"ok ({helm})" if helm else "missing: set WOO_HELM_BIN or put helm on PATH"
+        ready = all(value.startswith("ok") for value in checks.values())
+        body = HealthOut(status="ok" if ready else "unavailable", checks=checks)
+        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+    @app.get("/metrics", tags=["operations"], operation_id="metrics",
+             response_class=Response)
+    async def metrics_endpoint(request: Request, session: SessionDep) -> Response:
+        """Prometheus metrics."""
+        metrics: Metrics = request.app.state.metrics
+        metrics.in_flight.set(request.app.state.reconciler.in_flight)
+        body = await metrics.render(StoreRepository(session).counts_by_status)
+        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def _install_dashboard(app: FastAPI, dist: Path) -> None:
+    """Serve the built dashboard at /ui/ (client-side routes fall back to index.html)."""
+
+    @app.get("/", include_in_schema=False)
+    async def root() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+    @app.get("/ui", include_in_schema=False)
+    async def ui_slash() -> RedirectResponse:
+        return RedirectResponse("/ui/")
+
+    @app.get("/ui/{path:path}", include_in_schema=False)
+    def ui(path: str) -> FileResponse:
+        root = dist.resolve()
+        index = root / "index.html"
+        if not index.is_file():
+            raise NotFound("the dashboard is not built: run `npm run build` in dashboard/")
+        candidate = (root / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(root):
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

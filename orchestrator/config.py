@@ -1,0 +1,127 @@
+"""All runtime settings, read once from the environment (prefix ``WOO_``) and validated at start."""
+
+from __future__ import annotations
+
+import shutil
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The checkout the package runs from; the chart, values files and built dashboard live here
+# unless the deployment points elsewhere (the container image does).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+Environment = Literal["local", "prod"]
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WOO_", extra="ignore", frozen=True)
+
+    # --- service -------------------------------------------------------------------------
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Bearer token for /stores. Unset means open access, which is only acceptable on a laptop.
+    api_token: SecretStr | None = None
+
+    # --- state ---------------------------------------------------------------------------
+    # PostgreSQL in production; with no URL an embedded SQLite file so a newcomer needs nothing.
+    database_url: str | None = None
+    data_dir: Path = REPO_ROOT / "var"
+
+    # --- what a store is -------------------------------------------------------------------
+    base_domain: str = "localhost"
+    chart_path: Path = REPO_ROOT / "helm" / "woocommerce"
+    values_dir: Path = REPO_ROOT
+    release_name: str = "store"
+
+    # --- cluster and helm -----------------------------------------------------------------
+    kubeconfig: Path | None = None
+    kube_context: str | None = None
+    helm_bin: Path | None = None
+    helm_timeout_seconds: float = Field(300.0, gt=0)
+    kube_request_timeout_seconds: float = Field(15.0, gt=0)
+
+    # --- reconciler ----------------------------------------------------------------------
+    replica_id: str | None = None
+    max_concurrency: int = Field(4, ge=1, le=64)
+    reconcile_interval_seconds: float = Field(2.0, gt=0)
+    readiness_poll_seconds: float = Field(2.0, gt=0)
+    health_check_seconds: float = Field(30.0, gt=0)
+    lease_seconds: float = Field(30.0, gt=0)
+    step_deadline_seconds: float = Field(300.0, gt=0)
+    ready_deadline_seconds: float = Field(900.0, gt=0)
+    delete_deadline_seconds: float = Field(600.0, gt=0)
+    backoff_initial_seconds: float = Field(1.0, gt=0)
+    backoff_max_seconds: float = Field(30.0, gt=0)
+
+    # --- dashboard -----------------------------------------------------------------------
+    dashboard_dir: Path = REPO_ROOT / "dashboard" / "dist"
+
+    @field_validator("base_domain")
+    @classmethod
+    def _base_domain_is_hostname(cls, value: str) -> str:
+        from orchestrator.stores.naming import hostname_problem
+
+        problem = hostname_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("postgresql", "sqlite")):
+            raise ValueError("only postgresql:// and sqlite:// URLs are supported")
+        return value
+
+    # ---- derived ----------------------------------------------------------------------------
+    @cached_property
+    def async_database_url(self) -> str:
+        """URL for the async engine the service runs on."""
+        url = self.database_url or f"sqlite:///{self.data_dir / 'woo-platform.sqlite3'}"
+        if url.startswith("sqlite:"):
+            return url.replace("sqlite:", "sqlite+aiosqlite:", 1)
+        for prefix in ("postgresql+psycopg2:", "postgresql+asyncpg:", "postgresql:"):
+            if url.startswith(prefix):
+                return url.replace(prefix, "postgresql+psycopg:", 1)
+        return url
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.async_database_url.startswith("sqlite")
+
+    def values_file(self, environment: Environment) -> Path:
+        return self.values_dir / f"values-{environment}.yaml"
+
+    def resolve_helm(self) -> Path | None:
+        """The helm binary: WOO_HELM_BIN, else the pinned development copy, else PATH."""
+        if self.helm_bin is not None:
+            return self.helm_bin if self.helm_bin.is_file() else None
+        pinned = REPO_ROOT / ".tools" / "bin" / "helm"
+        if pinned.is_file():
+            return pinned
+        found = shutil.which("helm")
+        return Path(found) if found else None
+
+
+def load_settings() -> Settings:
+    """Read the environment; on a bad value raise SettingsError naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            name = f"WOO_{field.upper()}" if error["loc"] else "settings"
+            problems.append(f"{name}: {error['msg']}")
+        raise SettingsError("invalid configuration: " + "; ".join(problems)) from None

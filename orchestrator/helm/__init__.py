@@ -1,0 +1,1 @@
+"""The helm CLI, wrapped: a command runner (argv exec) and a client with the operations we mean."""

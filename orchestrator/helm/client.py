@@ -1,0 +1,127 @@
+"""The helm operations the reconciler means: ensure a release, uninstall it, read its status."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from orchestrator.helm.errors import HelmError, OperationInProgress, ReleaseNotFound
+from orchestrator.helm.runner import HelmRunner
+
+log = logging.getLogger(__name__)
+
+PENDING = {"pending-install", "pending-upgrade", "pending-rollback"}
+_QUERY_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class ReleaseStatus:
+    name: str
+    namespace: str
+    revision: int
+    status: str  # deployed, failed, pending-install, ...
+    last_deployed: datetime | None
+    description: str
+
+    @property
+    def pending(self) -> bool:
+        return self.status in PENDING
+
+
+class HelmClient:
+    def __init__(self, runner: HelmRunner, *, timeout: float) -> None:
+        self.runner = runner
+        self.timeout = timeout
+
+    async def status(self, release: str, namespace: str) -> ReleaseStatus | None:
+        """The release's current status, or None when there is no such release."""
+        try:
+            result = await self.runner.status(release, namespace=namespace, timeout=_QUERY_TIMEOUT)
+        except ReleaseNotFound:
+            return None
+        return _parse_status(result.json())
+
+    async def ensure_release(
+        self, release: str, namespace: str, *, chart: Path, values_files: list[Path],
+        values: dict[str, Any],
+    ) -> ReleaseStatus:
+        """Install or upgrade ``release`` so it runs ``chart`` with these values.
+
+        A release left ``pending-*`` by a helm that died (a known Helm failure mode: the lock
+        is the release record itself) blocks every later upgrade. Once it is older than our
+        own helm timeout no live helm can still own it, so we clear it and go on; a younger one
+        is reported as in progress and retried later.
+        """
+        current = await self.status(release, namespace)
+        if current is not None and current.pending:
+            await self._recover_pending(current)
+        elif current is not None and current.status == "failed" and current.revision == 1:
+            # A first install that failed has nothing to upgrade from; start it over.
+            await self.uninstall(release, namespace)
+        result = await self.runner.upgrade_install(
+            release, chart, namespace=namespace, values_files=values_files,
+            values_stdin=json.dumps(values), timeout=self.timeout,
+        )
+        return _parse_status(result.json())
+
+    async def uninstall(self, release: str, namespace: str) -> bool:
+        """Remove the release; False when there was none (which is fine)."""
+        try:
+            await self.runner.uninstall(release, namespace=namespace, timeout=self.timeout)
+        except ReleaseNotFound:
+            return False
+        return True
+
+    async def _recover_pending(self, current: ReleaseStatus) -> None:
+        age = _age(current.last_deployed)
+        if age is not None and age < timedelta(seconds=self.timeout + 30):
+            raise OperationInProgress(
+                f"release {current.name} is {current.status} (revision {current.revision}, "
+                f"{age.total_seconds():.0f}s old); waiting for the operation to finish"
+            )
+        log.warning("recovering release %s/%s stuck in %s", current.namespace, current.name,
+                    current.status)
+        if current.status == "pending-install" or current.revision <= 1:
+            await self.uninstall(current.name, current.namespace)
+            return
+        previous = current.revision - 1
+        await self.runner.rollback(current.name, previous, namespace=current.namespace,
+                                   timeout=self.timeout)
+
+
+def _parse_status(payload: Any) -> ReleaseStatus:
+    if not isinstance(payload, dict):
+        raise HelmError("helm returned no release document")
+    info = payload.get("info") or {}
+    return ReleaseStatus(
+        name=str(payload.get("name", "")),
+        namespace=str(payload.get("namespace", "")),
+        revision=int(payload.get("version", 0)),
+        status=str(info.get("status", "unknown")),
+        last_deployed=_parse_time(info.get("last_deployed")),
+        description=str(info.get("description", "")),
+    )
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    # helm prints RFC 3339 with nanoseconds; Python takes at most microseconds.
+    head, _, rest = value.partition(".")
+    if rest:
+        digits = "".join(ch for ch in rest if ch.isdigit())
+        zone = rest[len(digits):]
+        value = f"{head}.{digits[:6]}{zone}"
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _age(moment: datetime | None) -> timedelta | None:
+    return None if moment is None else datetime.now(UTC) - moment

@@ -1,0 +1,90 @@
+"""Typed helm failures, recognised from helm's stderr."""
+
+from __future__ import annotations
+
+import re
+
+
+class HelmError(Exception):
+    """helm failed; ``transient`` says whether the same command may succeed later."""
+
+    transient = False
+
+    def __init__(self, message: str, *, stderr: str = "") -> None:
+        super().__init__(message)
+        self.stderr = stderr
+
+
+class HelmNotInstalled(HelmError):
+    pass
+
+
+class HelmTimeout(HelmError):
+    transient = True
+
+
+class ReleaseNotFound(HelmError):
+    pass
+
+
+class ChartRenderError(HelmError):
+    """The chart cannot be rendered with these values: retrying will not help."""
+
+
+class ClusterUnreachable(HelmError):
+    transient = True
+
+
+class OperationInProgress(HelmError):
+    """Another helm operation holds the release (pending-install/upgrade/rollback)."""
+
+    transient = True
+
+
+class ApiConflict(HelmError):
+    transient = True
+
+
+class ApiRejected(HelmError):
+    """The Kubernetes API refused an object (invalid, forbidden, quota): permanent."""
+
+
+# Order matters: the first pattern that matches names the error.
+_PATTERNS: list[tuple[re.Pattern[str], type[HelmError]]] = [
+    (re.compile(r"release: not found|release not found", re.I), ReleaseNotFound),
+    (re.compile(r"another operation \(install/upgrade/rollback\) is in progress"),
+     OperationInProgress),
+    (re.compile(r"kubernetes cluster unreachable|connection refused|no such host|"
+                r"i/o timeout|tls handshake timeout|EOF$|server is currently unable", re.I | re.M),
+     ClusterUnreachable),
+    (re.compile(r"context deadline exceeded|timed out waiting", re.I), HelmTimeout),
+    (re.compile(r"parse error|template: |execution error at|values don't meet the "
+                r"specifications of the schema|unable to build kubernetes objects|"
+                r"error converting YAML|YAML parse error|chart requires kubeVersion|"
+                r"path .* not found|Chart\.yaml file is missing", re.I), ChartRenderError),
+    (re.compile(r"the object has been modified|Operation cannot be fulfilled|conflict", re.I),
+     ApiConflict),
+    (re.compile(r"is invalid|is forbidden|forbidden:|exceeded quota|admission webhook", re.I),
+     ApiRejected),
+    (re.compile(r"Internal error occurred|the server has received too many requests|"
+                r"\(InternalError\)|status code 5\d\d|ServiceUnavailable|TooManyRequests",
+                re.I), ClusterUnreachable),
+]
+
+
+def classify(stderr: str, command: str) -> HelmError:
+    """The typed error for a helm run that exited non-zero with this stderr."""
+    text = stderr.strip()
+    summary = _last_error_line(text) or f"helm {command} failed"
+    for pattern, error_type in _PATTERNS:
+        if pattern.search(text):
+            return error_type(summary, stderr=text)
+    return HelmError(summary, stderr=text)
+
+
+def _last_error_line(text: str) -> str:
+    for line in reversed(text.splitlines()):
+        if line.startswith("Error:"):
+            return line.removeprefix("Error:").strip()
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1].strip() if lines else ""

@@ -1,0 +1,140 @@
+"""Run one helm command: argv exec (never a shell), a timeout, the child killed on cancellation,
+stderr mapped to typed errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from orchestrator.helm.errors import HelmNotInstalled, HelmTimeout, classify
+
+log = logging.getLogger(__name__)
+
+# Past the deadline helm gets this long to exit after SIGTERM before it is SIGKILLed.
+_KILL_GRACE_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class HelmResult:
+    stdout: str
+    stderr: str
+    seconds: float
+
+    def json(self) -> Any:
+        return json.loads(self.stdout) if self.stdout.strip() else None
+
+
+class HelmRunner:
+    """One method per helm verb we use; every call is an argument list for exec."""
+
+    def __init__(
+        self,
+        binary: Path | None,
+        *,
+        kubeconfig: Path | None = None,
+        kube_context: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.binary = binary
+        self.global_args: list[str] = []
+        if kubeconfig is not None:
+            self.global_args += ["--kubeconfig", str(kubeconfig)]
+        if kube_context is not None:
+            self.global_args += ["--kube-context", kube_context]
+        self.env = dict(env) if env is not None else None
+
+    async def upgrade_install(
+        self, release: str, chart: Path, *, namespace: str, values_files: Sequence[Path],
+        values_stdin: str, timeout: float, history_max: int = 5,
+    ) -> HelmResult:
+        args = ["upgrade", release, str(chart), "--install", "--namespace", namespace,
+                "--output", "json", "--history-max", str(history_max),
+                "--timeout", _duration(timeout)]
+        for values_file in values_files:
+            args += ["--values", str(values_file)]
+        # Per-store values come on stdin: no temp file to leak or clean up.
+        args += ["--values", "-"]
+        return await self.run(args, timeout=timeout, stdin=values_stdin)
+
+    async def status(self, release: str, *, namespace: str, timeout: float) -> HelmResult:
+        return await self.run(["status", release, "--namespace", namespace, "--output", "json"],
+                              timeout=timeout)
+
+    async def history(self, release: str, *, namespace: str, timeout: float) -> HelmResult:
+        return await self.run(["history", release, "--namespace", namespace, "--output", "json",
+                               "--max", "20"], timeout=timeout)
+
+    async def uninstall(self, release: str, *, namespace: str, timeout: float) -> HelmResult:
+        return await self.run(["uninstall", release, "--namespace", namespace,
+                               "--timeout", _duration(timeout)], timeout=timeout)
+
+    async def rollback(self, release: str, revision: int, *, namespace: str,
+                       timeout: float) -> HelmResult:
+        return await self.run(["rollback", release, str(revision), "--namespace", namespace,
+                               "--timeout", _duration(timeout)], timeout=timeout)
+
+    async def version(self, timeout: float = 10.0) -> HelmResult:
+        return await self.run(["version", "--short"], timeout=timeout)
+
+    async def run(self, args: Sequence[str], *, timeout: float,
+                  stdin: str | None = None) -> HelmResult:
+        """Run ``helm *args``; raise a typed HelmError on failure, HelmTimeout past ``timeout``."""
+        if self.binary is None or not self.binary.is_file():
+            raise HelmNotInstalled("helm binary not found (set WOO_HELM_BIN or put helm on PATH)")
+        argv = [str(self.binary), *args, *self.global_args]
+        started = time.monotonic()
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=self.env,
+            # Its own process group, so a kill reaches anything helm starts (post-renderers).
+            start_new_session=True,
+        )
+        try:
+            # helm's own --timeout covers waiting on the cluster; ours also covers a helm that
+            # hangs before it gets there (an unresponsive API server), with a little slack.
+            out, err = await asyncio.wait_for(
+                process.communicate(stdin.encode() if stdin is not None else None),
+                timeout=timeout + 5.0,
+            )
+        except TimeoutError:
+            await _terminate(process)
+            raise HelmTimeout(f"helm {args[0]} did not finish within {timeout:.0f}s") from None
+        except BaseException:
+            # Cancelled (a DELETE arrived, or shutdown): the child must not outlive us.
+            await _terminate(process)
+            raise
+        seconds = time.monotonic() - started
+        stdout, stderr = out.decode(errors="replace"), err.decode(errors="replace")
+        log.debug("helm %s exited %s in %.2fs", args[0], process.returncode, seconds)
+        if process.returncode != 0:
+            raise classify(stderr, args[0])
+        return HelmResult(stdout=stdout, stderr=stderr, seconds=seconds)
+
+
+async def _terminate(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        await asyncio.wait_for(asyncio.shield(process.wait()), _KILL_GRACE_SECONDS)
+    except TimeoutError:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        await process.wait()
+
+
+def _duration(seconds: float) -> str:
+    return f"{max(1, int(seconds))}s"

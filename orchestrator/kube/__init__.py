@@ -1,0 +1,1 @@
+"""The Kubernetes API as the orchestrator needs it; the only package importing ``kubernetes``."""

@@ -1,0 +1,141 @@
+"""Tables: a store row (desired state, observed status, reconciler bookkeeping) and its events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class StoreStatus(enum.StrEnum):
+    PROVISIONING = "Provisioning"
+    READY = "Ready"
+    DEGRADED = "Degraded"
+    FAILED = "Failed"
+    DELETING = "Deleting"
+    DELETED = "Deleted"
+
+
+class DesiredState(enum.StrEnum):
+    PRESENT = "present"
+    ABSENT = "absent"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC timestamps on every backend (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC) if value is not None else None
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+# Named constraints so Alembic migrations stay deterministic across backends.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+LIVE = text("status != 'Deleted'")
+
+
+class Store(Base):
+    __tablename__ = "stores"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    store_name: Mapped[str] = mapped_column(String(63))
+    namespace: Mapped[str] = mapped_column(String(63), unique=True)
+    domain: Mapped[str] = mapped_column(String(253))
+    environment: Mapped[str] = mapped_column(String(16))
+    desired_state: Mapped[str] = mapped_column(String(16), default=DesiredState.PRESENT)
+    status: Mapped[str] = mapped_column(String(16), default=StoreStatus.PROVISIONING)
+    status_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    storefront_url: Mapped[str | None] = mapped_column(String(300), default=None)
+    admin_url: Mapped[str | None] = mapped_column(String(300), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    # Idempotency-Key of the POST that created the store, and a digest of that request's body,
+    # so a replay returns this store and a reuse with another body is refused.
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
+    request_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+
+    # Reconciler bookkeeping. ``generation`` grows when the user asks for the store again
+    # (retry); ``applied_generation`` is the generation helm last installed successfully, so a
+    # restart resumes at the readiness wait instead of re-running helm.
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    applied_generation: Mapped[int] = mapped_column(Integer, default=0)
+    release_revision: Mapped[int | None] = mapped_column(Integer, default=None)
+    step: Mapped[str | None] = mapped_column(String(32), default=None)
+    step_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    step_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(120), default=None)
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        # A name or domain is held by a live store; a deleted store frees both. Partial unique
+        # indexes make the database, not a racy read-then-write, enforce it.
+        Index(
+            "uq_stores_live_store_name", "store_name", unique=True,
+            postgresql_where=LIVE, sqlite_where=LIVE,
+        ),
+        Index(
+            "uq_stores_live_domain", "domain", unique=True,
+            postgresql_where=LIVE, sqlite_where=LIVE,
+        ),
+        Index("ix_stores_status_created", "status", "created_at"),
+        Index("ix_stores_created_at", "created_at"),
+        Index("ix_stores_next_attempt_at", "next_attempt_at"),
+    )
+
+
+class StoreEvent(Base):
+    __tablename__ = "store_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    store_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("stores.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    step: Mapped[str] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)

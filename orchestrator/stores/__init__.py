@@ -1,0 +1,1 @@
+"""The store domain: HTTP routes, request/response schemas, rules and queries."""

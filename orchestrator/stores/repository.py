@@ -1,0 +1,192 @@
+"""Every query on stores and their events. Nothing here commits: the caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
+
+
+@dataclass(frozen=True)
+class Fence:
+    """What a reconciler pass read when it started. A write succeeds only while all of it still
+    holds, so a pass never overwrites a newer decision (a DELETE, a retry) or another replica."""
+
+    store_id: str
+    owner: str
+    desired_state: str
+    generation: int
+
+
+class StoreRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    # --- API side -------------------------------------------------------------------------
+    async def add(self, store: Store) -> None:
+        self.session.add(store)
+        await self.session.flush()
+
+    async def get(self, store_id: str) -> Store | None:
+        return await self.session.get(Store, store_id)
+
+    async def get_by_idempotency_key(self, key: str) -> Store | None:
+        result = await self.session.execute(select(Store).where(Store.idempotency_key == key))
+        return result.scalar_one_or_none()
+
+    async def live_holder(self, store_name: str, domain: str) -> Store | None:
+        """A live store holding this name or domain, if any."""
+        result = await self.session.execute(
+            select(Store)
+            .where(Store.status != StoreStatus.DELETED)
+            .where(or_(Store.store_name == store_name, Store.domain == domain))
+            .limit(1)
+        )
+        return result.scalar_one_or_none()
+
+    async def page(
+        self, *, status: StoreStatus | None, include_deleted: bool, limit: int, offset: int
+    ) -> tuple[Sequence[Store], int]:
+        conditions = []
+        if status is not None:
+            conditions.append(Store.status == status)
+        elif not include_deleted:
+            conditions.append(Store.status != StoreStatus.DELETED)
+        where = and_(*conditions) if conditions else and_(True)
+        total = await self.session.scalar(select(func.count()).select_from(Store).where(where))
+        rows = await self.session.execute(
+            select(Store)
+            .where(where)
+            .order_by(Store.created_at.desc(), Store.id.desc())
+            .limit(limit)
+            .offset(offset)
+        )
+        return rows.scalars().all(), int(total or 0)
+
+    async def events(self, store_id: str) -> Sequence[StoreEvent]:
+        result = await self.session.execute(
+            select(StoreEvent).where(StoreEvent.store_id == store_id).order_by(StoreEvent.id)
+        )
+        return result.scalars().all()
+
+    async def add_event(self, store_id: str, step: str, outcome: str, message: str) -> None:
+        self.session.add(StoreEvent(store_id=store_id, step=step, outcome=outcome, message=message))
+        await self.session.flush()
+
+    async def counts_by_status(self) -> dict[str, int]:
+        result = await self.session.execute(
+            select(Store.status, func.count()).group_by(Store.status)
+        )
+        return {status: count for status, count in result.tuples()}
+
+    # --- reconciler side ------------------------------------------------------------------
+    async def claim_due(
+        self, owner: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[Fence]:
+        """Lease up to ``limit`` stores that need work and whose lease is free or expired.
+
+        On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets replicas claim side by side without
+        waiting on each other's rows; SQLite has a single writer, so the plain select is safe.
+        """
+        query = (
+            select(Store.id, Store.desired_state, Store.generation)
+            .where(_needs_work(), _lease_free(now), Store.next_attempt_at <= now)
+            .order_by(Store.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        rows = (await self.session.execute(query)).all()
+        if not rows:
+            return []
+        await self.session.execute(
+            update(Store)
+            .where(Store.id.in_([row.id for row in rows]))
+            .values(lease_owner=owner, lease_expires_at=lease_until)
+        )
+        return [Fence(row.id, owner, row.desired_state, row.generation) for row in rows]
+
+    async def next_due(self, now: datetime) -> datetime | None:
+        """When the earliest store that needs work and is not leased comes due."""
+        return await self.session.scalar(
+            select(func.min(Store.next_attempt_at)).where(_needs_work(), _lease_free(now))
+        )
+
+    async def renew_leases(self, owner: str, store_ids: list[str], until: datetime) -> set[str]:
+        """Extend our leases; returns the ids we still hold."""
+        if not store_ids:
+            return set()
+        result = await self.session.execute(
+            update(Store)
+            .where(Store.id.in_(store_ids), Store.lease_owner == owner)
+            .values(lease_expires_at=until)
+            .returning(Store.id)
+        )
+        return {row[0] for row in result}
+
+    async def release(self, store_id: str, owner: str, next_attempt_at: datetime | None) -> None:
+        """Give up our lease; the store is due again at ``next_attempt_at`` (None: leave as is)."""
+        values: dict[str, Any] = {"lease_owner": None, "lease_expires_at": None}
+        if next_attempt_at is not None:
+            values["next_attempt_at"] = next_attempt_at
+        await self.session.execute(
+            update(Store).where(Store.id == store_id, Store.lease_owner == owner).values(**values)
+        )
+
+    async def release_all(self, owner: str) -> None:
+        await self.session.execute(
+            update(Store)
+            .where(Store.lease_owner == owner)
+            .values(lease_owner=None, lease_expires_at=None)
+        )
+
+    async def fenced_get(self, fence: Fence) -> Store | None:
+        """The store, if the pass that holds ``fence`` may still act on it."""
+        store = await self.session.get(Store, fence.store_id, populate_existing=True)
+        if store is None or not self._fence_holds(store, fence):
+            return None
+        return store
+
+    async def fenced_update(self, fence: Fence, **values: Any) -> bool:
+        """Write ``values`` if the fence still holds; False means the pass must stop."""
+        values.setdefault("updated_at", utcnow())
+        result = await self.session.execute(
+            update(Store)
+            .where(
+                Store.id == fence.store_id,
+                Store.lease_owner == fence.owner,
+                Store.desired_state == fence.desired_state,
+                Store.generation == fence.generation,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    @staticmethod
+    def _fence_holds(store: Store, fence: Fence) -> bool:
+        return (
+            store.lease_owner == fence.owner
+            and store.desired_state == fence.desired_state
+            and store.generation == fence.generation
+        )
+
+
+def _needs_work() -> ColumnElement[bool]:
+    """Stores the reconciler still has to drive (or, when Ready, to health-check)."""
+    return or_(
+        and_(
+            Store.desired_state == DesiredState.PRESENT,
+            Store.status.in_([StoreStatus.PROVISIONING, StoreStatus.READY, StoreStatus.DEGRADED]),
+        ),
+        and_(Store.desired_state == DesiredState.ABSENT, Store.status == StoreStatus.DELETING),
+    )
+
+
+def _lease_free(now: datetime) -> ColumnElement[bool]:
+    return or_(Store.lease_expires_at.is_(None), Store.lease_expires_at < now)

@@ -1,0 +1,104 @@
+"""Request and response bodies of the store API (they are the OpenAPI contract the dashboard's
+client is generated from, so names and shapes here are public)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from orchestrator.models import StoreStatus
+from orchestrator.stores.naming import STORE_NAME_MAX, hostname_problem, store_name_problem
+
+Environment = Literal["local", "prod"]
+
+
+class StoreCreate(BaseModel):
+    """What a user asks for. ``domain`` defaults to ``<store_name>.<base domain>``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    store_name: str = Field(
+        max_length=STORE_NAME_MAX,
+        description="DNS-1123 label; the store's namespace is '<store_name>-<8 hex>'.",
+        examples=["demo"],
+    )
+    domain: str | None = Field(
+        default=None, description="Lowercase hostname of the storefront.",
+        examples=["demo.localhost"],
+    )
+    environment: Environment = Field(default="local", description="Which values file to use.")
+
+    @field_validator("store_name")
+    @classmethod
+    def _valid_store_name(cls, value: str) -> str:
+        problem = store_name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("domain")
+    @classmethod
+    def _valid_domain(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problem = hostname_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+
+class StoreUrls(BaseModel):
+    storefront: str
+    admin: str
+
+
+class StoreOut(BaseModel):
+    id: str
+    store_name: str
+    namespace: str
+    domain: str
+    environment: Environment
+    status: StoreStatus
+    status_reason: str | None
+    urls: StoreUrls | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class StorePage(BaseModel):
+    items: list[StoreOut]
+    total: int = Field(description="Stores matching the filter, across all pages.")
+    limit: int
+    offset: int
+
+
+class StoreEventOut(BaseModel):
+    id: int
+    created_at: datetime
+    step: str
+    outcome: str
+    message: str
+
+
+class StoreEventList(BaseModel):
+    items: list[StoreEventOut]
+
+
+class FieldErrorOut(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """The one error shape of the API."""
+
+    error: str = Field(examples=["validation_error"])
+    detail: str
+    fields: list[FieldErrorOut] | None = None
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,142 @@
+"""The rules of the store lifecycle as seen from the API. Services never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy.exc import IntegrityError
+
+from orchestrator.errors import Conflict, IdempotencyKeyReused, InvalidTransition, NotFound
+from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
+from orchestrator.stores.naming import default_domain, new_namespace
+from orchestrator.stores.repository import StoreRepository
+from orchestrator.stores.schemas import StoreCreate
+
+
+class StoreService:
+    def __init__(self, repository: StoreRepository, base_domain: str) -> None:
+        self.repository = repository
+        self.base_domain = base_domain
+
+    async def create(self, request: StoreCreate, idempotency_key: str | None) -> tuple[Store, bool]:
+        """Record a new store to be provisioned. Returns (store, created); a replay of the same
+        Idempotency-Key with the same body returns the first store and created=False."""
+        domain = request.domain or default_domain(request.store_name, self.base_domain)
+        digest = _digest(request.store_name, domain, request.environment)
+        if idempotency_key is not None:
+            replay = await self._replay(idempotency_key, digest)
+            if replay is not None:
+                return replay, False
+        holder = await self.repository.live_holder(request.store_name, domain)
+        if holder is not None:
+            raise Conflict(_held_message(holder, request.store_name, domain))
+        now = utcnow()
+        store = Store(
+            id=str(uuid.uuid4()),
+            store_name=request.store_name,
+            namespace=new_namespace(request.store_name),
+            domain=domain,
+            environment=request.environment,
+            desired_state=DesiredState.PRESENT,
+            status=StoreStatus.PROVISIONING,
+            status_reason="queued for provisioning",
+            created_at=now,
+            updated_at=now,
+            next_attempt_at=now,
+            idempotency_key=idempotency_key,
+            request_digest=digest,
+        )
+        try:
+            async with self.repository.session.begin_nested():
+                await self.repository.add(store)
+                await self.repository.add_event(store.id, "request", "accepted", "store requested")
+        except IntegrityError:
+            # Another request won the race for the name, domain or key between our read and
+            # our insert; the partial unique indexes caught it.
+            if idempotency_key is not None:
+                replay = await self._replay(idempotency_key, digest)
+                if replay is not None:
+                    return replay, False
+            raise Conflict(
+                f"store name {request.store_name!r} or domain {domain!r} is already in use"
+            ) from None
+        return store, True
+
+    async def get(self, store_id: str) -> Store:
+        store = await self.repository.get(store_id)
+        if store is None:
+            raise NotFound(f"store {store_id} not found")
+        return store
+
+    async def page(
+        self, *, status: StoreStatus | None, include_deleted: bool, limit: int, offset: int
+    ) -> tuple[Sequence[Store], int]:
+        return await self.repository.page(
+            status=status, include_deleted=include_deleted, limit=limit, offset=offset
+        )
+
+    async def events(self, store_id: str) -> Sequence[StoreEvent]:
+        await self.get(store_id)
+        return await self.repository.events(store_id)
+
+    async def request_deletion(self, store_id: str) -> Store:
+        """Ask for the store to be removed; works from every status, and again while deleting."""
+        store = await self.get(store_id)
+        if store.status == StoreStatus.DELETED:
+            return store
+        if store.desired_state != DesiredState.ABSENT or store.status != StoreStatus.DELETING:
+            now = utcnow()
+            store.desired_state = DesiredState.ABSENT
+            store.status = StoreStatus.DELETING
+            store.status_reason = "deletion requested"
+            store.step = None
+            store.step_deadline_at = None
+            store.attempt = 0
+            store.next_attempt_at = now
+            store.updated_at = now
+            await self.repository.add_event(store.id, "request", "accepted", "deletion requested")
+        return store
+
+    async def request_retry(self, store_id: str) -> Store:
+        """Resume a failed store: provisioning again, or finishing a deletion that failed."""
+        store = await self.get(store_id)
+        if store.status != StoreStatus.FAILED:
+            raise InvalidTransition(
+                f"only a Failed store can be retried; this one is {store.status}"
+            )
+        now = utcnow()
+        deleting = store.desired_state == DesiredState.ABSENT
+        store.status = StoreStatus.DELETING if deleting else StoreStatus.PROVISIONING
+        store.status_reason = "retry requested"
+        store.generation += 1
+        store.step = None
+        store.step_deadline_at = None
+        store.attempt = 0
+        store.next_attempt_at = now
+        store.updated_at = now
+        await self.repository.add_event(store.id, "request", "accepted", "retry requested")
+        return store
+
+    async def _replay(self, key: str, digest: str) -> Store | None:
+        existing = await self.repository.get_by_idempotency_key(key)
+        if existing is None:
+            return None
+        if existing.request_digest != digest:
+            raise IdempotencyKeyReused(
+                "this Idempotency-Key was already used with a different request body"
+            )
+        return existing
+
+
+def _digest(store_name: str, domain: str, environment: str) -> str:
+    body = json.dumps([store_name, domain, environment]).encode()
+    return hashlib.sha256(body).hexdigest()
+
+
+def _held_message(holder: Store, store_name: str, domain: str) -> str:
+    if holder.store_name == store_name:
+        return f"store name {store_name!r} is already used by store {holder.id}"
+    return f"domain {domain!r} is already used by store {holder.id}"
