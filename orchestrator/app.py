@@ -29,8 +29,9 @@ from orchestrator.metrics import Metrics
 from orchestrator.provisioning.reconciler import Reconciler
 from orchestrator.provisioning.steps import StoreSteps
 from orchestrator.stores.api import router as stores_router
+from orchestrator.stores.naming import STORE_NAME_MAX
 from orchestrator.stores.repository import StoreRepository
-from orchestrator.stores.schemas import HealthOut
+from orchestrator.stores.schemas import HealthOut, PlatformInfo
 
 log = logging.getLogger(__name__)
 
@@ -165,6 +166,13 @@ def _install_operations_routes(app: FastAPI) -> None:
     async def healthz() -> HealthOut:
         """The process is up."""
         return HealthOut(status="ok")
+
+    @app.get("/config", tags=["operations"], operation_id="getPlatformInfo")
+    async def platform_info(settings: SettingsDep) -> PlatformInfo:
+        """Settings a client needs (base domain, environments, name rules, auth)."""
+        return PlatformInfo(base_domain=settings.base_domain, environments=["local", "prod"],
+                            store_name_max_length=STORE_NAME_MAX,
+                            auth_required=settings.api_token is not None)
 
     @app.get("/readyz", tags=["operations"], operation_id="readyz",
              responses={503: {"model": HealthOut}})

@@ -102,3 +102,12 @@ class ErrorOut(BaseModel):
 class HealthOut(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class PlatformInfo(BaseModel):
+    """What a client needs to build a valid create form."""
+
+    base_domain: str = Field(description="Stores without a domain get '<store_name>.<this>'.")
+    environments: list[Environment]
+    store_name_max_length: int
+    auth_required: bool = Field(description="Whether /stores needs a bearer token.")
