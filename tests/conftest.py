@@ -33,7 +33,8 @@ def isolated_helm_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Non
     """Keep helm's cache/config/data out of the developer's home, so tests never read a
     repository list or plugin the developer happens to have."""
     home = tmp_path_factory.mktemp("helm-home")
-    saved = {k: os.environ.get(k) for k in ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME")}
+    names = ("HELM_CACHE_HOME", "HELM_CONFIG_HOME", "HELM_DATA_HOME")
+    saved = {name: os.environ.get(name) for name in names}
     os.environ["HELM_CACHE_HOME"] = str(home / "cache")
     os.environ["HELM_CONFIG_HOME"] = str(home / "config")
     os.environ["HELM_DATA_HOME"] = str(home / "data")

@@ -58,7 +58,8 @@ _PATTERNS: list[tuple[re.Pattern[str], type[HelmError]]] = [
                 r"i/o timeout|tls handshake timeout|EOF$|server is currently unable", re.I | re.M),
      ClusterUnreachable),
     (re.compile(r"context deadline exceeded|timed out waiting", re.I), HelmTimeout),
-    (re.compile(r"parse error|template: |execution error at|values don't meet the "
+    (re.compile(r"parse error|template: |execution error at|executing \".*\" at <|"
+                r"nil pointer evaluating|values don't meet the "
                 r"specifications of the schema|unable to build kubernetes objects|"
                 r"error converting YAML|YAML parse error|chart requires kubeVersion|"
                 r"path .* not found|Chart\.yaml file is missing", re.I), ChartRenderError),
@@ -75,16 +76,27 @@ _PATTERNS: list[tuple[re.Pattern[str], type[HelmError]]] = [
 def classify(stderr: str, command: str) -> HelmError:
     """The typed error for a helm run that exited non-zero with this stderr."""
     text = stderr.strip()
-    summary = _last_error_line(text) or f"helm {command} failed"
+    summary = _error_summary(text) or f"helm {command} failed"
     for pattern, error_type in _PATTERNS:
         if pattern.search(text):
             return error_type(summary, stderr=text)
     return HelmError(summary, stderr=text)
 
 
-def _last_error_line(text: str) -> str:
-    for line in reversed(text.splitlines()):
-        if line.startswith("Error:"):
-            return line.removeprefix("Error:").strip()
-    lines = [line for line in text.splitlines() if line.strip()]
-    return lines[-1].strip() if lines else ""
+def _error_summary(text: str) -> str:
+    """helm's own error message: from its first ``Error:`` line up to its debug hint, on one
+    line (helm 4 spreads template errors over several lines)."""
+    lines = text.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.startswith("Error:")), None)
+    if start is None:
+        kept = [line.strip() for line in lines if line.strip()][-3:]
+    else:
+        kept = []
+        for line in lines[start:]:
+            if line.startswith("Use --debug"):
+                break
+            if line.strip():
+                kept.append(line.strip())
+        kept[0] = kept[0].removeprefix("Error:").strip()
+    summary = " ".join(kept)
+    return summary if len(summary) <= 500 else summary[:499] + "…"

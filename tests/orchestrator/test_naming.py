@@ -1,0 +1,66 @@
+import pytest
+
+from orchestrator.stores.naming import (
+    STORE_NAME_MAX,
+    hostname_problem,
+    new_namespace,
+    store_name_problem,
+)
+
+
+@pytest.mark.parametrize("name", ["demo", "a", "shop-1", "1shop", "a" * STORE_NAME_MAX])
+def test_valid_store_names(name: str) -> None:
+    assert store_name_problem(name) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "fragment"),
+    [
+        ("", "empty"),
+        ("Demo", "DNS-1123"),
+        ("-demo", "DNS-1123"),
+        ("demo-", "DNS-1123"),
+        ("de_mo", "DNS-1123"),
+        ("de.mo", "DNS-1123"),
+        ("a" * (STORE_NAME_MAX + 1), "at most"),
+    ],
+)
+def test_invalid_store_names(name: str, fragment: str) -> None:
+    problem = store_name_problem(name)
+    assert problem is not None and fragment in problem
+
+
+def test_namespace_of_the_longest_name_is_a_valid_namespace() -> None:
+    namespace = new_namespace("a" * STORE_NAME_MAX)
+    assert len(namespace) == 63
+    assert store_name_problem(namespace[:STORE_NAME_MAX]) is None
+    assert namespace.rsplit("-", 1)[1].isalnum()
+
+
+def test_namespaces_are_not_reused() -> None:
+    assert len({new_namespace("demo") for _ in range(200)}) == 200
+
+
+@pytest.mark.parametrize("host", ["demo.localhost", "shop.example.com", "a-b.c-d.io", "localhost"])
+def test_valid_hostnames(host: str) -> None:
+    assert hostname_problem(host) is None
+
+
+@pytest.mark.parametrize(
+    ("host", "fragment"),
+    [
+        ("Demo.localhost", "lowercase"),
+        ("demo..localhost", "empty labels"),
+        (".demo", "empty labels"),
+        ("demo.", "empty labels"),
+        ("de_mo.com", "hostname"),
+        ("-demo.com", "hostname"),
+        ("10.0.0.1", "IP address"),
+        ("a" * 64 + ".com", "63"),
+        (("a" * 60 + ".") * 5 + "com", "253"),
+        ("http://demo.com", "hostname"),
+    ],
+)
+def test_invalid_hostnames(host: str, fragment: str) -> None:
+    problem = hostname_problem(host)
+    assert problem is not None and fragment in problem
