@@ -95,21 +95,25 @@ class StoreRepository:
         waiting on each other's rows; SQLite has a single writer, so the plain select is safe.
         """
         query = (
-            select(Store.id, Store.desired_state, Store.generation)
+            select(Store.id)
             .where(_needs_work(), _lease_free(now), Store.next_attempt_at <= now)
             .order_by(Store.next_attempt_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        rows = (await self.session.execute(query)).all()
-        if not rows:
+        candidates = [row.id for row in (await self.session.execute(query)).all()]
+        if not candidates:
             return []
-        await self.session.execute(
+        # The update re-checks the lease, so a concurrent claimer that read the same rows
+        # (possible on SQLite, which has no row locks) gets only what it really took.
+        claimed = await self.session.execute(
             update(Store)
-            .where(Store.id.in_([row.id for row in rows]))
+            .where(Store.id.in_(candidates), _lease_free(now), Store.next_attempt_at <= now)
             .values(lease_owner=owner, lease_expires_at=lease_until)
+            .returning(Store.id, Store.desired_state, Store.generation)
+            .execution_options(synchronize_session=False)
         )
-        return [Fence(row.id, owner, row.desired_state, row.generation) for row in rows]
+        return [Fence(row.id, owner, row.desired_state, row.generation) for row in claimed]
 
     async def next_due(self, now: datetime) -> datetime | None:
         """When the earliest store that needs work and is not leased comes due."""

@@ -1,0 +1,103 @@
+"""Databases for the orchestrator tests: a real PostgreSQL database created for this run (and
+dropped after it), and an SQLite file per test; both migrated by our own migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from orchestrator import db
+from orchestrator.config import Settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "WOO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database of our own on the real server, for the whole run."""
+    name = f"woo_test_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def _postgres_migrated(postgres_url: str) -> str:
+    async def migrate() -> None:
+        engine = db.create_engine(Settings(database_url=postgres_url))
+        await db.migrate(engine)
+        await engine.dispose()
+
+    asyncio.run(migrate())
+    return postgres_url
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that takes this runs once on PostgreSQL and once on SQLite, on empty tables."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'woo.sqlite3'}"
+    url: str = request.getfixturevalue("_postgres_migrated")
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("TRUNCATE store_events, stores")
+    return url
+
+
+@pytest.fixture
+def postgres_only(database_url: str) -> str:
+    return database_url
+
+
+def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings with timings shrunk so lifecycles finish in seconds."""
+    values: dict[str, Any] = {
+        "database_url": database_url,
+        "data_dir": tmp_path / "var",
+        "reconcile_interval_seconds": 0.2,
+        "readiness_poll_seconds": 0.3,
+        "health_check_seconds": 60,
+        "lease_seconds": 3,
+        "backoff_initial_seconds": 0.2,
+        "backoff_max_seconds": 1.0,
+        "step_deadline_seconds": 20,
+        "ready_deadline_seconds": 20,
+        "delete_deadline_seconds": 20,
+        "helm_timeout_seconds": 30,
+        "kube_request_timeout_seconds": 5,
+    }
+    values.update(overrides)
+    return Settings(**values)
+
+
+@pytest.fixture
+async def engine(database_url: str, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    engine = db.create_engine(make_settings(database_url, tmp_path))
+    await db.migrate(engine)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return db.session_factory(engine)
+
+
+async def count_rows(sessions: async_sessionmaker[AsyncSession]) -> tuple[int, int]:
+    """How many stores and events there are."""
+    async with sessions() as session:
+        stores = (await session.execute(text("SELECT count(*) FROM stores"))).scalar_one()
+        events = (await session.execute(text("SELECT count(*) FROM store_events"))).scalar_one()
+    return int(stores), int(events)

@@ -1,0 +1,34 @@
+from pathlib import Path
+
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from orchestrator import db
+from orchestrator.models import metadata
+
+
+async def _tables(engine: AsyncEngine) -> set[str]:
+    async with engine.connect() as connection:
+        names = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
+    return set(names) - {"alembic_version"}
+
+
+async def test_migrations_go_up_down_and_up_again(engine: AsyncEngine) -> None:
+    assert await _tables(engine) == set(metadata.tables)
+    await db.downgrade(engine, "base")
+    assert await _tables(engine) == set()
+    await db.migrate(engine)
+    assert await _tables(engine) == set(metadata.tables)
+
+
+async def test_migrated_columns_match_the_models(engine: AsyncEngine) -> None:
+    async with engine.connect() as connection:
+        for table in metadata.tables.values():
+            columns = await connection.run_sync(
+                lambda sync, name=table.name: {c["name"] for c in inspect(sync).get_columns(name)})
+            assert columns == {column.name for column in table.columns}, table.name
+
+
+def test_migrations_ship_inside_the_package() -> None:
+    assert (db.MIGRATIONS_DIR / "env.py").is_file()
+    assert any(Path(db.MIGRATIONS_DIR / "versions").glob("0001_*.py"))

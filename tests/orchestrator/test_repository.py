@@ -1,0 +1,144 @@
+"""Queries and leases on the real databases."""
+
+import asyncio
+import uuid
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from orchestrator.models import DesiredState, Store, StoreStatus, utcnow
+from orchestrator.stores.repository import Fence, StoreRepository
+
+Sessions = async_sessionmaker[AsyncSession]
+
+
+def new_store(name: str, status: str = StoreStatus.PROVISIONING, **extra: object) -> Store:
+    now = utcnow()
+    values: dict[str, object] = dict(
+        id=str(uuid.uuid4()), store_name=name, namespace=f"{name}-{uuid.uuid4().hex[:8]}",
+        domain=f"{name}.localhost", environment="local", status=status,
+        desired_state=DesiredState.PRESENT, created_at=now, updated_at=now, next_attempt_at=now)
+    values.update(extra)
+    return Store(**values)
+
+
+async def add(sessions: Sessions, *stores: Store) -> None:
+    async with sessions() as session:
+        session.add_all(stores)
+        await session.commit()
+
+
+async def test_live_name_and_domain_are_unique(sessions: Sessions) -> None:
+    await add(sessions, new_store("demo"))
+    with pytest.raises(IntegrityError):
+        await add(sessions, new_store("demo"))
+    with pytest.raises(IntegrityError):
+        await add(sessions, new_store("other", domain="demo.localhost"))
+
+
+async def test_deleted_store_frees_its_name(sessions: Sessions) -> None:
+    await add(sessions, new_store("demo", status=StoreStatus.DELETED))
+    await add(sessions, new_store("demo"))
+    async with sessions() as session:
+        _, total = await StoreRepository(session).page(
+            status=None, include_deleted=True, limit=10, offset=0)
+    assert total == 2
+
+
+async def test_page_filters_and_orders_newest_first(sessions: Sessions) -> None:
+    now = utcnow()
+    stores = [new_store(f"s{i}", created_at=now + timedelta(seconds=i),
+                        status=StoreStatus.READY if i % 2 else StoreStatus.PROVISIONING)
+              for i in range(7)]
+    stores.append(new_store("gone", status=StoreStatus.DELETED))
+    await add(sessions, *stores)
+    async with sessions() as session:
+        repository = StoreRepository(session)
+        page, total = await repository.page(status=None, include_deleted=False, limit=3, offset=0)
+        assert total == 7
+        assert [s.store_name for s in page] == ["s6", "s5", "s4"]
+        page, total = await repository.page(status=None, include_deleted=False, limit=3, offset=6)
+        assert [s.store_name for s in page] == ["s0"]
+        ready, total = await repository.page(status=StoreStatus.READY, include_deleted=False,
+                                             limit=50, offset=0)
+        assert total == 3 and {s.store_name for s in ready} == {"s1", "s3", "s5"}
+        _, total = await repository.page(status=None, include_deleted=True, limit=1, offset=0)
+        assert total == 8
+
+
+async def test_claims_never_overlap(sessions: Sessions, database_url: str) -> None:
+    await add(sessions, *[new_store(f"s{i}") for i in range(20)])
+    now = utcnow()
+
+    async def claim(owner: str) -> list[Fence]:
+        async with sessions() as session:
+            fences = await StoreRepository(session).claim_due(
+                owner, now, now + timedelta(seconds=30), 8)
+            await asyncio.sleep(0.05)  # hold the row locks while the others try
+            await session.commit()
+            return fences
+
+    claimed: list[str] = []
+    for _ in range(5):  # rounds of four replicas claiming at once, until nothing is left
+        results = await asyncio.gather(*(claim(f"replica-{i}") for i in range(4)))
+        claimed += [fence.store_id for fences in results for fence in fences]
+    assert len(claimed) == len(set(claimed)) == 20
+
+
+async def test_expired_lease_can_be_taken_over(sessions: Sessions) -> None:
+    store = new_store("demo")
+    await add(sessions, store)
+    now = utcnow()
+    async with sessions() as session:
+        [first] = await StoreRepository(session).claim_due("a", now, now + timedelta(seconds=1), 5)
+        await session.commit()
+    later = now + timedelta(seconds=2)
+    async with sessions() as session:
+        repository = StoreRepository(session)
+        [second] = await repository.claim_due("b", later, later + timedelta(seconds=30), 5)
+        await session.commit()
+    assert first.store_id == second.store_id == store.id
+    async with sessions() as session:
+        repository = StoreRepository(session)
+        assert await repository.renew_leases("a", [store.id], later) == set()
+        assert not await repository.fenced_update(first, status_reason="stale writer")
+        assert await repository.fenced_update(second, status_reason="current writer")
+        await session.commit()
+        refreshed = await repository.get(store.id)
+        assert refreshed is not None and refreshed.status_reason == "current writer"
+
+
+async def test_fence_breaks_when_the_user_changes_their_mind(sessions: Sessions) -> None:
+    store = new_store("demo")
+    await add(sessions, store)
+    now = utcnow()
+    async with sessions() as session:
+        [fence] = await StoreRepository(session).claim_due("a", now, now + timedelta(seconds=30), 1)
+        await session.commit()
+    async with sessions() as session:
+        row = await session.get(Store, store.id)
+        assert row is not None
+        row.desired_state = DesiredState.ABSENT
+        await session.commit()
+    async with sessions() as session:
+        repository = StoreRepository(session)
+        assert not await repository.fenced_update(fence, status=StoreStatus.READY)
+        assert await repository.fenced_get(fence) is None
+
+
+async def test_stores_not_due_or_settled_are_not_claimed(sessions: Sessions) -> None:
+    now = utcnow()
+    await add(sessions,
+              new_store("later", next_attempt_at=now + timedelta(seconds=60)),
+              new_store("failed", status=StoreStatus.FAILED),
+              new_store("deleted", status=StoreStatus.DELETED),
+              new_store("due"))
+    claim_time = utcnow()
+    async with sessions() as session:
+        repository = StoreRepository(session)
+        fences = await repository.claim_due("a", claim_time, claim_time + timedelta(seconds=30),
+                                            10)
+        assert len(fences) == 1
+        assert await repository.next_due(claim_time) == now + timedelta(seconds=60)
