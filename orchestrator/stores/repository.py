@@ -83,7 +83,7 @@ class StoreRepository:
         result = await self.session.execute(
             select(Store.status, func.count()).group_by(Store.status)
         )
-        return {status: count for status, count in result.tuples()}
+        return {status: count for status, count in result.all()}
 
     # --- reconciler side ------------------------------------------------------------------
     async def claim_due(

@@ -1,0 +1,207 @@
+"""The HTTP contract: validation, conflicts, idempotency, paging, errors, auth, operations.
+The cluster is unreachable here on purpose: the API must never wait for it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from orchestrator.db import session_factory
+from tests.orchestrator.conftest import count_rows, make_settings
+from tests.orchestrator.harness import RunningApp, running_app
+
+UNREACHABLE_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+users: [{name: u, user: {}}]
+current-context: c
+"""
+
+
+@pytest.fixture
+async def api(database_url: str, tmp_path: Path) -> AsyncIterator[RunningApp]:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
+    settings = make_settings(database_url, tmp_path, kubeconfig=kubeconfig,
+                             backoff_initial_seconds=30, base_domain="shops.example.com")
+    async with running_app(settings) as running:
+        yield running
+
+
+async def rows(api: RunningApp) -> tuple[int, int]:
+    engine = api.app.state.sessions.kw["bind"]
+    return await count_rows(session_factory(engine))
+
+
+async def test_create_answers_202_with_location(api: RunningApp) -> None:
+    response = await api.client.post("/stores", json={
+        "store_name": "demo", "domain": "demo.localhost", "environment": "local"})
+    assert response.status_code == 202
+    body = response.json()
+    assert response.headers["location"] == f"/stores/{body['id']}"
+    assert body["status"] == "Provisioning"
+    assert body["namespace"].startswith("demo-") and len(body["namespace"]) == len("demo-") + 8
+    assert body["urls"] is None
+    assert set(body) == {"id", "store_name", "namespace", "domain", "environment", "status",
+                         "status_reason", "urls", "created_at", "updated_at"}
+    fetched = (await api.client.get(f"/stores/{body['id']}")).json()
+    assert fetched["namespace"] == body["namespace"]
+    events = (await api.client.get(f"/stores/{body['id']}/events")).json()["items"]
+    assert events[0]["step"] == "request" and events[0]["outcome"] == "accepted"
+
+
+async def test_domain_defaults_to_the_base_domain(api: RunningApp) -> None:
+    response = await api.client.post("/stores", json={"store_name": "shop"})
+    assert response.status_code == 202
+    assert response.json()["domain"] == "shop.shops.example.com"
+    assert response.json()["environment"] == "local"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"store_name": "Bad_Name"}, "store_name"),
+        ({"store_name": "a" * 55}, "store_name"),
+        ({"store_name": ""}, "store_name"),
+        ({"store_name": "ok", "domain": "UPPER.example.com"}, "domain"),
+        ({"store_name": "ok", "domain": "no spaces.com"}, "domain"),
+        ({"store_name": "ok", "environment": "staging"}, "environment"),
+        ({"store_name": "ok", "surprise": 1}, "surprise"),
+        ({}, "store_name"),
+    ],
+)
+async def test_invalid_input_is_422_and_creates_nothing(
+    api: RunningApp, body: dict[str, object], field: str
+) -> None:
+    response = await api.client.post("/stores", json=body)
+    assert response.status_code == 422
+    error = response.json()
+    assert error["error"] == "validation_error"
+    assert field in [f["field"] for f in error["fields"]]
+    assert error["detail"]
+    assert await rows(api) == (0, 0)
+
+
+async def test_malformed_json_is_422(api: RunningApp) -> None:
+    response = await api.client.post("/stores", content=b"{not json",
+                                     headers={"content-type": "application/json"})
+    assert response.status_code == 422
+    assert response.json()["error"] == "validation_error"
+    assert await rows(api) == (0, 0)
+
+
+async def test_name_or_domain_of_a_live_store_is_409(api: RunningApp) -> None:
+    first = await api.client.post("/stores", json={"store_name": "demo",
+                                                   "domain": "demo.localhost"})
+    assert first.status_code == 202
+    same_name = await api.client.post("/stores", json={"store_name": "demo",
+                                                       "domain": "x.localhost"})
+    same_domain = await api.client.post("/stores", json={"store_name": "other",
+                                                         "domain": "demo.localhost"})
+    for response in (same_name, same_domain):
+        assert response.status_code == 409
+        assert response.json()["error"] == "conflict"
+        assert first.json()["id"] in response.json()["detail"]
+    assert (await rows(api))[0] == 1
+
+
+async def test_idempotency_key_returns_the_same_store(api: RunningApp) -> None:
+    body = {"store_name": "demo", "domain": "demo.localhost", "environment": "local"}
+    headers = {"Idempotency-Key": "order-42"}
+    first = await api.client.post("/stores", json=body, headers=headers)
+    again = await api.client.post("/stores", json=body, headers=headers)
+    assert first.status_code == again.status_code == 202
+    assert first.json()["id"] == again.json()["id"]
+    assert (await rows(api))[0] == 1
+    reused = await api.client.post("/stores", json={**body, "store_name": "other",
+                                                    "domain": "other.localhost"},
+                                   headers=headers)
+    assert reused.status_code == 409
+    assert reused.json()["error"] == "idempotency_key_reused"
+    assert (await rows(api))[0] == 1
+
+
+async def test_list_pages_and_filters(api: RunningApp) -> None:
+    for i in range(5):
+        assert (await api.client.post("/stores", json={"store_name": f"s{i}"})).status_code == 202
+    page = (await api.client.get("/stores", params={"limit": 2, "offset": 0})).json()
+    assert page["total"] == 5 and [s["store_name"] for s in page["items"]] == ["s4", "s3"]
+    last = (await api.client.get("/stores", params={"limit": 2, "offset": 4})).json()
+    assert [s["store_name"] for s in last["items"]] == ["s0"]
+    ready = (await api.client.get("/stores", params={"status": "Ready"})).json()
+    assert ready["total"] == 0 and ready["items"] == []
+    bad = await api.client.get("/stores", params={"status": "Sleeping"})
+    assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "status"
+    too_many = await api.client.get("/stores", params={"limit": 1000})
+    assert too_many.status_code == 422
+
+
+async def test_unknown_store_is_404_in_the_one_error_shape(api: RunningApp) -> None:
+    for method, path in [("GET", "/stores/nope"), ("GET", "/stores/nope/events"),
+                         ("DELETE", "/stores/nope"), ("POST", "/stores/nope/retry")]:
+        response = await api.client.request(method, path)
+        assert response.status_code == 404, path
+        assert response.json() == {"error": "not_found", "detail": "store nope not found"}
+    assert (await api.client.get("/no/such/route")).json()["error"] == "not_found"
+
+
+async def test_delete_hides_nothing_until_deleted_and_is_repeatable(api: RunningApp) -> None:
+    store = (await api.client.post("/stores", json={"store_name": "demo"})).json()
+    first = await api.client.delete(f"/stores/{store['id']}")
+    again = await api.client.delete(f"/stores/{store['id']}")
+    assert first.status_code == again.status_code == 202
+    assert again.json()["status"] == "Deleting"
+    listed = (await api.client.get("/stores")).json()
+    assert [s["status"] for s in listed["items"]] == ["Deleting"]
+
+
+async def test_retry_only_from_failed(api: RunningApp) -> None:
+    store = (await api.client.post("/stores", json={"store_name": "demo"})).json()
+    response = await api.client.post(f"/stores/{store['id']}/retry")
+    assert response.status_code == 409
+    assert response.json()["error"] == "invalid_state"
+
+
+async def test_operations_endpoints(api: RunningApp) -> None:
+    assert (await api.client.get("/healthz")).json() == {"status": "ok", "checks": {}}
+    ready = await api.client.get("/readyz")
+    assert ready.status_code == 503
+    checks = ready.json()["checks"]
+    assert checks["database"] == "ok" and checks["kubernetes"].startswith("unreachable")
+    config = (await api.client.get("/config")).json()
+    assert config == {"base_domain": "shops.example.com", "environments": ["local", "prod"],
+                      "store_name_max_length": 54, "auth_required": False}
+    await api.client.post("/stores", json={"store_name": "demo"})
+    metrics = (await api.client.get("/metrics")).text
+    assert 'woo_stores{status="Provisioning"} 1.0' in metrics
+    assert "woo_http_requests_total" in metrics
+    docs = await api.client.get("/openapi.json")
+    assert docs.json()["paths"]["/stores"]["post"]["operationId"] == "createStore"
+
+
+async def test_root_redirects_to_the_dashboard(api: RunningApp) -> None:
+    response = await api.client.get("/")
+    assert response.status_code == 307 and response.headers["location"] == "/ui/"
+
+
+async def test_token_is_required_when_configured(database_url: str, tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
+    settings = make_settings(database_url, tmp_path, kubeconfig=kubeconfig,
+                             api_token="s3cret-token")
+    async with running_app(settings) as api:
+        missing = await api.client.get("/stores")
+        wrong = await api.client.get("/stores", headers={"Authorization": "Bearer nope"})
+        for response in (missing, wrong):
+            assert response.status_code == 401
+            assert response.headers["www-authenticate"] == "Bearer"
+            assert response.json()["error"] == "unauthorized"
+            assert "s3cret" not in response.text
+        created = await api.client.post("/stores", json={"store_name": "demo"},
+                                        headers={"Authorization": "Bearer s3cret-token"})
+        assert created.status_code == 202
+        assert (await api.client.get("/healthz")).status_code == 200
+        assert (await api.client.get("/config")).json()["auth_required"] is True
