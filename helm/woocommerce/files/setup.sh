@@ -1,0 +1,264 @@
+#!/bin/bash
+# Setup Job of a woo-platform store, run by WP-CLI in the official wordpress:cli image.
+#
+# Brings WordPress and WooCommerce to the state the chart's values describe. Every step first
+# reads the current state and changes only what differs, so the Job runs again safely on every
+# Helm revision (retry, upgrade, changed settings).
+#
+# Exit status: 1 = failed, a new pod may succeed (the Job retries up to its backoffLimit);
+#              3 = configuration error, retrying cannot help (the Job fails at once).
+set -Eeuo pipefail
+
+# Where the Job pod mounts the store's wp-content volume and the image's bundled WooCommerce.
+readonly WP_CONTENT_DIR="${WP_CONTENT_DIR:-/var/www/html/wp-content}"
+readonly BUNDLED_WOOCOMMERCE="${BUNDLED_WOOCOMMERCE:-/bundled/woocommerce}"
+readonly PERMALINK_STRUCTURE='/%postname%/'
+readonly SAMPLE_PRODUCT_MARKER=woo_platform_sample_product
+
+log() {
+	printf '[setup] %s\n' "$*"
+}
+
+config_error() {
+	printf '[setup] configuration error: %s\n' "$*" >&2
+	exit 3
+}
+
+trap 'printf "[setup] failed (line %s): %s\n" "${LINENO}" "${BASH_COMMAND}" >&2' ERR
+
+main() {
+	require_environment
+	wait_for_database
+	ensure_wordpress_installed
+	ensure_wordpress_database_current
+	ensure_woocommerce_files
+	ensure_woocommerce_active
+	ensure_woocommerce_database_current
+	ensure_store_settings
+	ensure_shop_pages
+	ensure_cash_on_delivery
+	ensure_sample_product
+	log "store is set up: ${WORDPRESS_HOME_URL}"
+}
+
+require_environment() {
+	local name
+	for name in WORDPRESS_DB_HOST WORDPRESS_DB_NAME WORDPRESS_DB_USER WORDPRESS_DB_PASSWORD \
+		WORDPRESS_HOME_URL WORDPRESS_ADMIN_USER WORDPRESS_ADMIN_PASSWORD WORDPRESS_ADMIN_EMAIL \
+		STORE_NAME STORE_CURRENCY STORE_COUNTRY SAMPLE_PRODUCT_NAME SAMPLE_PRODUCT_SKU \
+		SAMPLE_PRODUCT_PRICE WOOCOMMERCE_VERSION WOOCOMMERCE_SOURCE DATABASE_WAIT_SECONDS; do
+		if [ -z "${!name:-}" ]; then
+			config_error "environment variable ${name} is empty"
+		fi
+	done
+}
+
+# MariaDB may still be initialising on a first install; WP-CLI would fail at once, so wait.
+wait_for_database() {
+	local deadline=$((SECONDS + DATABASE_WAIT_SECONDS))
+	log "waiting for the database at ${WORDPRESS_DB_HOST}"
+	until database_answers; do
+		if ((SECONDS >= deadline)); then
+			log "the database at ${WORDPRESS_DB_HOST} did not answer within ${DATABASE_WAIT_SECONDS}s" >&2
+			return 1
+		fi
+		sleep 3
+	done
+	log "the database answers"
+}
+
+# Connects with WordPress's own credentials. PHP reads them from the environment, so the
+# password never appears on a command line.
+database_answers() {
+	# shellcheck disable=SC2016 # PHP code: its variables are PHP's, not the shell's.
+	php -r '
+		mysqli_report(MYSQLI_REPORT_OFF);
+		$address = explode(":", getenv("WORDPRESS_DB_HOST"), 2);
+		$db = @mysqli_connect($address[0], getenv("WORDPRESS_DB_USER"),
+			getenv("WORDPRESS_DB_PASSWORD"), getenv("WORDPRESS_DB_NAME"), (int) ($address[1] ?? 3306));
+		exit($db ? 0 : 1);'
+}
+
+ensure_wordpress_installed() {
+	if wp core is-installed; then
+		log "WordPress is installed"
+		return
+	fi
+	log "installing WordPress for ${WORDPRESS_HOME_URL}"
+	# --prompt reads the admin password from standard input: it stays off the command line.
+	printf '%s\n' "${WORDPRESS_ADMIN_PASSWORD}" | wp core install \
+		--url="${WORDPRESS_HOME_URL}" \
+		--title="${STORE_NAME}" \
+		--admin_user="${WORDPRESS_ADMIN_USER}" \
+		--admin_email="${WORDPRESS_ADMIN_EMAIL}" \
+		--skip-email \
+		--prompt=admin_password
+}
+
+# A newer WordPress image brings newer core files; its database schema follows here.
+ensure_wordpress_database_current() {
+	local stored code
+	stored="$(wp option get db_version)"
+	code="$(wp core version --extra | sed -n 's/^Database revision:[[:space:]]*//p')"
+	if [ "${stored}" = "${code}" ]; then
+		log "WordPress database is current (revision ${code})"
+		return
+	fi
+	log "updating the WordPress database from revision ${stored} to ${code}"
+	wp core update-db
+}
+
+ensure_woocommerce_files() {
+	local installed
+	installed="$(wp plugin get woocommerce --field=version 2>/dev/null || true)"
+	if [ "${installed}" = "${WOOCOMMERCE_VERSION}" ]; then
+		log "WooCommerce ${installed} is installed"
+		return
+	fi
+	log "installing WooCommerce ${WOOCOMMERCE_VERSION} (found: ${installed:-none})"
+	case "${WOOCOMMERCE_SOURCE}" in
+	download) install_woocommerce_download ;;
+	image) install_woocommerce_bundled ;;
+	*) config_error "woocommerce.source must be 'download' or 'image', not '${WOOCOMMERCE_SOURCE}'" ;;
+	esac
+}
+
+install_woocommerce_download() {
+	local url="https://downloads.wordpress.org/plugin/woocommerce.${WOOCOMMERCE_VERSION}.zip"
+	local archive="/tmp/woocommerce.${WOOCOMMERCE_VERSION}.zip"
+	if [ -z "${WOOCOMMERCE_SHA256:-}" ]; then
+		config_error "woocommerce.sha256 is empty"
+	fi
+	curl --fail --silent --show-error --location --max-time 300 \
+		--retry 5 --retry-delay 3 --retry-all-errors --output "${archive}" "${url}"
+	if ! printf '%s  %s\n' "${WOOCOMMERCE_SHA256}" "${archive}" | sha256sum -c - >/dev/null; then
+		config_error "${url} does not match woocommerce.sha256"
+	fi
+	wp plugin install "${archive}" --force
+	rm -f "${archive}"
+}
+
+# The prepare-docroot init container copied the image's WooCommerce to /bundled. Swap it in by
+# renaming on the same volume, so WordPress pods never see a half-copied plugin.
+install_woocommerce_bundled() {
+	local bundled_version staging="${WP_CONTENT_DIR}/upgrade/woo-platform-woocommerce"
+	local plugin_dir="${WP_CONTENT_DIR}/plugins/woocommerce"
+	if [ ! -f "${BUNDLED_WOOCOMMERCE}/woocommerce.php" ]; then
+		config_error "woocommerce.source is 'image' but no WooCommerce came from the WordPress image"
+	fi
+	bundled_version="$(sed -n 's/^[[:space:]*]*Version:[[:space:]]*//p' "${BUNDLED_WOOCOMMERCE}/woocommerce.php" | head -n 1)"
+	if [ "${bundled_version}" != "${WOOCOMMERCE_VERSION}" ]; then
+		config_error "the WordPress image carries WooCommerce ${bundled_version}, woocommerce.version is ${WOOCOMMERCE_VERSION}"
+	fi
+	rm -rf "${staging}" "${staging}.previous"
+	mkdir -p "${staging%/*}"
+	cp -a "${BUNDLED_WOOCOMMERCE}" "${staging}"
+	if [ -d "${plugin_dir}" ]; then
+		mv "${plugin_dir}" "${staging}.previous"
+	fi
+	mv "${staging}" "${plugin_dir}"
+	rm -rf "${staging}.previous"
+}
+
+ensure_woocommerce_active() {
+	if wp plugin is-active woocommerce; then
+		log "WooCommerce is active"
+		return
+	fi
+	log "activating WooCommerce"
+	wp plugin activate woocommerce
+}
+
+# After a WooCommerce upgrade its own schema migrations run here, not on a shopper's request.
+ensure_woocommerce_database_current() {
+	local stored
+	stored="$(wp option get woocommerce_db_version 2>/dev/null || true)"
+	if [ "${stored}" = "${WOOCOMMERCE_VERSION}" ]; then
+		log "WooCommerce database is current (${stored})"
+		return
+	fi
+	log "updating the WooCommerce database from ${stored:-none} to ${WOOCOMMERCE_VERSION}"
+	wp wc update
+}
+
+ensure_store_settings() {
+	ensure_option blogname "${STORE_NAME}"
+	ensure_option woocommerce_currency "${STORE_CURRENCY}"
+	ensure_option woocommerce_store_address "${STORE_ADDRESS_STREET:-}"
+	ensure_option woocommerce_store_city "${STORE_CITY:-}"
+	ensure_option woocommerce_store_postcode "${STORE_POSTCODE:-}"
+	ensure_option woocommerce_default_country "${STORE_COUNTRY}"
+	# New WooCommerce stores start in "coming soon" mode, which hides the shop from shoppers.
+	ensure_option woocommerce_coming_soon no
+	ensure_option woocommerce_allow_tracking no
+	ensure_option woocommerce_onboarding_profile '{"skipped":true}' json
+	if [ "$(wp option get permalink_structure)" = "${PERMALINK_STRUCTURE}" ]; then
+		log "pretty permalinks are on"
+	else
+		log "turning on pretty permalinks"
+		wp rewrite structure "${PERMALINK_STRUCTURE}"
+	fi
+}
+
+# ensure_option NAME VALUE [json]: update the option only when its value differs.
+ensure_option() {
+	local name="$1" value="$2" format=() current
+	if [ "${3:-}" = json ]; then
+		format=(--format=json)
+	fi
+	current="$(wp option get "${name}" "${format[@]}" 2>/dev/null || true)"
+	if [ "${current}" = "${value}" ]; then
+		return
+	fi
+	log "setting ${name}"
+	wp option update "${name}" "${value}" "${format[@]}"
+}
+
+# WooCommerce creates shop, cart, checkout and account pages when first activated; this repairs
+# a store where that did not happen.
+ensure_shop_pages() {
+	local checkout_page
+	checkout_page="$(wp option get woocommerce_checkout_page_id 2>/dev/null || true)"
+	if [ -n "${checkout_page}" ] && [ "${checkout_page}" != 0 ]; then
+		log "shop pages exist"
+		return
+	fi
+	log "creating the shop pages"
+	wp wc tool run install_pages --user="${WORDPRESS_ADMIN_USER}"
+}
+
+ensure_cash_on_delivery() {
+	if [ "$(wp option pluck woocommerce_cod_settings enabled 2>/dev/null || true)" = yes ]; then
+		log "Cash on Delivery is enabled"
+		return
+	fi
+	log "enabling Cash on Delivery"
+	wp wc payment_gateway update cod --enabled=true --user="${WORDPRESS_ADMIN_USER}"
+}
+
+# The sample product is created once. The marker option remembers that, so a store owner who
+# deletes it does not get it back on the next upgrade; the SKU lookup covers a Job that died
+# between creating the product and writing the marker.
+ensure_sample_product() {
+	local existing
+	if [ "$(wp option get "${SAMPLE_PRODUCT_MARKER}" 2>/dev/null || true)" = created ]; then
+		log "the sample product was created before"
+		return
+	fi
+	existing="$(wp wc product list --sku="${SAMPLE_PRODUCT_SKU}" --status=any --field=id --user="${WORDPRESS_ADMIN_USER}")"
+	if [ -z "${existing}" ]; then
+		log "creating the sample product ${SAMPLE_PRODUCT_SKU}"
+		# Virtual: it needs no shipping zone, so Cash on Delivery checkout works out of the box.
+		wp wc product create \
+			--name="${SAMPLE_PRODUCT_NAME}" \
+			--sku="${SAMPLE_PRODUCT_SKU}" \
+			--regular_price="${SAMPLE_PRODUCT_PRICE}" \
+			--type=simple \
+			--virtual=true \
+			--status=publish \
+			--user="${WORDPRESS_ADMIN_USER}"
+	fi
+	wp option update "${SAMPLE_PRODUCT_MARKER}" created --autoload=no
+}
+
+main "$@"

@@ -1,0 +1,51 @@
+<?php
+/**
+ * wp-config.php of a woo-platform store.
+ *
+ * Mounted read-only from a ConfigMap into every WordPress and setup pod, so the official image's
+ * entrypoint leaves it alone. It holds no secret: the database password comes from the
+ * environment, filled from the store's Secret. Authentication keys and salts are deliberately
+ * not defined here: WordPress then generates them once and keeps them in the database
+ * (see wp_salt()), so all replicas and every restart share them.
+ */
+
+function woo_platform_env( string $name ): string {
+	$value = getenv( $name );
+	if ( false === $value || '' === $value ) {
+		http_response_code( 500 );
+		exit( "woo-platform: environment variable $name is not set\n" );
+	}
+	return $value;
+}
+
+define( 'DB_NAME', woo_platform_env( 'WORDPRESS_DB_NAME' ) );
+define( 'DB_USER', woo_platform_env( 'WORDPRESS_DB_USER' ) );
+define( 'DB_PASSWORD', woo_platform_env( 'WORDPRESS_DB_PASSWORD' ) );
+define( 'DB_HOST', woo_platform_env( 'WORDPRESS_DB_HOST' ) );
+define( 'DB_CHARSET', 'utf8mb4' );
+define( 'DB_COLLATE', '' );
+
+$table_prefix = 'wp_';
+
+// The public URL follows the chart's ingress values, so a new host or TLS takes effect on upgrade.
+define( 'WP_HOME', woo_platform_env( 'WORDPRESS_HOME_URL' ) );
+define( 'WP_SITEURL', WP_HOME );
+
+// TLS ends at the ingress controller; it tells WordPress through X-Forwarded-Proto.
+if ( isset( $_SERVER['HTTP_X_FORWARDED_PROTO'] ) && 'https' === $_SERVER['HTTP_X_FORWARDED_PROTO'] ) {
+	$_SERVER['HTTPS'] = 'on';
+}
+define( 'FORCE_SSL_ADMIN', 0 === strpos( WP_HOME, 'https://' ) );
+
+// Core comes from the image and WooCommerce from the setup Job: no self-updates, no code editor.
+define( 'AUTOMATIC_UPDATER_DISABLED', true );
+define( 'WP_AUTO_UPDATE_CORE', false );
+define( 'DISALLOW_FILE_EDIT', true );
+define( 'FS_METHOD', 'direct' );
+
+define( 'WP_DEBUG', false );
+
+if ( ! defined( 'ABSPATH' ) ) {
+	define( 'ABSPATH', __DIR__ . '/' );
+}
+require_once ABSPATH . 'wp-settings.php';

@@ -1,0 +1,159 @@
+{{/*
+Names. The orchestrator always installs the release as "store", so objects are called
+store-wordpress, store-mariadb, ... The prefix is cut to 40 characters so that the longest
+derived names stay valid: "<prefix>-setup-r<revision>" is a Job name that also becomes a label
+value (≤ 63), and "<prefix>-mariadb" is a StatefulSet name (≤ 52, its pods get a hash label).
+*/}}
+{{- define "woocommerce.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "woocommerce.fullname" -}}
+{{- .Release.Name | trunc 40 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "woocommerce.wordpressName" -}}
+{{- printf "%s-wordpress" (include "woocommerce.fullname" .) -}}
+{{- end -}}
+
+{{- define "woocommerce.wordpressContentName" -}}
+{{- printf "%s-wordpress-content" (include "woocommerce.fullname" .) -}}
+{{- end -}}
+
+{{- define "woocommerce.mariadbName" -}}
+{{- printf "%s-mariadb" (include "woocommerce.fullname" .) -}}
+{{- end -}}
+
+{{- define "woocommerce.mariadbHeadlessName" -}}
+{{- printf "%s-mariadb-headless" (include "woocommerce.fullname" .) -}}
+{{- end -}}
+
+{{- define "woocommerce.setupJobName" -}}
+{{- printf "%s-setup-r%d" (include "woocommerce.fullname" .) (int .Release.Revision) -}}
+{{- end -}}
+
+{{- define "woocommerce.tlsSecretName" -}}
+{{- default (printf "%s-tls" (include "woocommerce.fullname" .)) .Values.ingress.tls.secretName -}}
+{{- end -}}
+
+{{/*
+Labels. Selectors use only name, instance and component, which never change for a release.
+Call the component helpers with (dict "ctx" $ "component" "wordpress").
+*/}}
+{{- define "woocommerce.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/name: {{ include "woocommerce.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: woo-platform
+{{- end -}}
+
+{{- define "woocommerce.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "woocommerce.name" .ctx }}
+app.kubernetes.io/instance: {{ .ctx.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "woocommerce.componentLabels" -}}
+{{ include "woocommerce.labels" .ctx }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{/* Image reference "repository:tag"; the schema refuses an empty or "latest" tag. */}}
+{{- define "woocommerce.image" -}}
+{{- printf "%s:%s" .repository .tag -}}
+{{- end -}}
+
+{{/* Public URL of the store, as WordPress and the setup Job see it. */}}
+{{- define "woocommerce.storeUrl" -}}
+{{- printf "%s://%s" (ternary "https" "http" .Values.ingress.tls.enabled) .Values.ingress.host -}}
+{{- end -}}
+
+{{/* Database address for WordPress and WP-CLI (host:port). */}}
+{{- define "woocommerce.databaseHost" -}}
+{{- printf "%s:3306" (include "woocommerce.mariadbName" .) -}}
+{{- end -}}
+
+{{/*
+Pod security. WordPress (Apache), the setup Job and the test pod run as www-data (uid 33 in the
+Debian-based WordPress image, which owns wp-content; the Alpine WP-CLI image runs as the same uid
+so files it writes stay writable by Apache). MariaDB runs as mysql (uid 999 in its image).
+*/}}
+{{- define "woocommerce.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: {{ .uid }}
+runAsGroup: {{ .uid }}
+fsGroup: {{ .uid }}
+fsGroupChangePolicy: OnRootMismatch
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{- define "woocommerce.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+privileged: false
+readOnlyRootFilesystem: {{ .readOnlyRootFilesystem }}
+capabilities:
+  drop:
+    - ALL
+{{- end -}}
+
+{{/* "imagePullSecrets:" block, or nothing when no pull Secret is configured. */}}
+{{- define "woocommerce.imagePullSecrets" -}}
+{{- with .Values.imagePullSecrets -}}
+imagePullSecrets:
+{{- range . }}
+  - name: {{ . }}
+{{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Environment shared by WordPress and the setup Job: what wp-config.php reads. The password comes
+only from the store's Secret.
+*/}}
+{{- define "woocommerce.wordpressEnv" -}}
+- name: WORDPRESS_DB_HOST
+  value: {{ include "woocommerce.databaseHost" . | quote }}
+- name: WORDPRESS_DB_NAME
+  value: {{ .Values.mariadb.auth.database | quote }}
+- name: WORDPRESS_DB_USER
+  value: {{ .Values.mariadb.auth.username | quote }}
+- name: WORDPRESS_DB_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.mariadb.auth.existingSecret }}
+      key: mariadb-password
+- name: WORDPRESS_HOME_URL
+  value: {{ include "woocommerce.storeUrl" . | quote }}
+{{- end -}}
+
+{{/*
+Render-time checks that the schema cannot express. serviceaccount.yaml includes this: a failed
+check stops the whole render, so nothing is sent to the cluster.
+*/}}
+{{- define "woocommerce.validateValues" -}}
+{{- $errors := list -}}
+{{- if not .Values.ingress.host -}}
+{{- $errors = append $errors "ingress.host is required: the store's hostname, e.g. demo.localhost" -}}
+{{- end -}}
+{{- if not .Values.mariadb.auth.existingSecret -}}
+{{- $errors = append $errors "mariadb.auth.existingSecret is required: a Secret with keys mariadb-root-password and mariadb-password" -}}
+{{- end -}}
+{{- if not .Values.wordpress.admin.existingSecret -}}
+{{- $errors = append $errors "wordpress.admin.existingSecret is required: a Secret with keys admin-user, admin-password and admin-email" -}}
+{{- end -}}
+{{- if and (gt (int .Values.wordpress.replicaCount) 1) (ne .Values.wordpress.persistence.accessMode "ReadWriteMany") -}}
+{{- $errors = append $errors "wordpress.replicaCount > 1 needs wordpress.persistence.accessMode ReadWriteMany: replicas on other nodes cannot mount a ReadWriteOnce wp-content volume" -}}
+{{- end -}}
+{{- if and .Values.ingress.tls.enabled (not .Values.ingress.tls.clusterIssuer) (not .Values.ingress.tls.secretName) -}}
+{{- $errors = append $errors "ingress.tls.enabled needs ingress.tls.clusterIssuer (cert-manager issues the certificate) or ingress.tls.secretName (an existing certificate Secret)" -}}
+{{- end -}}
+{{- if and .Values.pdb.enabled (le (int .Values.wordpress.replicaCount) (int .Values.pdb.minAvailable)) -}}
+{{- $errors = append $errors "pdb.enabled needs wordpress.replicaCount > pdb.minAvailable, otherwise the budget blocks every node drain" -}}
+{{- end -}}
+{{- if $errors -}}
+{{- fail (printf "\n\nwoocommerce chart: invalid values:\n  - %s\n" (join "\n  - " $errors)) -}}
+{{- end -}}
+{{- end -}}

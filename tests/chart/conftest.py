@@ -1,0 +1,86 @@
+"""Fixtures for the store chart tests: helm runs, one render per values set, and manifest helpers."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.conftest import REPO_ROOT
+
+CHART = REPO_ROOT / "helm" / "woocommerce"
+HERE = Path(__file__).resolve().parent
+# The per-store values the orchestrator passes (contract), used with every environment file.
+STORE_VALUES = HERE / "store-values.yaml"
+ENVIRONMENT_FILES: dict[str, list[Path]] = {
+    "default": [],
+    "local": [REPO_ROOT / "values-local.yaml"],
+    "prod": [REPO_ROOT / "values-prod.yaml"],
+}
+RELEASE = "store"
+NAMESPACE = "demo-0a1b2c3d"
+
+
+def run_helm(helm_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(helm_bin), *args], capture_output=True, text=True, timeout=60,
+                          check=False)
+
+
+def values_args(environment: str, *extra_files: Path, store: bool = True) -> list[str]:
+    files = [*ENVIRONMENT_FILES[environment], *([STORE_VALUES] if store else []), *extra_files]
+    return [arg for path in files for arg in ("-f", str(path))]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """The objects of one `helm template` run."""
+
+    objects: list[dict[str, Any]]
+    text: str
+
+    def of_kind(self, kind: str) -> list[dict[str, Any]]:
+        return [obj for obj in self.objects if obj["kind"] == kind]
+
+    def one(self, kind: str, name: str) -> dict[str, Any]:
+        found = [obj for obj in self.of_kind(kind) if obj["metadata"]["name"] == name]
+        assert len(found) == 1, f"expected one {kind}/{name}, found {len(found)}"
+        return found[0]
+
+    def pod_specs(self) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
+        """(kind/name, pod labels, pod spec) for every workload, the helm test pod included."""
+        pods = []
+        for obj in self.objects:
+            if obj["kind"] in ("Deployment", "StatefulSet", "Job"):
+                template = obj["spec"]["template"]
+                pods.append((f"{obj['kind']}/{obj['metadata']['name']}",
+                             template["metadata"]["labels"], template["spec"]))
+            elif obj["kind"] == "Pod":
+                pods.append((f"Pod/{obj['metadata']['name']}", obj["metadata"]["labels"],
+                             obj["spec"]))
+        return pods
+
+
+def render(helm_bin: Path, environment: str, *extra: str, store: bool = True) -> Manifest:
+    result = run_helm(helm_bin, "template", RELEASE, str(CHART), "--namespace", NAMESPACE,
+                      *values_args(environment, store=store), *extra)
+    assert result.returncode == 0, result.stderr
+    objects = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    return Manifest(objects=objects, text=result.stdout)
+
+
+@pytest.fixture(scope="session")
+def rendered(helm_bin: Path) -> Iterator[Callable[[str], Manifest]]:
+    """Renders each environment once per test session."""
+    cache: dict[str, Manifest] = {}
+
+    def get(environment: str) -> Manifest:
+        if environment not in cache:
+            cache[environment] = render(helm_bin, environment)
+        return cache[environment]
+
+    yield get
