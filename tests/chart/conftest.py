@@ -1,4 +1,4 @@
-"""Fixtures for the store chart tests: helm runs, one render per values set, and manifest helpers."""
+"""Fixtures for the store chart tests: helm runs, one render per values set, manifest helpers."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ NAMESPACE = "demo-0a1b2c3d"
 
 
 def run_helm(helm_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(helm_bin), *args], capture_output=True, text=True, timeout=60,
-                          check=False)
+    return subprocess.run(
+        [str(helm_bin), *args], capture_output=True, text=True, timeout=60, check=False
+    )
 
 
 def values_args(environment: str, *extra_files: Path, store: bool = True) -> list[str]:
@@ -57,17 +58,31 @@ class Manifest:
         for obj in self.objects:
             if obj["kind"] in ("Deployment", "StatefulSet", "Job"):
                 template = obj["spec"]["template"]
-                pods.append((f"{obj['kind']}/{obj['metadata']['name']}",
-                             template["metadata"]["labels"], template["spec"]))
+                pods.append(
+                    (
+                        f"{obj['kind']}/{obj['metadata']['name']}",
+                        template["metadata"]["labels"],
+                        template["spec"],
+                    )
+                )
             elif obj["kind"] == "Pod":
-                pods.append((f"Pod/{obj['metadata']['name']}", obj["metadata"]["labels"],
-                             obj["spec"]))
+                pods.append(
+                    (f"Pod/{obj['metadata']['name']}", obj["metadata"]["labels"], obj["spec"])
+                )
         return pods
 
 
 def render(helm_bin: Path, environment: str, *extra: str, store: bool = True) -> Manifest:
-    result = run_helm(helm_bin, "template", RELEASE, str(CHART), "--namespace", NAMESPACE,
-                      *values_args(environment, store=store), *extra)
+    result = run_helm(
+        helm_bin,
+        "template",
+        RELEASE,
+        str(CHART),
+        "--namespace",
+        NAMESPACE,
+        *values_args(environment, store=store),
+        *extra,
+    )
     assert result.returncode == 0, result.stderr
     objects = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
     return Manifest(objects=objects, text=result.stdout)

@@ -1,4 +1,4 @@
-"""Level 4: the chart lints strictly and renders objects that Kubernetes 1.30, 1.33 and 1.37 accept."""
+"""Level 4: the chart lints strictly and renders objects Kubernetes 1.30, 1.33 and 1.37 accept."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ VALIDATOR = Path(sys.executable).with_name("kubernetes-validate")
 @pytest.mark.parametrize("environment", ["default", "local", "prod"])
 @pytest.mark.parametrize("with_store_values", [True, False], ids=["store", "no-store"])
 def test_helm_lint_strict_passes(helm_bin: Path, environment: str, with_store_values: bool) -> None:
-    result = run_helm(helm_bin, "lint", "--strict", str(CHART),
-                      *values_args(environment, store=with_store_values))
+    result = run_helm(
+        helm_bin, "lint", "--strict", str(CHART), *values_args(environment, store=with_store_values)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 chart(s) failed" in result.stdout
 
@@ -35,7 +36,10 @@ def test_kubernetes_validate_strict_has_no_error_or_warning(
     manifest_file.write_text(rendered(environment).text)
     result = subprocess.run(
         [str(VALIDATOR), "--strict", "-k", version, str(manifest_file)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
@@ -56,8 +60,9 @@ def test_kubernetes_validate_strict_has_no_error_or_warning(
 def test_render_fails_clearly_without_per_store_values(
     helm_bin: Path, missing: str, message: str
 ) -> None:
-    result = run_helm(helm_bin, "template", "store", str(CHART), *values_args("local"),
-                      "--set", f"{missing}=")
+    result = run_helm(
+        helm_bin, "template", "store", str(CHART), *values_args("local"), "--set", f"{missing}="
+    )
     assert result.returncode != 0
     assert "woocommerce chart: invalid values" in result.stderr
     assert message in result.stderr
@@ -81,8 +86,14 @@ def test_render_refuses_inconsistent_values(
 
 
 def test_tls_with_an_existing_certificate_needs_no_issuer(helm_bin: Path) -> None:
-    manifest = render(helm_bin, "local", "--set", "ingress.tls.enabled=true",
-                      "--set", "ingress.tls.secretName=shop-cert")
+    manifest = render(
+        helm_bin,
+        "local",
+        "--set",
+        "ingress.tls.enabled=true",
+        "--set",
+        "ingress.tls.secretName=shop-cert",
+    )
     ingress = manifest.one("Ingress", "store")
     assert ingress["spec"]["tls"] == [{"hosts": ["demo.localhost"], "secretName": "shop-cert"}]
     assert "cert-manager.io/cluster-issuer" not in ingress["metadata"].get("annotations", {})

@@ -14,8 +14,7 @@ SCHEMA_ERROR = "values don't meet the specifications of the schema"
 def rejects(helm_bin: Path, tmp_path: Path, values: str) -> str:
     override = tmp_path / "override.yaml"
     override.write_text(values)
-    result = run_helm(helm_bin, "template", "store", str(CHART),
-                      *values_args("local", override))
+    result = run_helm(helm_bin, "template", "store", str(CHART), *values_args("local", override))
     assert result.returncode != 0, f"accepted:\n{values}"
     assert SCHEMA_ERROR in result.stderr, result.stderr
     return result.stderr
@@ -28,7 +27,9 @@ def rejects(helm_bin: Path, tmp_path: Path, values: str) -> str:
         pytest.param("wordpress:\n  replicaCount: 0\n", id="zero-replicas"),
         pytest.param("replicas: 2\n", id="unknown-top-level-key"),
         pytest.param("mariadb:\n  auth:\n    rootPassword: hunter2\n", id="password-in-values"),
-        pytest.param("wordpress:\n  admin:\n    password: hunter2\n", id="admin-password-in-values"),
+        pytest.param(
+            "wordpress:\n  admin:\n    password: hunter2\n", id="admin-password-in-values"
+        ),
         pytest.param("ingress:\n  host: Demo.Localhost\n", id="host-uppercase"),
         pytest.param("ingress:\n  host: demo_shop.localhost\n", id="host-underscore"),
         pytest.param("ingress:\n  host: demo.localhost.\n", id="host-trailing-dot"),
@@ -38,12 +39,17 @@ def rejects(helm_bin: Path, tmp_path: Path, values: str) -> str:
         pytest.param("ingress:\n  tls:\n    enabled: 'yes'\n", id="tls-enabled-not-bool"),
         pytest.param("wordpress:\n  image:\n    tag: latest\n", id="image-tag-latest"),
         pytest.param("mariadb:\n  image:\n    tag: ''\n", id="image-tag-empty"),
-        pytest.param("wordpress:\n  persistence:\n    accessMode: ReadWriteOncePod\n",
-                     id="unsupported-access-mode"),
-        pytest.param("wordpress:\n  resources:\n    limits:\n      memory: 1GB\n",
-                     id="memory-not-binary-units"),
-        pytest.param("mariadb:\n  resources:\n    limits:\n      memory: null\n",
-                     id="memory-limit-removed"),
+        pytest.param(
+            "wordpress:\n  persistence:\n    accessMode: ReadWriteOncePod\n",
+            id="unsupported-access-mode",
+        ),
+        pytest.param(
+            "wordpress:\n  resources:\n    limits:\n      memory: 1GB\n",
+            id="memory-not-binary-units",
+        ),
+        pytest.param(
+            "mariadb:\n  resources:\n    limits:\n      memory: null\n", id="memory-limit-removed"
+        ),
         pytest.param("store:\n  currency: usd\n", id="currency-lowercase"),
         pytest.param("woocommerce:\n  source: git\n", id="woocommerce-source-unknown"),
         pytest.param("woocommerce:\n  sha256: abc\n", id="sha256-malformed"),
@@ -58,8 +64,16 @@ def test_schema_names_the_offending_key(helm_bin: Path, tmp_path: Path) -> None:
     assert "replicaCount" in message
 
 
-@pytest.mark.parametrize("host", ["demo.localhost", "shop-42.example.org", "a.b.c.example.com",
-                                  "localhost", "xn--bcher-kva.example"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "demo.localhost",
+        "shop-42.example.org",
+        "a.b.c.example.com",
+        "localhost",
+        "xn--bcher-kva.example",
+    ],
+)
 def test_schema_accepts_rfc1123_hosts(helm_bin: Path, host: str) -> None:
     manifest = render(helm_bin, "local", "--set", f"ingress.host={host}")
     assert manifest.one("Ingress", "store")["spec"]["rules"][0]["host"] == host

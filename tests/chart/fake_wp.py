@@ -1,0 +1,139 @@
+"""A stand-in for WP-CLI that models the WordPress state setup.sh reads and changes.
+
+State lives in a JSON file ($FAKE_WP_STATE); the WooCommerce plugin version is read from the
+plugin header on disk ($WP_CONTENT_DIR), as WP-CLI does. Every call is appended to $FAKE_WP_LOG
+with its arguments and standard input, so tests can see what the script changed and how.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+DATABASE_REVISION = "60717"
+CORE_VERSION = "7.1.2"
+
+
+def main(argv: list[str]) -> int:
+    state_file = Path(os.environ["FAKE_WP_STATE"])
+    state: dict[str, Any] = (
+        json.loads(state_file.read_text())
+        if state_file.exists()
+        else {"installed": False, "options": {}, "active": False, "products": []}
+    )
+    positional = [arg for arg in argv if not arg.startswith("--")]
+    flags = dict(
+        arg[2:].split("=", 1) if "=" in arg else (arg[2:], "")
+        for arg in argv
+        if arg.startswith("--")
+    )
+    stdin = "" if sys.stdin.isatty() else sys.stdin.read()
+    with open(os.environ["FAKE_WP_LOG"], "a") as log:
+        log.write(json.dumps({"argv": argv, "stdin": stdin}) + "\n")
+    try:
+        status = dispatch(state, positional, flags, stdin)
+    finally:
+        state_file.write_text(json.dumps(state))
+    return status
+
+
+def plugin_file() -> Path:
+    return Path(os.environ["WP_CONTENT_DIR"]) / "plugins" / "woocommerce" / "woocommerce.php"
+
+
+def plugin_version() -> str | None:
+    if not plugin_file().exists():
+        return None
+    match = re.search(r"Version:\s*(\S+)", plugin_file().read_text())
+    return match.group(1) if match else None
+
+
+def dispatch(state: dict[str, Any], args: list[str], flags: dict[str, str], stdin: str) -> int:
+    options = state["options"]
+    command = tuple(args[:2])
+    if command != ("core", "is-installed") and command[0] != "core" and not state["installed"]:
+        print("Error: The site you have requested is not installed.", file=sys.stderr)
+        return 1
+    match args:
+        case ["core", "is-installed"]:
+            return 0 if state["installed"] else 1
+        case ["core", "install"]:
+            assert flags.get("prompt") == "admin_password", "password must come on stdin"
+            assert stdin.strip(), "no admin password on stdin"
+            state["installed"] = True
+            state["admin_password"] = stdin.strip()
+            options.update(
+                blogname=flags["title"],
+                db_version=DATABASE_REVISION,
+                permalink_structure="",
+                siteurl=flags["url"],
+            )
+            print("Success: WordPress installed successfully.")
+        case ["core", "version"]:
+            print(f"WordPress version: {CORE_VERSION}\nDatabase revision: {DATABASE_REVISION}")
+        case ["core", "update-db"]:
+            options["db_version"] = DATABASE_REVISION
+        case ["option", "get", name]:
+            if name not in options:
+                print(f"Error: Could not get '{name}' option.", file=sys.stderr)
+                return 1
+            value = options[name]
+            print(
+                json.dumps(value, separators=(",", ":")) if flags.get("format") == "json" else value
+            )
+        case ["option", "update", name, value]:
+            options[name] = json.loads(value) if flags.get("format") == "json" else value
+        case ["option", "pluck", name, key]:
+            if key not in options.get(name, {}):
+                return 1
+            print(options[name][key])
+        case ["plugin", "get", "woocommerce"]:
+            if plugin_version() is None:
+                return 1
+            print(plugin_version())
+        case ["plugin", "install", archive]:
+            version = re.search(r"woocommerce\.([0-9.]+)\.zip$", archive).group(1)
+            plugin_file().parent.mkdir(parents=True, exist_ok=True)
+            plugin_file().write_text(
+                f"<?php\n/**\n * Plugin Name: WooCommerce\n * Version: {version}\n */\n"
+            )
+        case ["plugin", "is-active", "woocommerce"]:
+            return 0 if state["active"] else 1
+        case ["plugin", "activate", "woocommerce"]:
+            state["active"] = True
+            options.setdefault("woocommerce_db_version", plugin_version())
+            options.setdefault("woocommerce_checkout_page_id", "7")
+        case ["wc", "update"]:
+            options["woocommerce_db_version"] = plugin_version()
+        case ["rewrite", "structure", structure]:
+            options["permalink_structure"] = structure
+        case ["wc", "tool", "run", "install_pages"]:
+            options["woocommerce_checkout_page_id"] = "7"
+        case ["wc", "payment_gateway", "update", "cod"]:
+            assert flags["enabled"] == "true"
+            options.setdefault("woocommerce_cod_settings", {})["enabled"] = "yes"
+        case ["wc", "product", "list"]:
+            for product in state["products"]:
+                if product["sku"] == flags["sku"]:
+                    print(product["id"])
+        case ["wc", "product", "create"]:
+            state["products"].append(
+                {
+                    "id": 100 + len(state["products"]),
+                    "sku": flags["sku"],
+                    "name": flags["name"],
+                    "virtual": flags["virtual"],
+                }
+            )
+        case _:
+            print(f"fake wp: unknown command {args}", file=sys.stderr)
+            return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

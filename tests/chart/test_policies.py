@@ -1,0 +1,621 @@
+"""Policy assertions on the rendered store: resources, quota, Pod Security, network paths,
+storage, names, labels and the setup Job contract with the orchestrator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.chart.conftest import CHART, Manifest, render, run_helm, values_args
+from tests.chart.quantities import amount, bytes_of
+
+ENVIRONMENTS = ["local", "prod"]
+RESOURCES = ("cpu", "memory")
+STANDARD_LABELS = (
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/version",
+    "app.kubernetes.io/managed-by",
+    "helm.sh/chart",
+)
+SELECTOR_KEYS = {
+    "app.kubernetes.io/name",
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/component",
+}
+# Pod Security Standards (https://kubernetes.io/docs/concepts/security/pod-security-standards/)
+BASELINE_SYSCTLS = {
+    "kernel.shm_rmid_forced",
+    "net.ipv4.ip_local_port_range",
+    "net.ipv4.ip_unprivileged_port_start",
+    "net.ipv4.tcp_syncookies",
+    "net.ipv4.ping_group_range",
+    "net.ipv4.ip_local_reserved_ports",
+    "net.ipv4.tcp_keepalive_time",
+    "net.ipv4.tcp_fin_timeout",
+    "net.ipv4.tcp_keepalive_intvl",
+    "net.ipv4.tcp_keepalive_probes",
+}
+RESTRICTED_VOLUME_TYPES = {
+    "configMap",
+    "csi",
+    "downwardAPI",
+    "emptyDir",
+    "ephemeral",
+    "persistentVolumeClaim",
+    "projected",
+    "secret",
+}
+OFFICIAL_IMAGES = {"wordpress", "mariadb"}
+
+
+@pytest.fixture(params=ENVIRONMENTS)
+def manifest(request: pytest.FixtureRequest, rendered: Callable[[str], Manifest]) -> Manifest:
+    return rendered(request.param)
+
+
+def all_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    return [*spec.get("initContainers", []), *spec["containers"]]
+
+
+def component_of(labels: dict[str, str]) -> str:
+    return labels["app.kubernetes.io/component"]
+
+
+def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
+    """Whether a LabelSelector (matchLabels and matchExpressions In/NotIn) selects these labels."""
+    if any(labels.get(key) != value for key, value in selector.get("matchLabels", {}).items()):
+        return False
+    for expression in selector.get("matchExpressions", []):
+        value = labels.get(expression["key"])
+        if expression["operator"] == "In" and value not in expression["values"]:
+            return False
+        if expression["operator"] == "NotIn" and value in expression["values"]:
+            return False
+        if expression["operator"] in ("Exists", "DoesNotExist"):
+            raise AssertionError("selector operator not modelled by this test")
+    return True
+
+
+def pod_labels(manifest: Manifest, component: str) -> dict[str, str]:
+    for _, labels, _ in manifest.pod_specs():
+        if component_of(labels) == component:
+            return labels
+    raise AssertionError(f"no pod with component {component}")
+
+
+def effective_pod_resources(spec: dict[str, Any], kind: str) -> dict[str, int]:
+    """What the scheduler and ResourceQuota charge a pod: the larger of its containers' sum and
+    its biggest init container."""
+    totals = {}
+    for resource in RESOURCES:
+        running = sum(amount(resource, c["resources"][kind][resource]) for c in spec["containers"])
+        init = max(
+            (
+                amount(resource, c["resources"][kind][resource])
+                for c in spec.get("initContainers", [])
+            ),
+            default=0,
+        )
+        totals[resource] = max(running, init)
+    return totals
+
+
+# --- resources, LimitRange and ResourceQuota -------------------------------------------------
+
+
+def test_every_container_has_requests_and_limits_inside_the_limit_range(manifest: Manifest) -> None:
+    limits = manifest.of_kind("LimitRange")[0]["spec"]["limits"]
+    container_range = next(item for item in limits if item["type"] == "Container")
+    for where, _, spec in manifest.pod_specs():
+        for container in all_containers(spec):
+            resources = container.get("resources", {})
+            for resource in RESOURCES:
+                request = amount(resource, resources["requests"][resource])
+                limit = amount(resource, resources["limits"][resource])
+                name = f"{where}/{container['name']} {resource}"
+                assert amount(resource, container_range["min"][resource]) <= request, name
+                assert request <= limit, name
+                assert limit <= amount(resource, container_range["max"][resource]), name
+
+
+def worst_case_pods(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
+    """Every pod that can exist at once: WordPress replicas plus a rolling-update surge pod,
+    MariaDB, two setup pods (the previous revision's still terminating while the new one starts)
+    and the helm test pod."""
+    pods = []
+    for where, labels, spec in manifest.pod_specs():
+        component = component_of(labels)
+        if component == "wordpress":
+            deployment = manifest.one("Deployment", where.split("/", 1)[1])
+            pods += [(where, spec)] * (deployment["spec"]["replicas"] + 1)
+        elif component == "mariadb":
+            pods += [(where, spec)] * manifest.one("StatefulSet", where.split("/", 1)[1])["spec"][
+                "replicas"
+            ]
+        elif component == "setup":
+            pods += [(where, spec)] * 2
+        else:
+            pods += [(where, spec)]
+    return pods
+
+
+def test_resource_quota_admits_all_pods_at_once_setup_job_included(manifest: Manifest) -> None:
+    hard = manifest.of_kind("ResourceQuota")[0]["spec"]["hard"]
+    pods = worst_case_pods(manifest)
+    assert {component_of(labels) for _, labels, _ in manifest.pod_specs()} == {
+        "wordpress",
+        "mariadb",
+        "setup",
+        "test",
+    }
+    assert len(pods) <= int(hard["pods"])
+    for kind in ("requests", "limits"):
+        for resource in RESOURCES:
+            total = sum(effective_pod_resources(spec, kind)[resource] for _, spec in pods)
+            assert total <= amount(resource, hard[f"{kind}.{resource}"]), (kind, resource, total)
+
+
+def test_resource_quota_admits_the_storage_and_services(manifest: Manifest) -> None:
+    hard = manifest.of_kind("ResourceQuota")[0]["spec"]["hard"]
+    claims = [claim["spec"] for claim in manifest.of_kind("PersistentVolumeClaim")]
+    for statefulset in manifest.of_kind("StatefulSet"):
+        claims += [template["spec"] for template in statefulset["spec"]["volumeClaimTemplates"]] * (
+            statefulset["spec"]["replicas"]
+        )
+    sizes = [bytes_of(claim["resources"]["requests"]["storage"]) for claim in claims]
+    assert len(claims) <= int(hard["persistentvolumeclaims"])
+    assert sum(sizes) <= bytes_of(hard["requests.storage"])
+    pvc_range = next(
+        item
+        for item in manifest.of_kind("LimitRange")[0]["spec"]["limits"]
+        if item["type"] == "PersistentVolumeClaim"
+    )
+    for size in sizes:
+        assert (
+            bytes_of(pvc_range["min"]["storage"]) <= size <= bytes_of(pvc_range["max"]["storage"])
+        )
+    assert len(manifest.of_kind("Service")) <= int(hard["services"])
+    assert hard["services.loadbalancers"] == "0"
+    assert hard["services.nodeports"] == "0"
+
+
+def test_limit_range_refuses_a_container_over_its_maximum(manifest: Manifest) -> None:
+    """The LimitRange caps every container below the namespace total, so an over-limit pod is
+    refused at admission instead of eating the store's quota."""
+    container_range = next(
+        item
+        for item in manifest.of_kind("LimitRange")[0]["spec"]["limits"]
+        if item["type"] == "Container"
+    )
+    hard = manifest.of_kind("ResourceQuota")[0]["spec"]["hard"]
+    for resource in RESOURCES:
+        maximum = amount(resource, container_range["max"][resource])
+        assert maximum < amount(resource, hard[f"limits.{resource}"])
+        for key in ("default", "defaultRequest"):
+            assert amount(resource, container_range[key][resource]) <= maximum
+
+
+# --- Pod Security ------------------------------------------------------------------------------
+
+
+def test_no_pod_uses_the_host_or_privileges(manifest: Manifest) -> None:
+    for where, _, spec in manifest.pod_specs():
+        for field in ("hostNetwork", "hostPID", "hostIPC"):
+            assert spec.get(field) in (None, False), (where, field)
+        assert all("hostPath" not in volume for volume in spec.get("volumes", [])), where
+        for container in all_containers(spec):
+            context = container["securityContext"]
+            name = f"{where}/{container['name']}"
+            assert context.get("privileged") is False, name
+            assert context.get("allowPrivilegeEscalation") is False, name
+            assert all("hostPort" not in port for port in container.get("ports", [])), name
+
+
+def test_every_pod_meets_pod_security_restricted(manifest: Manifest) -> None:
+    """restricted includes baseline; the namespace enforces baseline and warns on restricted,
+    so the store must cause no warning either."""
+    for where, _, spec in manifest.pod_specs():
+        pod_context = spec["securityContext"]
+        for volume in spec.get("volumes", []):
+            volume_type = next(key for key in volume if key != "name")
+            assert volume_type in RESTRICTED_VOLUME_TYPES, (where, volume_type)
+        for sysctl in pod_context.get("sysctls", []):
+            assert sysctl["name"] in BASELINE_SYSCTLS, (where, sysctl)
+        for container in all_containers(spec):
+            context = container["securityContext"]
+            name = f"{where}/{container['name']}"
+            assert context["capabilities"]["drop"] == ["ALL"], name
+            assert set(context["capabilities"].get("add", [])) <= {"NET_BIND_SERVICE"}, name
+            assert context.get("runAsNonRoot", pod_context.get("runAsNonRoot")) is True, name
+            assert context.get("runAsUser", pod_context.get("runAsUser")) != 0, name
+            seccomp = context.get("seccompProfile", pod_context.get("seccompProfile"))
+            assert seccomp["type"] in ("RuntimeDefault", "Localhost"), name
+            assert "procMount" not in context, name
+            assert "appArmorProfile" not in context, name
+
+
+def test_pods_run_as_the_users_the_official_images_expect(manifest: Manifest) -> None:
+    users = {
+        component_of(labels): spec["securityContext"]["runAsUser"]
+        for _, labels, spec in manifest.pod_specs()
+    }
+    # www-data of the Debian WordPress image owns wp-content; mysql of the MariaDB image.
+    assert users == {"wordpress": 33, "setup": 33, "test": 33, "mariadb": 999}
+
+
+def test_no_pod_talks_to_the_kubernetes_api(manifest: Manifest) -> None:
+    for where, _, spec in manifest.pod_specs():
+        assert spec["automountServiceAccountToken"] is False, where
+    assert manifest.of_kind("ServiceAccount")[0]["automountServiceAccountToken"] is False
+
+
+# --- network isolation -------------------------------------------------------------------------
+
+
+def policies_for(manifest: Manifest, labels: dict[str, str]) -> list[dict[str, Any]]:
+    return [
+        policy
+        for policy in manifest.of_kind("NetworkPolicy")
+        if selects(policy["spec"]["podSelector"], labels)
+    ]
+
+
+def test_everything_is_denied_by_default(manifest: Manifest) -> None:
+    deny = [
+        policy
+        for policy in manifest.of_kind("NetworkPolicy")
+        if policy["spec"]["podSelector"] == {}
+    ]
+    assert len(deny) == 1
+    assert sorted(deny[0]["spec"]["policyTypes"]) == ["Egress", "Ingress"]
+    assert "ingress" not in deny[0]["spec"]
+    assert "egress" not in deny[0]["spec"]
+
+
+def test_mariadb_is_reachable_only_from_wordpress_pods(manifest: Manifest) -> None:
+    """Only pods of this release that run WordPress code reach MariaDB: the WordPress Deployment
+    and the setup Job (WP-CLI). No other namespace, no address block, only port 3306."""
+    mariadb = pod_labels(manifest, "mariadb")
+    peers = []
+    for policy in policies_for(manifest, mariadb):
+        for rule in policy["spec"].get("ingress", []):
+            assert [port["port"] for port in rule["ports"]] == ["mysql"]
+            peers += rule["from"]
+        assert policy["spec"].get("egress", []) == []
+    assert peers, "MariaDB accepts no connection at all"
+    for peer in peers:
+        assert set(peer) == {"podSelector"}, peer
+    allowed = {
+        component_of(labels)
+        for _, labels, _ in manifest.pod_specs()
+        if any(selects(peer["podSelector"], labels) for peer in peers)
+    }
+    assert allowed == {"wordpress", "setup"}
+    container_port = manifest.one("StatefulSet", "store-mariadb")["spec"]["template"]["spec"][
+        "containers"
+    ][0]["ports"][0]
+    assert container_port == {"name": "mysql", "containerPort": 3306, "protocol": "TCP"}
+
+
+def test_wordpress_is_reachable_from_the_ingress_controller_and_the_test_pod(
+    manifest: Manifest,
+) -> None:
+    wordpress = pod_labels(manifest, "wordpress")
+    peers = [
+        peer
+        for policy in policies_for(manifest, wordpress)
+        for rule in policy["spec"].get("ingress", [])
+        for peer in rule["from"]
+    ]
+    namespace_peers = [peer for peer in peers if "namespaceSelector" in peer]
+    assert namespace_peers == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+    ]
+    pod_peers = [peer for peer in peers if "namespaceSelector" not in peer]
+    assert [
+        component_of(labels)
+        for _, labels, _ in manifest.pod_specs()
+        if any(selects(peer["podSelector"], labels) for peer in pod_peers)
+    ] == ["test"]
+
+
+def egress_rules(manifest: Manifest, component: str) -> list[dict[str, Any]]:
+    labels = pod_labels(manifest, component)
+    return [
+        rule
+        for policy in policies_for(manifest, labels)
+        for rule in policy["spec"].get("egress", [])
+    ]
+
+
+def reaches_dns(rules: list[dict[str, Any]]) -> bool:
+    return any(
+        {(p["port"], p["protocol"]) for p in rule["ports"]} == {(53, "UDP"), (53, "TCP")}
+        for rule in rules
+    )
+
+
+def reaches_web(rules: list[dict[str, Any]]) -> bool:
+    for rule in rules:
+        blocks = [peer["ipBlock"] for peer in rule["to"] if "ipBlock" in peer]
+        if blocks and {p["port"] for p in rule["ports"]} == {80, 443}:
+            assert blocks[0]["cidr"] == "0.0.0.0/0"
+            assert "169.254.0.0/16" in blocks[0]["except"], "cloud metadata must stay unreachable"
+            assert "10.0.0.0/8" in blocks[0]["except"], "other tenants' pods must stay unreachable"
+            return True
+    return False
+
+
+def test_egress_paths_are_the_needed_ones(manifest: Manifest) -> None:
+    wordpress, setup, test = (egress_rules(manifest, c) for c in ("wordpress", "setup", "test"))
+    assert reaches_dns(wordpress) and reaches_web(wordpress)
+    assert reaches_dns(setup) and reaches_web(setup)
+    assert reaches_dns(test) and not reaches_web(test)
+    wordpress_pod = pod_labels(manifest, "wordpress")
+    assert any(
+        selects(peer["podSelector"], wordpress_pod)
+        for rule in test
+        for peer in rule["to"]
+        if "podSelector" in peer
+    )
+
+
+def test_setup_job_needs_no_web_with_a_prebuilt_image(helm_bin: Path) -> None:
+    manifest = render(helm_bin, "local", "--set", "woocommerce.source=image")
+    setup = manifest.one("NetworkPolicy", "store-setup")
+    assert reaches_dns(setup["spec"]["egress"])
+    assert not reaches_web(setup["spec"]["egress"])
+
+
+# --- storage, ingress, secrets --------------------------------------------------------------
+
+
+def test_mariadb_statefulset_keeps_its_data_in_volume_claim_templates(manifest: Manifest) -> None:
+    statefulset = manifest.one("StatefulSet", "store-mariadb")
+    templates = statefulset["spec"]["volumeClaimTemplates"]
+    assert [t["metadata"]["name"] for t in templates] == ["data"]
+    container = statefulset["spec"]["template"]["spec"]["containers"][0]
+    assert {"name": "data", "mountPath": "/var/lib/mysql"} in container["volumeMounts"]
+    assert statefulset["spec"]["serviceName"] == "store-mariadb-headless"
+    headless = manifest.one("Service", "store-mariadb-headless")
+    assert headless["spec"]["clusterIP"] == "None"
+    assert all(
+        "mariadb" not in claim["metadata"]["name"]
+        for claim in manifest.of_kind("PersistentVolumeClaim")
+    )
+
+
+def test_storage_classes_follow_the_environment(rendered: Callable[[str], Manifest]) -> None:
+    local, prod = rendered("local"), rendered("prod")
+    assert (
+        "storageClassName"
+        not in local.one("PersistentVolumeClaim", "store-wordpress-content")["spec"]
+    )
+    prod_content = prod.one("PersistentVolumeClaim", "store-wordpress-content")["spec"]
+    assert prod_content["storageClassName"] == "longhorn"
+    assert prod_content["accessModes"] == ["ReadWriteMany"]
+    prod_data = prod.one("StatefulSet", "store-mariadb")["spec"]["volumeClaimTemplates"][0]["spec"]
+    assert prod_data["storageClassName"] == "longhorn"
+
+
+def test_ingress_host_is_the_value_passed(helm_bin: Path) -> None:
+    for environment in ENVIRONMENTS:
+        manifest = render(helm_bin, environment, "--set", "ingress.host=shop-42.example.org")
+        ingress = manifest.one("Ingress", "store")
+        assert [rule["host"] for rule in ingress["spec"]["rules"]] == ["shop-42.example.org"]
+        backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+        assert backend == {"name": "store-wordpress", "port": {"name": "http"}}
+        assert ingress["spec"]["ingressClassName"] == "nginx"
+        if environment == "prod":
+            assert ingress["spec"]["tls"][0]["hosts"] == ["shop-42.example.org"]
+
+
+def test_tls_and_cert_manager_only_in_prod(rendered: Callable[[str], Manifest]) -> None:
+    local = rendered("local").one("Ingress", "store")
+    prod = rendered("prod").one("Ingress", "store")
+    assert "tls" not in local["spec"]
+    assert "cert-manager.io/cluster-issuer" not in local["metadata"].get("annotations", {})
+    assert prod["spec"]["tls"] == [{"hosts": ["demo.localhost"], "secretName": "store-tls"}]
+    assert prod["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
+
+
+def test_no_password_in_any_object_except_through_secret_key_ref(manifest: Manifest) -> None:
+    assert manifest.of_kind("Secret") == []
+    secret_refs = set()
+    for where, _, spec in manifest.pod_specs():
+        for container in all_containers(spec):
+            for variable in container.get("env", []):
+                sensitive = any(
+                    word in variable["name"] for word in ("PASSWORD", "SECRET", "TOKEN")
+                )
+                if sensitive:
+                    assert "value" not in variable, (where, variable["name"])
+                    ref = variable["valueFrom"]["secretKeyRef"]
+                    secret_refs.add((ref["name"], ref["key"]))
+                elif "valueFrom" in variable:
+                    assert "secretKeyRef" in variable["valueFrom"], (where, variable["name"])
+    assert secret_refs == {
+        ("store-db-credentials", "mariadb-root-password"),
+        ("store-db-credentials", "mariadb-password"),
+        ("store-admin-credentials", "admin-password"),
+    }
+    wp_config = manifest.one("ConfigMap", "store-wordpress-config")["data"]["wp-config.php"]
+    assert "define( 'DB_PASSWORD', woo_platform_env( 'WORDPRESS_DB_PASSWORD' ) );" in wp_config
+
+    def keys(node: Any) -> list[str]:
+        if isinstance(node, dict):
+            return [*node, *(key for value in node.values() for key in keys(value))]
+        if isinstance(node, list):
+            return [key for item in node for key in keys(item)]
+        return []
+
+    for obj in manifest.objects:
+        assert not [key for key in keys(obj) if "password" in key.lower()], obj["metadata"]["name"]
+
+
+# --- workloads ------------------------------------------------------------------------------
+
+
+def test_long_running_containers_have_probes_and_jobs_have_deadlines(manifest: Manifest) -> None:
+    for obj in manifest.of_kind("Deployment") + manifest.of_kind("StatefulSet"):
+        for container in obj["spec"]["template"]["spec"]["containers"]:
+            for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
+                assert probe in container, (obj["metadata"]["name"], container["name"], probe)
+    for job in manifest.of_kind("Job"):
+        assert job["spec"]["activeDeadlineSeconds"] > 0
+    for pod in manifest.of_kind("Pod"):
+        assert pod["spec"]["activeDeadlineSeconds"] > 0
+
+
+def test_wordpress_readiness_waits_for_an_installed_store(manifest: Manifest) -> None:
+    container = manifest.one("Deployment", "store-wordpress")["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    assert container["readinessProbe"]["httpGet"]["path"] == "/woo-healthz.php"
+    assert container["livenessProbe"]["httpGet"]["path"].endswith(".gif")
+    mounts = {mount["mountPath"]: mount for mount in container["volumeMounts"]}
+    assert mounts["/var/www/html/woo-healthz.php"]["subPath"] == "woo-healthz.php"
+    configmap = manifest.one("ConfigMap", "store-wordpress-config")
+    assert "'siteurl'" in configmap["data"]["woo-healthz.php"]
+    assert "http_response_code( 503 )" in configmap["data"]["woo-healthz.php"]
+
+
+def test_images_are_official_and_pinned(manifest: Manifest) -> None:
+    for where, _, spec in manifest.pod_specs():
+        for container in all_containers(spec):
+            repository, _, tag = container["image"].rpartition(":")
+            assert repository in OFFICIAL_IMAGES, (where, container["image"])
+            assert tag and tag != "latest", (where, container["image"])
+            assert "bitnami" not in container["image"]
+
+
+def test_every_object_has_the_standard_labels(manifest: Manifest) -> None:
+    for obj in manifest.objects:
+        labels = obj["metadata"]["labels"]
+        for key in STANDARD_LABELS:
+            assert key in labels, (obj["kind"], obj["metadata"]["name"], key)
+        assert labels["app.kubernetes.io/instance"] == "store"
+        assert labels["app.kubernetes.io/part-of"] == "woo-platform"
+
+
+def test_selectors_use_only_stable_labels(manifest: Manifest) -> None:
+    for obj in manifest.of_kind("Deployment") + manifest.of_kind("StatefulSet"):
+        assert set(obj["spec"]["selector"]["matchLabels"]) == SELECTOR_KEYS
+    for service in manifest.of_kind("Service"):
+        assert set(service["spec"]["selector"]) == SELECTOR_KEYS
+
+
+def test_workload_components_match_the_orchestrator_contract(manifest: Manifest) -> None:
+    components = {
+        (obj["kind"], obj["metadata"]["labels"]["app.kubernetes.io/component"])
+        for obj in manifest.of_kind("Deployment")
+        + manifest.of_kind("StatefulSet")
+        + manifest.of_kind("Job")
+    }
+    assert components == {("Deployment", "wordpress"), ("StatefulSet", "mariadb"), ("Job", "setup")}
+    assert manifest.one("Deployment", "store-wordpress")
+    assert manifest.one("StatefulSet", "store-mariadb")
+
+
+def test_pod_templates_roll_when_their_configuration_changes(helm_bin: Path) -> None:
+    def checksums(manifest: Manifest) -> dict[str, dict[str, str]]:
+        return {
+            f"{obj['kind']}/{obj['metadata']['name']}": {
+                key: value
+                for key, value in obj["spec"]["template"]["metadata"]["annotations"].items()
+                if key.startswith("checksum/")
+            }
+            for obj in manifest.of_kind("Deployment")
+            + manifest.of_kind("StatefulSet")
+            + manifest.of_kind("Job")
+        }
+
+    before = checksums(render(helm_bin, "local"))
+    assert all(before.values())
+    after_php = checksums(render(helm_bin, "local", "--set", "wordpress.php.memoryLimit=384M"))
+    assert after_php["Deployment/store-wordpress"] != before["Deployment/store-wordpress"]
+    assert after_php["StatefulSet/store-mariadb"] == before["StatefulSet/store-mariadb"]
+    after_db = checksums(render(helm_bin, "local", "--set", "mariadb.config.maxConnections=55"))
+    assert after_db["StatefulSet/store-mariadb"] != before["StatefulSet/store-mariadb"]
+    assert after_db["Deployment/store-wordpress"] == before["Deployment/store-wordpress"]
+
+
+# --- the setup Job contract ------------------------------------------------------------------
+
+
+def test_setup_job_is_a_plain_job_named_per_revision(manifest: Manifest) -> None:
+    [job] = manifest.of_kind("Job")
+    assert job["metadata"]["name"] == "store-setup-r1"
+    assert "helm.sh/hook" not in job["metadata"].get("annotations", {})
+    for labels in (job["metadata"]["labels"], job["spec"]["template"]["metadata"]["labels"]):
+        assert labels["app.kubernetes.io/component"] == "setup"
+        assert labels["woo-platform/release-revision"] == "1"
+        assert labels["app.kubernetes.io/instance"] == "store"
+    assert job["spec"]["ttlSecondsAfterFinished"] >= 3600
+    assert 1 <= job["spec"]["backoffLimit"] <= 6
+    assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
+    setup = job["spec"]["template"]["spec"]["containers"][0]
+    assert setup["terminationMessagePolicy"] == "FallbackToLogsOnError"
+    rules = job["spec"]["podFailurePolicy"]["rules"]
+    assert {"action": "FailJob", "onExitCodes": {"operator": "In", "values": [3]}} in rules
+
+
+def test_setup_job_writes_into_the_wordpress_volume(rendered: Callable[[str], Manifest]) -> None:
+    for environment in ENVIRONMENTS:
+        manifest = rendered(environment)
+        deployment = manifest.one("Deployment", "store-wordpress")
+        job_spec = manifest.of_kind("Job")[0]["spec"]["template"]["spec"]
+        claim = "store-wordpress-content"
+        for spec in (deployment["spec"]["template"]["spec"], job_spec):
+            volumes = {v["name"]: v for v in spec["volumes"]}
+            assert volumes["content"]["persistentVolumeClaim"]["claimName"] == claim
+            for container in spec["containers"]:
+                assert {"name": "content", "mountPath": "/var/www/html/wp-content"} in container[
+                    "volumeMounts"
+                ]
+
+
+def test_rwo_content_colocates_the_job_and_recreates_wordpress(
+    rendered: Callable[[str], Manifest],
+) -> None:
+    local = rendered("local")
+    affinity = local.of_kind("Job")[0]["spec"]["template"]["spec"]["affinity"]["podAffinity"]
+    [term] = affinity["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert term["topologyKey"] == "kubernetes.io/hostname"
+    assert selects(term["labelSelector"], pod_labels(local, "wordpress"))
+    assert local.one("Deployment", "store-wordpress")["spec"]["strategy"] == {"type": "Recreate"}
+
+    prod = rendered("prod")
+    assert "affinity" not in prod.of_kind("Job")[0]["spec"]["template"]["spec"]
+    strategy = prod.one("Deployment", "store-wordpress")["spec"]["strategy"]
+    assert strategy == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
+
+
+def test_pdb_only_in_prod(rendered: Callable[[str], Manifest]) -> None:
+    assert rendered("local").of_kind("PodDisruptionBudget") == []
+    [pdb] = rendered("prod").of_kind("PodDisruptionBudget")
+    assert pdb["spec"]["minAvailable"] == 1
+    assert selects(pdb["spec"]["selector"], pod_labels(rendered("prod"), "wordpress"))
+    assert rendered("prod").one("Deployment", "store-wordpress")["spec"]["replicas"] == 2
+
+
+def test_names_fit_kubernetes_limits(manifest: Manifest) -> None:
+    for obj in manifest.objects:
+        name = obj["metadata"]["name"]
+        assert len(name) <= (52 if obj["kind"] == "StatefulSet" else 63), name
+
+
+def test_long_release_names_keep_names_valid(helm_bin: Path) -> None:
+    result = run_helm(helm_bin, "template", "s" * 53, str(CHART), *values_args("local"))
+    assert result.returncode == 0, result.stderr
+    for obj in (doc for doc in yaml.safe_load_all(result.stdout) if doc):
+        name = obj["metadata"]["name"]
+        assert len(name) <= (52 if obj["kind"] == "StatefulSet" else 63), name
