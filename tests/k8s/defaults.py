@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import itertools
 from typing import Any
 
@@ -15,6 +16,21 @@ from tests.k8s.errors import Cause
 from tests.k8s.resources import JOBS, ResourceType
 
 Obj = dict[str, Any]
+
+# A fresh status as the apiserver serializes it: fields without omitempty show as zero values,
+# and typed clients (the Python client among them) require them.
+_EMPTY_STATUS: dict[str, Obj] = {
+    "StatefulSet": {"replicas": 0, "availableReplicas": 0},
+    "ReplicaSet": {"replicas": 0},
+    "DaemonSet": {"currentNumberScheduled": 0, "numberMisscheduled": 0,
+                  "desiredNumberScheduled": 0, "numberReady": 0},
+    "PodDisruptionBudget": {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0,
+                            "expectedPods": 0},
+    "HorizontalPodAutoscaler": {"desiredReplicas": 0},
+    "Ingress": {"loadBalancer": {}},
+    "CustomResourceDefinition": {"acceptedNames": {"plural": "", "kind": ""},
+                                 "storedVersions": []},
+}
 
 # What the DefaultStorageClass admission plugin fills in (kind's default class is `standard`).
 DEFAULT_STORAGE_CLASS = "standard"
@@ -38,7 +54,7 @@ class ClusterIPs:
 def on_create(resource: ResourceType, obj: Obj, ips: ClusterIPs) -> None:
     """Create-time preparation; metadata (uid etc.) is already set."""
     if resource.has_status:
-        obj["status"] = {}
+        obj["status"] = copy.deepcopy(_EMPTY_STATUS.get(resource.kind, {}))
     match resource.kind:
         case "Namespace":
             obj.setdefault("spec", {})["finalizers"] = ["kubernetes"]

@@ -109,10 +109,10 @@ _FAULT_REASONS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404:
                   500: "InternalError", 503: "ServiceUnavailable", 504: "Timeout"}
 
 
-def injected(code: int) -> ApiError:
-    """The error a test asked for; 429 and 503 carry Retry-After as the apiserver's do."""
+def injected(code: int, retry_after: int | None = None) -> ApiError:
+    """The error a test asked for, optionally with a Retry-After header."""
     reason = _FAULT_REASONS.get(code, "InternalError" if code >= 500 else "BadRequest")
-    headers = {"Retry-After": "1"} if code in (429, 503) else {}
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
     message = ("Internal error occurred: injected by the test" if code == 500
                else f"injected by the test ({reason})")
     return ApiError(code, reason, message, headers=headers)

@@ -390,7 +390,7 @@ class Kubelet:
         return SUCCEEDED if completes else RUNNING
 
     def _pod_message(self, pod: Obj, state: str, failure: Failure | None) -> str:
-        if failure and failure.reason == state and failure.message:
+        if failure and failure.reason == state and state in POD_REASONS and failure.message:
             return failure.message
         missing = [key[1] for key, stored in self._claims(pod) if stored is None]
         if state == PVC_PENDING and missing:

@@ -88,7 +88,7 @@ class _Api:
         try:
             injected = self.faults.take(request.method, request.path_qs)
             if injected is not None:
-                raise errors.injected(injected)
+                raise injected
             return await self._dispatch(request)
         except errors.ApiError as error:
             return _json(error.status(), error.code, error.headers)

@@ -15,6 +15,7 @@ import yaml
 from kubernetes import client, watch
 from kubernetes.client import ApiException
 
+from tests.k8s.builders import deployment, job
 from tests.k8s.standin import KubeStandin
 
 Meta = client.V1ObjectMeta
@@ -316,23 +317,3 @@ def test_delete_collection_by_label(core: client.CoreV1Api) -> None:
     core.delete_collection_namespaced_secret("shop", label_selector="app=web")
 
     assert [s.metadata.name for s in core.list_namespaced_secret("shop").items] == ["c"]
-
-
-def deployment(name: str, replicas: int = 1) -> client.V1Deployment:
-    labels = {"app": name}
-    return client.V1Deployment(
-        metadata=Meta(name=name),
-        spec=client.V1DeploymentSpec(
-            replicas=replicas, selector=client.V1LabelSelector(match_labels=labels),
-            template=client.V1PodTemplateSpec(
-                metadata=Meta(labels=labels),
-                spec=client.V1PodSpec(containers=[client.V1Container(
-                    name=name, image="nginx:1.27")]))))
-
-
-def job(name: str) -> client.V1Job:
-    return client.V1Job(
-        metadata=Meta(name=name),
-        spec=client.V1JobSpec(template=client.V1PodTemplateSpec(
-            spec=client.V1PodSpec(restart_policy="Never", containers=[client.V1Container(
-                name="run", image="busybox:1.36")]))))
