@@ -1,0 +1,96 @@
+// The platform API as typed functions. This is the only module that names API paths; the paths
+// and shapes are checked against the generated schema, so an API change breaks the build here.
+import createClient from "openapi-fetch";
+import { ApiError } from "./errors";
+import type { paths } from "./schema.gen";
+import type { Environment, PlatformInfo, Store, StoreEvent, StorePage, StoreStatus } from "./types";
+
+export interface StoreQuery {
+  status?: StoreStatus;
+  limit: number;
+  offset: number;
+}
+
+export interface NewStore {
+  store_name: string;
+  domain?: string;
+  environment: Environment;
+}
+
+export interface PlatformApiOptions {
+  baseUrl: string;
+  /** The bearer token to send, or null to send none. Read on every request. */
+  token: () => string | null;
+  /** Called on every 401, so the UI can ask for a (new) token. */
+  onUnauthorized?: (error: ApiError) => void;
+  fetch?: (request: Request) => Promise<Response>;
+}
+
+export type PlatformApi = ReturnType<typeof createPlatformApi>;
+
+export function createPlatformApi(options: PlatformApiOptions) {
+  const client = createClient<paths>({
+    baseUrl: options.baseUrl,
+    fetch: options.fetch ?? ((request) => globalThis.fetch(request)),
+  });
+  client.use({
+    onRequest({ request }) {
+      const token = options.token();
+      if (token) request.headers.set("Authorization", `Bearer ${token}`);
+      return request;
+    },
+  });
+
+  async function call<T>(
+    send: () => Promise<{ data?: T; error?: unknown; response: Response }>,
+  ): Promise<T> {
+    let result: { data?: T; error?: unknown; response: Response };
+    try {
+      result = await send();
+    } catch (cause) {
+      throw ApiError.network(cause);
+    }
+    const { data, error, response } = result;
+    if (!response.ok || data === undefined) {
+      const failure = ApiError.fromResponse(response, error);
+      if (failure.status === 401) options.onUnauthorized?.(failure);
+      throw failure;
+    }
+    return data;
+  }
+
+  return {
+    getPlatformInfo: (): Promise<PlatformInfo> => call(() => client.GET("/config")),
+
+    listStores: (query: StoreQuery): Promise<StorePage> =>
+      call(() =>
+        client.GET("/stores", {
+          params: { query: { status: query.status, limit: query.limit, offset: query.offset } },
+        }),
+      ),
+
+    getStore: (storeId: string): Promise<Store> =>
+      call(() => client.GET("/stores/{store_id}", { params: { path: { store_id: storeId } } })),
+
+    listStoreEvents: async (storeId: string): Promise<StoreEvent[]> => {
+      const list = await call(() =>
+        client.GET("/stores/{store_id}/events", { params: { path: { store_id: storeId } } }),
+      );
+      return list.items;
+    },
+
+    /** The same key with the same body returns the first store instead of creating a second. */
+    createStore: (body: NewStore, idempotencyKey: string): Promise<Store> =>
+      call(() =>
+        client.POST("/stores", { body, params: { header: { "Idempotency-Key": idempotencyKey } } }),
+      ),
+
+    deleteStore: (storeId: string): Promise<Store> =>
+      call(() => client.DELETE("/stores/{store_id}", { params: { path: { store_id: storeId } } })),
+
+    retryStore: (storeId: string): Promise<Store> =>
+      call(() =>
+        client.POST("/stores/{store_id}/retry", { params: { path: { store_id: storeId } } }),
+      ),
+  };
+}

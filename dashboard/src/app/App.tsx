@@ -1,0 +1,59 @@
+import { useSyncExternalStore } from "react";
+import { Link, Route, Routes } from "react-router";
+import { TokenDialog } from "../auth/TokenDialog";
+import { usePlatformInfo } from "../stores/queries";
+import { CreateStorePage } from "../stores/CreateStorePage";
+import { StoreDetailPage } from "../stores/StoreDetailPage";
+import { StoreListPage } from "../stores/StoreListPage";
+import { routePatterns, routes } from "../urls";
+import { usePlatform } from "./platform";
+
+export function App() {
+  return (
+    <>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="top-bar">
+        <Link to={routes.storeList()} className="brand">
+          woo-platform
+        </Link>
+        <span className="brand-note">WooCommerce stores on demand</span>
+        <TokenButton />
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Routes>
+          <Route path={routePatterns.storeList} element={<StoreListPage />} />
+          <Route path={routePatterns.newStore} element={<CreateStorePage />} />
+          <Route path={routePatterns.storeDetail} element={<StoreDetailPage />} />
+          <Route path="*" element={<NotFound />} />
+        </Routes>
+      </main>
+      <TokenDialog />
+    </>
+  );
+}
+
+/** Only when the platform uses tokens: lets people enter or change theirs. */
+function TokenButton() {
+  const { auth } = usePlatform();
+  const info = usePlatformInfo();
+  const { token } = useSyncExternalStore(auth.subscribe, auth.snapshot);
+  if (!info.data?.auth_required) return null;
+  return (
+    <button type="button" className="button button-quiet" onClick={() => auth.requestToken("manual")}>
+      {token ? "Change API token" : "Enter API token"}
+    </button>
+  );
+}
+
+function NotFound() {
+  return (
+    <section>
+      <h1>Page not found</h1>
+      <p>
+        <Link to={routes.storeList()}>Go to the stores</Link>
+      </p>
+    </section>
+  );
+}

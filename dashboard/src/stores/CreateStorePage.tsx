@@ -1,0 +1,289 @@
+import { useRef, useState, type FormEvent, type ReactNode } from "react";
+import { Link, useNavigate } from "react-router";
+import { ApiError } from "../api/errors";
+import type { Environment } from "../api/types";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { routes } from "../urls";
+import { useCreateStore, usePlatformInfo } from "./queries";
+import type { ListNotice } from "./StoreListPage";
+import {
+  defaultDomain,
+  STORE_NAME_MAX,
+  validateStoreForm,
+  type FieldProblems,
+  type StoreField,
+  type StoreFormValues,
+} from "./validation";
+
+const FALLBACK_ENVIRONMENTS: readonly Environment[] = ["local", "prod"];
+const FIELDS: readonly StoreField[] = ["store_name", "domain", "environment"];
+
+export function CreateStorePage() {
+  const info = usePlatformInfo();
+  const create = useCreateStore();
+  const navigate = useNavigate();
+  const environments = info.data?.environments ?? FALLBACK_ENVIRONMENTS;
+  const storeNameMax = info.data?.store_name_max_length ?? STORE_NAME_MAX;
+  const baseDomain = info.data?.base_domain;
+
+  const [values, setValues] = useState<StoreFormValues>({
+    store_name: "",
+    domain: "",
+    environment: "local",
+  });
+  // The domain follows the name until someone types their own.
+  const [domainEdited, setDomainEdited] = useState(false);
+  const [touched, setTouched] = useState<Partial<Record<StoreField, boolean>>>({});
+  const [submitted, setSubmitted] = useState(false);
+  const [serverProblems, setServerProblems] = useState<FieldProblems>({});
+  const idempotency = useRef<{ body: string; key: string } | null>(null);
+
+  const domain = domainEdited || !baseDomain ? values.domain : defaultDomain(values.store_name, baseDomain);
+  const current = { ...values, domain };
+  const clientProblems = validateStoreForm(current, { storeNameMax, environments });
+  const shown = (field: StoreField): string | undefined =>
+    serverProblems[field] ?? (submitted || touched[field] ? clientProblems[field] : undefined);
+
+  function change(field: StoreField, value: string) {
+    setValues((previous) => ({ ...previous, [field]: value }));
+    if (field === "domain") setDomainEdited(true);
+    setServerProblems((previous) => ({ ...previous, [field]: undefined }));
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    setSubmitted(true);
+    setServerProblems({});
+    if (Object.keys(clientProblems).length > 0) {
+      focusFirstProblem(clientProblems);
+      return;
+    }
+    const store = {
+      store_name: current.store_name,
+      environment: current.environment as Environment,
+      ...(current.domain ? { domain: current.domain } : {}),
+    };
+    const body = JSON.stringify(store);
+    if (idempotency.current?.body !== body) {
+      idempotency.current = { body, key: newIdempotencyKey() };
+    }
+    create.mutate(
+      { store, idempotencyKey: idempotency.current.key },
+      {
+        onSuccess: (created) => {
+          const state: ListNotice = {
+            notice: `Store ${created.store_name} requested. Provisioning has started; it shows as Ready when it can take orders.`,
+          };
+          void navigate(routes.storeList(), { state });
+        },
+        onError: (error) => {
+          if (error instanceof ApiError && error.status === 422) {
+            const problems = fieldProblems(error);
+            setServerProblems(problems);
+            focusFirstProblem(problems);
+          }
+        },
+      },
+    );
+  }
+
+  const failure = create.error;
+  const unplacedFieldErrors =
+    failure instanceof ApiError && failure.status === 422
+      ? failure.fields.filter((field) => !FIELDS.includes(field.field as StoreField))
+      : [];
+
+  return (
+    <section aria-labelledby="create-heading" className="narrow">
+      <p>
+        <Link to={routes.storeList()}>← All stores</Link>
+      </p>
+      <h1 id="create-heading">New store</h1>
+      {info.isError && (
+        <ErrorNotice
+          title="Could not load the platform settings"
+          error={info.error}
+          onRetry={() => void info.refetch()}
+        />
+      )}
+      <form noValidate onSubmit={submit} aria-describedby={failure ? "create-error" : undefined}>
+        <Field
+          id="store_name"
+          label="Store name"
+          hint={`Lowercase letters, digits and '-'; at most ${storeNameMax} characters.`}
+          problem={shown("store_name")}
+        >
+          {(described) => (
+            <input
+              id="store_name"
+              name="store_name"
+              autoComplete="off"
+              spellCheck={false}
+              required
+              value={values.store_name}
+              onChange={(event) => change("store_name", event.target.value)}
+              onBlur={() => setTouched((previous) => ({ ...previous, store_name: true }))}
+              {...described}
+            />
+          )}
+        </Field>
+
+        <Field
+          id="domain"
+          label="Domain"
+          hint={
+            baseDomain
+              ? `The storefront's hostname. Leave empty for <name>.${baseDomain}.`
+              : "The storefront's hostname. Leave empty for the platform's default."
+          }
+          problem={shown("domain")}
+        >
+          {(described) => (
+            <input
+              id="domain"
+              name="domain"
+              autoComplete="off"
+              spellCheck={false}
+              value={domain}
+              onChange={(event) => change("domain", event.target.value)}
+              onBlur={() => setTouched((previous) => ({ ...previous, domain: true }))}
+              {...described}
+            />
+          )}
+        </Field>
+
+        <Field
+          id="environment"
+          label="Environment"
+          hint="Which values file the store is installed with."
+          problem={shown("environment")}
+        >
+          {(described) => (
+            <select
+              id="environment"
+              name="environment"
+              value={values.environment}
+              onChange={(event) => change("environment", event.target.value)}
+              {...described}
+            >
+              {environments.map((environment) => (
+                <option key={environment} value={environment}>
+                  {environment}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+
+        {failure && <CreateFailure error={failure} unplaced={unplacedFieldErrors} />}
+
+        <div className="form-actions">
+          <button type="submit" className="button button-primary" disabled={create.isPending}>
+            {create.isPending ? "Creating…" : "Create store"}
+          </button>
+          <Link to={routes.storeList()}>Cancel</Link>
+        </div>
+      </form>
+    </section>
+  );
+}
+
+interface FieldProps {
+  id: StoreField;
+  label: string;
+  hint: string;
+  problem: string | undefined;
+  children: (described: {
+    "aria-describedby": string;
+    "aria-invalid": boolean;
+  }) => ReactNode;
+}
+
+function Field({ id, label, hint, problem, children }: FieldProps) {
+  const hintId = `${id}-hint`;
+  const problemId = `${id}-problem`;
+  return (
+    <div className={problem ? "field field-invalid" : "field"}>
+      <label htmlFor={id}>{label}</label>
+      {children({
+        "aria-describedby": problem ? `${problemId} ${hintId}` : hintId,
+        "aria-invalid": Boolean(problem),
+      })}
+      {problem && (
+        <p id={problemId} className="field-problem">
+          <span aria-hidden="true">✕ </span>
+          {label}: {problem}
+        </p>
+      )}
+      <p id={hintId} className="field-hint">
+        {hint}
+      </p>
+    </div>
+  );
+}
+
+function CreateFailure({ error, unplaced }: { error: Error; unplaced: readonly { field: string; message: string }[] }) {
+  if (error instanceof ApiError && error.status === 409) {
+    return (
+      <div id="create-error" className="notice notice-error" role="alert">
+        <p>
+          <strong>That store already exists.</strong> A live store already uses this name or domain
+          ({error.detail}). Choose another name or domain, or delete the other store first.
+        </p>
+      </div>
+    );
+  }
+  if (error instanceof ApiError && error.status === 422) {
+    return (
+      <div id="create-error" className="notice notice-error" role="alert">
+        <p>
+          <strong>The platform did not accept the store.</strong> Fix the fields marked above.
+        </p>
+        {unplaced.length > 0 && (
+          <ul>
+            {unplaced.map((field) => (
+              <li key={field.field}>
+                {field.field}: {field.message}
+              </li>
+            ))}
+          </ul>
+        )}
+      </div>
+    );
+  }
+  if (error instanceof ApiError && error.status === 401) {
+    return (
+      <div id="create-error" className="notice notice-error" role="alert">
+        <p>
+          <strong>The store was not created.</strong> The platform needs an API token; enter it,
+          then create the store again.
+        </p>
+      </div>
+    );
+  }
+  return (
+    <div id="create-error">
+      <ErrorNotice title="The store was not created" error={error} />
+    </div>
+  );
+}
+
+function fieldProblems(error: ApiError): FieldProblems {
+  const problems: FieldProblems = {};
+  for (const { field, message } of error.fields) {
+    if (FIELDS.includes(field as StoreField)) problems[field as StoreField] ??= message;
+  }
+  return problems;
+}
+
+function focusFirstProblem(problems: FieldProblems) {
+  const first = FIELDS.find((field) => problems[field]);
+  // After React shows the message, so that the field is announced with it.
+  if (first) window.setTimeout(() => document.getElementById(first)?.focus(), 0);
+}
+
+/** A random key for Idempotency-Key; works outside secure contexts, unlike randomUUID(). */
+function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
+}

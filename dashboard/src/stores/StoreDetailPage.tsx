@@ -1,0 +1,186 @@
+import { useState } from "react";
+import { Link, useNavigate, useParams } from "react-router";
+import { ApiError } from "../api/errors";
+import type { Store } from "../api/types";
+import { ErrorNotice } from "../components/ErrorNotice";
+import { routes } from "../urls";
+import { DeleteStoreDialog } from "./DeleteStoreDialog";
+import { EventTimeline } from "./EventTimeline";
+import { useRetryStore, useStore, useStoreEvents } from "./queries";
+import { STATUS_LOOK } from "./status";
+import { StatusBadge } from "./StatusBadge";
+import type { ListNotice } from "./StoreListPage";
+import { formatTimestamp } from "./time";
+
+export function StoreDetailPage() {
+  const { storeId = "" } = useParams();
+  const store = useStore(storeId);
+  const events = useStoreEvents(storeId, store.data);
+
+  return (
+    <section aria-labelledby="store-heading">
+      <p>
+        <Link to={routes.storeList()}>← All stores</Link>
+      </p>
+      {store.isPending && <p className="muted">Loading the store…</p>}
+      {store.isError && !store.data && (
+        <>
+          <h1 id="store-heading">Store</h1>
+          {store.error instanceof ApiError && store.error.status === 404 ? (
+            <div className="notice notice-error" role="alert">
+              <p>
+                <strong>No such store.</strong> It may have been deleted, or the link is wrong.
+              </p>
+            </div>
+          ) : (
+            <ErrorNotice title="Could not load the store" error={store.error} onRetry={() => void store.refetch()} />
+          )}
+        </>
+      )}
+      {store.data && (
+        <>
+          {store.isError && (
+            <ErrorNotice
+              title="Could not refresh the store; showing the last known state"
+              error={store.error}
+              onRetry={() => void store.refetch()}
+            />
+          )}
+          <StoreSummary store={store.data} />
+          <h2>Timeline</h2>
+          {events.isError && (
+            <ErrorNotice title="Could not load the timeline" error={events.error} onRetry={() => void events.refetch()} />
+          )}
+          {events.isPending && <p className="muted">Loading the timeline…</p>}
+          {events.data && <EventTimeline events={events.data} />}
+        </>
+      )}
+    </section>
+  );
+}
+
+function StoreSummary({ store }: { store: Store }) {
+  const navigate = useNavigate();
+  const retry = useRetryStore();
+  const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const canDelete = store.status !== "Deleting" && store.status !== "Deleted";
+
+  return (
+    <>
+      <div className="page-header">
+        <h1 id="store-heading">
+          {store.store_name} <StatusBadge status={store.status} />
+        </h1>
+        <div className="actions">
+          {store.status === "Failed" && (
+            <button
+              type="button"
+              className="button"
+              disabled={retry.isPending}
+              onClick={() => retry.mutate(store.id)}
+            >
+              {retry.isPending ? "Retrying…" : "Retry"}
+            </button>
+          )}
+          {canDelete && (
+            <button type="button" className="button button-danger" onClick={() => setConfirmingDelete(true)}>
+              Delete…
+            </button>
+          )}
+        </div>
+      </div>
+
+      <StatusCallout store={store} />
+      {retry.isError && <ErrorNotice title="Could not retry the store" error={retry.error} />}
+
+      <dl className="facts">
+        <dt>Storefront</dt>
+        <dd>
+          {store.urls ? (
+            <a href={store.urls.storefront} target="_blank" rel="noreferrer">
+              {store.urls.storefront}
+            </a>
+          ) : (
+            <span className="muted">available when the store is Ready ({store.domain})</span>
+          )}
+        </dd>
+        <dt>WP admin</dt>
+        <dd>
+          {store.urls ? (
+            <a href={store.urls.admin} target="_blank" rel="noreferrer">
+              {store.urls.admin}
+            </a>
+          ) : (
+            <span className="muted">available when the store is Ready</span>
+          )}
+        </dd>
+        <dt>Environment</dt>
+        <dd>{store.environment}</dd>
+        <dt>Namespace</dt>
+        <dd>
+          <code>{store.namespace}</code>
+        </dd>
+        <dt>Created</dt>
+        <dd>{formatTimestamp(store.created_at)}</dd>
+        <dt>Last change</dt>
+        <dd>{formatTimestamp(store.updated_at)}</dd>
+      </dl>
+
+      {confirmingDelete && (
+        <DeleteStoreDialog
+          store={store}
+          onCancel={() => setConfirmingDelete(false)}
+          onDeleted={(deleted) => {
+            const state: ListNotice = {
+              notice: `Deleting store ${deleted.store_name}. It disappears from the list once it is gone.`,
+            };
+            void navigate(routes.storeList(), { state });
+          }}
+        />
+      )}
+    </>
+  );
+}
+
+/** What the store is waiting on or stopped at, said where people look first. */
+function StatusCallout({ store }: { store: Store }) {
+  const reason = store.status_reason;
+  switch (store.status) {
+    case "Provisioning":
+      return (
+        <div className="notice notice-progress" role="status">
+          <p>
+            <strong>Provisioning.</strong> {reason ? `Waiting on: ${reason}` : "Starting."}
+          </p>
+        </div>
+      );
+    case "Deleting":
+      return (
+        <div className="notice notice-progress" role="status">
+          <p>
+            <strong>Deleting.</strong> {reason ?? ""}
+          </p>
+        </div>
+      );
+    case "Failed":
+      return (
+        <div className="notice notice-error" role="status">
+          <p>
+            <strong>Failed.</strong> {reason ?? "No reason was recorded."} Retry resumes from the step
+            that failed.
+          </p>
+        </div>
+      );
+    case "Degraded":
+      return (
+        <div className="notice notice-warning" role="status">
+          <p>
+            <strong>Degraded.</strong> {reason ?? STATUS_LOOK.Degraded.description}
+          </p>
+        </div>
+      );
+    case "Ready":
+    case "Deleted":
+      return reason ? <p className="muted">{reason}</p> : null;
+  }
+}

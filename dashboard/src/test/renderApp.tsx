@@ -1,0 +1,27 @@
+import { render } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter } from "react-router";
+import { App } from "../app/App";
+import { createPlatform } from "../app/platform";
+import { PlatformProvider } from "../app/PlatformProvider";
+import type { FakeApi } from "./fakeApi";
+
+/** The whole console at `path`, talking to `api`, with retries off and fast polling. */
+export function renderApp(api: FakeApi, path = "/") {
+  const platform = createPlatform({
+    baseUrl: "http://platform.test",
+    fetch: api.fetch,
+    storage: window.sessionStorage,
+    retries: false,
+    pollIntervalMs: 25,
+  });
+  const user = userEvent.setup();
+  const view = render(
+    <PlatformProvider platform={platform}>
+      <MemoryRouter initialEntries={[path]}>
+        <App />
+      </MemoryRouter>
+    </PlatformProvider>,
+  );
+  return { ...view, user, platform };
+}

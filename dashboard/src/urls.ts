@@ -1,0 +1,30 @@
+// Every dashboard URL is built here. API paths live in api/client.ts, typed by the schema.
+import type { StoreStatus } from "./api/types";
+
+export interface StoreListView {
+  status?: StoreStatus;
+  page?: number;
+}
+
+export const routePatterns = {
+  storeList: "/",
+  newStore: "/new",
+  storeDetail: "/stores/:storeId",
+} as const;
+
+export const routes = {
+  storeList(view: StoreListView = {}): string {
+    const search = new URLSearchParams();
+    if (view.status) search.set("status", view.status);
+    if (view.page && view.page > 1) search.set("page", String(view.page));
+    const query = search.toString();
+    return query ? `/?${query}` : "/";
+  },
+  newStore: (): string => "/new",
+  storeDetail: (storeId: string): string => `/stores/${encodeURIComponent(storeId)}`,
+};
+
+/** The API is served by the same orchestrator as the dashboard (or proxied to it by `npm run dev`). */
+export function apiBaseUrl(): string {
+  return window.location.origin;
+}
