@@ -1,0 +1,52 @@
+"""The failures a test arms on the fake kubelet: which workloads, which reason, which message."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+KINDS = ("Deployment", "StatefulSet", "Job")
+POD_REASONS = ("ImagePullBackOff", "ErrImagePull", "CrashLoopBackOff", "Unschedulable")
+REASONS = (*POD_REASONS, "QuotaExceeded", "BackoffLimitExceeded", "PVCPending")
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str
+    reason: str
+    message: str | None = None
+    name_contains: str | None = None
+
+    def applies_to(self, kind: str, name: str) -> bool:
+        return kind == self.kind and (self.name_contains is None or self.name_contains in name)
+
+
+class Failures:
+    """Thread-safe: tests arm and clear from their thread, the kubelet reads in the loop."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._armed: list[Failure] = []
+
+    def add(self, kind: str, reason: str, message: str | None,
+            name_contains: str | None) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
+        if reason not in REASONS:
+            raise ValueError(f"reason must be one of {REASONS}, not {reason!r}")
+        if reason == "BackoffLimitExceeded" and kind != "Job":
+            raise ValueError("BackoffLimitExceeded only applies to Jobs")
+        with self._lock:
+            self._armed.append(Failure(kind, reason, message, name_contains))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._armed.clear()
+
+    def armed(self) -> list[Failure]:
+        with self._lock:
+            return list(self._armed)
+
+    def for_workload(self, kind: str, name: str) -> Failure | None:
+        """The first armed failure that applies to this workload."""
+        return next((f for f in self.armed() if f.applies_to(kind, name)), None)
