@@ -61,15 +61,18 @@ describe("create form", () => {
     expect(api.requestsTo("POST /stores")).toHaveLength(0);
   });
 
-  it("checks the domain with the API's hostname rules", async () => {
-    const { user } = renderApp(fakeApi(), "/new");
+  it("checks the domain with the API's hostname rules once submitted, then as people type", async () => {
+    const api = fakeApi();
+    const { user } = renderApp(api, "/new");
     await user.type(screen.getByLabelText("Store name"), "ok");
     const domain = screen.getByLabelText("Domain");
 
     await user.clear(domain);
     await user.type(domain, "Shop.Example.com");
-    await user.tab();
+    expect(domain).toHaveAttribute("aria-invalid", "false");
+    await user.click(screen.getByRole("button", { name: "Create store" }));
     expect(domain).toHaveAccessibleDescription(/Domain: must be lowercase/);
+    await waitFor(() => expect(domain).toHaveFocus());
 
     await user.clear(domain);
     await user.type(domain, "10.0.0.1");
@@ -78,6 +81,7 @@ describe("create form", () => {
     await user.clear(domain);
     await user.type(domain, "ok.example.com");
     expect(domain).toHaveAttribute("aria-invalid", "false");
+    expect(api.requestsTo("POST /stores")).toHaveLength(0);
   });
 
   it("shows the API's field errors next to the fields", async () => {
@@ -111,7 +115,7 @@ describe("create form", () => {
     await user.click(screen.getByRole("button", { name: "Create store" }));
 
     const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent("That store already exists.");
+    expect(alert).toHaveTextContent("That name or domain is taken.");
     expect(alert).toHaveTextContent("store name 'shop' is used by a live store");
     expect(screen.getByRole("heading", { name: "New store" })).toBeInTheDocument();
   });

@@ -33,7 +33,8 @@ export function CreateStorePage() {
   });
   // The domain follows the name until someone types their own.
   const [domainEdited, setDomainEdited] = useState(false);
-  const [touched, setTouched] = useState<Partial<Record<StoreField, boolean>>>({});
+  // Problems show from the first submit on, then follow the typing. Not on blur: a message
+  // appearing on blur moves the submit button away from the pointer that is about to click it.
   const [submitted, setSubmitted] = useState(false);
   const [serverProblems, setServerProblems] = useState<FieldProblems>({});
   const idempotency = useRef<{ body: string; key: string } | null>(null);
@@ -42,7 +43,7 @@ export function CreateStorePage() {
   const current = { ...values, domain };
   const clientProblems = validateStoreForm(current, { storeNameMax, environments });
   const shown = (field: StoreField): string | undefined =>
-    serverProblems[field] ?? (submitted || touched[field] ? clientProblems[field] : undefined);
+    serverProblems[field] ?? (submitted ? clientProblems[field] : undefined);
 
   function change(field: StoreField, value: string) {
     setValues((previous) => ({ ...previous, [field]: value }));
@@ -122,7 +123,6 @@ export function CreateStorePage() {
               required
               value={values.store_name}
               onChange={(event) => change("store_name", event.target.value)}
-              onBlur={() => setTouched((previous) => ({ ...previous, store_name: true }))}
               {...described}
             />
           )}
@@ -146,7 +146,6 @@ export function CreateStorePage() {
               spellCheck={false}
               value={domain}
               onChange={(event) => change("domain", event.target.value)}
-              onBlur={() => setTouched((previous) => ({ ...previous, domain: true }))}
               {...described}
             />
           )}
@@ -227,8 +226,8 @@ function CreateFailure({ error, unplaced }: { error: Error; unplaced: readonly {
     return (
       <div id="create-error" className="notice notice-error" role="alert">
         <p>
-          <strong>That store already exists.</strong> A live store already uses this name or domain
-          ({error.detail}). Choose another name or domain, or delete the other store first.
+          <strong>That name or domain is taken.</strong> A live store already uses it ({error.detail}).
+          Choose another name or domain, or delete the other store first.
         </p>
       </div>
     );

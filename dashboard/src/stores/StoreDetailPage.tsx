@@ -101,7 +101,7 @@ function StoreSummary({ store }: { store: Store }) {
               {store.urls.storefront}
             </a>
           ) : (
-            <span className="muted">available when the store is Ready ({store.domain})</span>
+            <span className="muted">available when the store is Ready</span>
           )}
         </dd>
         <dt>WP admin</dt>
@@ -114,6 +114,8 @@ function StoreSummary({ store }: { store: Store }) {
             <span className="muted">available when the store is Ready</span>
           )}
         </dd>
+        <dt>Domain</dt>
+        <dd>{store.domain}</dd>
         <dt>Environment</dt>
         <dd>{store.environment}</dd>
         <dt>Namespace</dt>

@@ -1,0 +1,42 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+
+export class StoreListPage {
+  readonly heading: Locator;
+  readonly newStoreLink: Locator;
+  readonly statusFilter: Locator;
+  readonly notice: Locator;
+
+  constructor(private readonly page: Page) {
+    this.heading = page.getByRole("heading", { level: 1, name: "Stores" });
+    this.newStoreLink = page.getByRole("link", { name: "New store" });
+    this.statusFilter = page.getByLabel("Status");
+    this.notice = page.locator(".notice-success");
+  }
+
+  /** Open the console the way people do: the site root, which redirects to /ui/. */
+  async open() {
+    await this.page.goto("/");
+    await expect(this.page).toHaveURL(/\/ui\/$/);
+    await expect(this.heading).toBeVisible();
+  }
+
+  row(storeName: string): Locator {
+    return this.page.getByRole("row").filter({ has: this.page.getByRole("rowheader", { name: storeName, exact: true }) });
+  }
+
+  status(storeName: string): Locator {
+    return this.row(storeName).locator("[data-status]");
+  }
+
+  async expectStatus(storeName: string, status: string, timeout?: number) {
+    await expect(this.status(storeName)).toHaveAttribute("data-status", status, { timeout });
+  }
+
+  async filterBy(status: string) {
+    await this.statusFilter.selectOption(status);
+  }
+
+  async openStore(storeName: string) {
+    await this.row(storeName).getByRole("link", { name: storeName, exact: true }).click();
+  }
+}
