@@ -48,10 +48,6 @@ export class ApiError extends Error {
   get isNetworkError(): boolean {
     return this.status === 0;
   }
-
-  get isUnauthorized(): boolean {
-    return this.status === 401 || this.status === 403;
-  }
 }
 
 /** Network failures, 5xx and 429 may pass; anything else the client asked wrongly, so don't repeat it. */

@@ -43,7 +43,8 @@ export function createAuthSession(storage: Storage | null = safeSessionStorage()
       update({ token, prompt: { open: false } });
     },
     requestToken: (reason) => {
-      if (state.prompt.open && state.prompt.reason === reason) return;
+      // Several requests may be refused at once; the first one says why.
+      if (state.prompt.open) return;
       // A refused token is useless; forget it so it is not sent again.
       if (reason === "refused") storage?.removeItem(STORAGE_KEY);
       update({ token: reason === "refused" ? null : state.token, prompt: { open: true, reason } });
