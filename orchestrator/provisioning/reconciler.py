@@ -45,6 +45,20 @@ STEP_DESCRIPTIONS = {
 }
 
 
+# Steps run in these orders. A pass re-checks the earlier steps of its sequence (they are
+# idempotent, and the world may have changed), but only a step *later* than the one recorded
+# starts a new deadline and attempt count; otherwise a step that keeps failing would reset its
+# own deadline on every pass and be retried for ever.
+SEQUENCES = (("namespace", "secrets", "release", "readiness"), ("uninstall", "namespace-delete"))
+
+
+def _is_later(step: str, current: str | None) -> bool:
+    for sequence in SEQUENCES:
+        if step in sequence:
+            return current not in sequence or sequence.index(step) > sequence.index(current)
+    raise ValueError(f"unknown step {step}")
+
+
 class PassOver(Exception):
     """The pass has written its outcome (retry later, failed, or fence lost) and must stop."""
 
@@ -287,9 +301,13 @@ class Reconciler:
                     action: Callable[[Store], Awaitable[T]], *, record: bool = True,
                     describe: Callable[[T], str] | None = None) -> T:
         """Run one idempotent step with its deadline; on failure write the outcome (retry
-        with backoff, or Failed) and end the pass with PassOver."""
-        if store.step != step:
+        with backoff, or Failed) and end the pass with PassOver. A step the store has already
+        passed is re-checked quietly, under the deadline of the step the store is at."""
+        entering = _is_later(step, store.step)
+        if entering:
             await self._enter_step(store, fence, step)
+        elif step != store.step:
+            record = False
         started = asyncio.get_running_loop().time()
         try:
             result = await action(store)

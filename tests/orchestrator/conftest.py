@@ -50,15 +50,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Each test that takes this runs once on PostgreSQL and once on SQLite, on empty tables."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'woo.sqlite3'}"
-    url: str = request.getfixturevalue("_postgres_migrated")
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute("TRUNCATE store_events, stores")
+    url: str = request.getfixturevalue("postgres_database")
     return url
 
 
 @pytest.fixture
-def postgres_only(database_url: str) -> str:
-    return database_url
+def postgres_database(_postgres_migrated: str) -> str:
+    """The run's PostgreSQL database with empty tables (for tests that run on Postgres only)."""
+    with psycopg.connect(_postgres_migrated, autocommit=True) as connection:
+        connection.execute("TRUNCATE store_events, stores")
+    return _postgres_migrated
 
 
 def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:

@@ -24,11 +24,12 @@ class RunningApp:
 @asynccontextmanager
 async def running_app(settings: Settings) -> AsyncIterator[RunningApp]:
     app = create_app(settings)
+    before = asyncio.all_tasks()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://orchestrator") as c:
             yield RunningApp(app, c)
     # The reconciler must not leave passes or loops behind (they would hold helm children).
-    leftovers = [task for task in asyncio.all_tasks()
+    leftovers = [task for task in asyncio.all_tasks() - before
                  if task.get_name().startswith(("store-", "reconciler-")) and not task.done()]
     assert not leftovers, f"tasks left running after shutdown: {leftovers}"
