@@ -27,6 +27,7 @@ class Failures:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._armed: list[Failure] = []
+        self.version = 0
 
     def add(self, kind: str, reason: str, message: str | None,
             name_contains: str | None) -> None:
@@ -38,10 +39,12 @@ class Failures:
             raise ValueError("BackoffLimitExceeded only applies to Jobs")
         with self._lock:
             self._armed.append(Failure(kind, reason, message, name_contains))
+            self.version += 1
 
     def clear(self) -> None:
         with self._lock:
             self._armed.clear()
+            self.version += 1
 
     def armed(self) -> list[Failure]:
         with self._lock:

@@ -55,6 +55,8 @@ class Kubelet:
         self._first_seen: dict[str, float] = {}
         self._reported: set[tuple[str, str, str]] = set()
         self._held: dict[tuple[str, str], str] = {}
+        self._seen_state: tuple[object, ...] = ()
+        self._waiting_on_time = False
 
     def fail(self, kind: str, reason: str, message: str | None = None,
              name_contains: str | None = None) -> None:
@@ -66,8 +68,14 @@ class Kubelet:
         self.failures.clear()
 
     def tick(self) -> None:
-        terminating = set(self.registry.terminating_namespaces())
+        """Reconcile everything, unless nothing it depends on changed since the last pass: no
+        write to the store, no failure armed or healed, no mode change, no timer pending."""
         store = self.registry.store
+        state = (store.resource_version, self.failures.version, self.mode, self.ready_after)
+        if state == self._seen_state and not self._waiting_on_time:
+            return
+        self._seen_state, self._waiting_on_time = state, False
+        terminating = set(self.registry.terminating_namespaces())
         self._held = self._held_claims()
         steps: list[tuple[ResourceType, Callable[[Obj], None]]] = [
             (PVCS, self.provision),
@@ -262,7 +270,9 @@ class Kubelet:
 
     def _due(self, obj: Obj) -> bool:
         first = self._first_seen.setdefault(obj["metadata"]["uid"], time.monotonic())
-        return time.monotonic() - first >= self.ready_after
+        due = time.monotonic() - first >= self.ready_after
+        self._waiting_on_time |= not due
+        return due
 
     def owned(self, resource: ResourceType, owner: Obj) -> list[Obj]:
         uid = owner["metadata"]["uid"]

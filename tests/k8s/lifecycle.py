@@ -25,8 +25,14 @@ class NamespaceController:
     def __init__(self, registry: Registry, termination_seconds: float) -> None:
         self.registry = registry
         self.termination_seconds = termination_seconds
+        self._seen_revision = -1
 
     def tick(self) -> None:
+        """Skipped while the store is unchanged and no namespace is terminating."""
+        revision = self.registry.store.resource_version
+        if revision == self._seen_revision and not self.registry.terminating_namespaces():
+            return
+        self._seen_revision = revision
         self._finish_terminations()
         self._populate_new_namespaces()
 

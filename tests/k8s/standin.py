@@ -46,7 +46,7 @@ class KubeStandin:
     def __init__(self, port: int = 0, *, kubelet: Mode = "ready", ready_after: float = 0.0,
                  namespace_termination_seconds: float = 0.3,
                  kube_version: str = DEFAULT_KUBE_VERSION, kubeconfig: Path | None = None,
-                 tick_seconds: float = 0.05) -> None:
+                 tick_seconds: float = 0.02) -> None:
         self.store = Store()
         self.registry = Registry(self.store)
         self.kubelet = Kubelet(self.registry, kubelet, ready_after)

@@ -177,38 +177,51 @@ def test_new_namespaces_get_the_default_service_account(kube_standin: KubeStandi
     assert kube_standin.get("configmap", "shop", "kube-root-ca.crt") is not None
 
 
-def test_replace_checks_resource_version_and_bumps_generation_on_spec_change(
-        apps: client.AppsV1Api, core: client.CoreV1Api) -> None:
+def test_generation_bumps_on_spec_changes_only(apps: client.AppsV1Api,
+                                               core: client.CoreV1Api) -> None:
     make_namespace(core)
     created = apps.create_namespaced_deployment("shop", deployment("web"))
-    assert created.metadata.generation == 1
 
-    created.spec.replicas = 3
-    replaced = apps.replace_namespaced_deployment("web", "shop", created)
+    scaled = apps.patch_namespaced_deployment("web", "shop", {"spec": {"replicas": 3}})
     relabelled = apps.patch_namespaced_deployment("web", "shop",
                                                   {"metadata": {"labels": {"x": "y"}}})
 
-    assert replaced.metadata.generation == 2
+    assert created.metadata.generation == 1
+    assert scaled.metadata.generation == 2
     assert relabelled.metadata.generation == 2
-    with pytest.raises(ApiException) as stale:
-        apps.replace_namespaced_deployment("web", "shop", created)
-    assert stale.value.status == 409
-    assert status_of(stale.value)["reason"] == "Conflict"
 
 
-def test_status_subresource_is_separate_from_the_main_resource(
-        apps: client.AppsV1Api, core: client.CoreV1Api, kube_standin: KubeStandin) -> None:
-    kube_standin.kubelet.mode = "hold"
+def test_replace_with_a_stale_resource_version_conflicts(core: client.CoreV1Api) -> None:
     make_namespace(core)
-    apps.create_namespaced_deployment("shop", deployment("web"))
+    created = core.create_namespaced_config_map("shop", client.V1ConfigMap(
+        metadata=Meta(name="cfg"), data={"a": "1"}))
+    created.data = {"a": "2"}
+    core.replace_namespaced_config_map("cfg", "shop", created)
 
-    apps.patch_namespaced_deployment_status("web", "shop", {"status": {"replicas": 7}})
-    apps.patch_namespaced_deployment("web", "shop", {"status": {"replicas": 9},
-                                                     "spec": {"replicas": 2}})
+    with pytest.raises(ApiException) as stale:
+        core.replace_namespaced_config_map("cfg", "shop", created)
 
-    stored = apps.read_namespaced_deployment("web", "shop")
-    assert stored.status.replicas == 7
-    assert stored.spec.replicas == 2
+    assert stale.value.status == 409
+    assert status_of(stale.value)["message"] == (
+        'Operation cannot be fulfilled on configmaps "cfg": the object has been modified; '
+        "please apply your changes to the latest version and try again")
+
+
+def test_status_subresource_is_separate_from_the_main_resource(core: client.CoreV1Api) -> None:
+    make_namespace(core)
+    core.create_namespaced_service("shop", client.V1Service(
+        metadata=Meta(name="web"), spec=client.V1ServiceSpec(
+            type="LoadBalancer", ports=[client.V1ServicePort(port=80)])))
+    balanced = {"loadBalancer": {"ingress": [{"ip": "192.0.2.10"}]}}
+
+    core.patch_namespaced_service_status("web", "shop", {"status": balanced})
+    core.patch_namespaced_service("web", "shop", {"status": {"loadBalancer": {}},
+                                                  "spec": {"sessionAffinity": "ClientIP"}})
+
+    stored = core.read_namespaced_service("web", "shop")
+    assert stored.status.load_balancer.ingress[0].ip == "192.0.2.10"
+    assert stored.spec.session_affinity == "ClientIP"
+    assert stored.spec.ports[0].node_port >= 30000
 
 
 def test_patch_formats(core: client.CoreV1Api) -> None:

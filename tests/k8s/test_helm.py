@@ -78,7 +78,7 @@ def test_install_upgrade_uninstall_lifecycle(helm: Any, kube_standin: KubeStandi
 
 def test_wait_succeeds_once_the_kubelet_makes_workloads_ready(helm: Any,
                                                               kube_standin: KubeStandin) -> None:
-    kube_standin.kubelet.ready_after = 0.3
+    kube_standin.kubelet.ready_after = 0.2
 
     install(helm, "--wait", "--timeout", "20s")
 
@@ -90,7 +90,7 @@ def test_wait_succeeds_once_the_kubelet_makes_workloads_ready(helm: Any,
 def test_wait_times_out_while_the_kubelet_holds(helm: Any, kube_standin: KubeStandin) -> None:
     kube_standin.kubelet.mode = "hold"
 
-    result = install(helm, "--wait", "--timeout", "1s", check=False)
+    result = install(helm, "--wait", "--timeout", "500ms", check=False)
 
     assert result.returncode != 0
     assert "context deadline exceeded" in result.stderr or "timed out" in result.stderr

@@ -31,6 +31,11 @@ def condition(obj_status: Obj, kind: str) -> Obj:
     return found
 
 
+def wait_condition(kube: KubeStandin, kind: str, name: str, kind_of_condition: str) -> Obj:
+    found: Obj = kube.wait_for(lambda: condition(status(kube, kind, name), kind_of_condition))
+    return found
+
+
 def pods(kube: KubeStandin, app: str) -> list[Obj]:
     return [p for p in kube.list("pods", NS) if p["metadata"]["labels"].get("app") == app]
 
@@ -91,7 +96,7 @@ def test_hold_mode_keeps_everything_pending_until_released(
 
     kube.wait_for(lambda: waiting_reasons(kube, "web") == ["ContainerCreating"])
     assert "readyReplicas" not in status(kube, "deployment", "web")
-    assert condition(status(kube, "deployment", "web"), "Available")["status"] == "False"
+    assert wait_condition(kube, "deployment", "web", "Available")["status"] == "False"
     assert status(kube, "pvc", "content")["phase"] == "Pending"
 
     kube.kubelet.mode = "ready"
@@ -112,7 +117,7 @@ def test_container_failures_show_on_the_pod_until_healed(
     container = failing["status"]["containerStatuses"][0]
     assert container["state"]["waiting"]["message"] == "it broke"
     assert container["ready"] is False
-    assert condition(status(kube, "deployment", "web"), "Available")["status"] == "False"
+    assert wait_condition(kube, "deployment", "web", "Available")["status"] == "False"
     assert kube.wait_for(lambda: warnings(kube))[0][0] == "Pod"
 
     kube.kubelet.heal()
@@ -161,8 +166,7 @@ def test_quota_exceeded_blocks_pod_creation(kube_standin: KubeStandin, apps: cli
     apps.create_namespaced_deployment(NS, deployment("web"))
     batch.create_namespaced_job(NS, job("setup"))
 
-    failure = kube.wait_for(lambda: condition(status(kube, "deployment", "web"),
-                                              "ReplicaFailure"))
+    failure = wait_condition(kube, "deployment", "web", "ReplicaFailure")
     assert (failure["status"], failure["reason"]) == ("True", "FailedCreate")
     assert failure["message"].startswith('pods "web-')
     assert "is forbidden: exceeded quota: " in failure["message"]
@@ -185,7 +189,7 @@ def test_backoff_limit_exceeded_fails_the_job_for_good(kube_standin: KubeStandin
     kube.kubelet.fail("Job", "BackoffLimitExceeded")
     batch.create_namespaced_job(NS, job("setup", backoff_limit=2))
 
-    failed = kube.wait_for(lambda: condition(status(kube, "job", "setup"), "Failed"))
+    failed = wait_condition(kube, "job", "setup", "Failed")
     assert (failed["status"], failed["reason"]) == ("True", "BackoffLimitExceeded")
     assert status(kube, "job", "setup")["failed"] == 3
     assert [p["status"]["phase"] for p in pods(kube, "setup")] == ["Failed"] * 3
@@ -209,7 +213,8 @@ def test_pending_claims_keep_a_statefulset_unready(kube_standin: KubeStandin,
     kube.wait_for(lambda: ("PersistentVolumeClaim", "ProvisioningFailed", "no storage left")
                   in warnings(kube))
     assert status(kube, "pvc", "data-db-0")["phase"] == "Pending"
-    scheduled = condition(pods(kube, "db")[0]["status"], "PodScheduled")
+    scheduled = kube.wait_for(lambda: [c for p in pods(kube, "db")
+                                       if (c := condition(p["status"], "PodScheduled"))])[0]
     assert scheduled["status"] == "False"
     assert "unbound immediate PersistentVolumeClaims" in scheduled["message"]
 
@@ -234,7 +239,7 @@ def test_failures_match_by_kind_and_name(kube_standin: KubeStandin,
 def test_ready_after_delays_readiness(kube_standin: KubeStandin,
                                       apps: client.AppsV1Api) -> None:
     kube = kube_standin
-    kube.kubelet.ready_after = 0.4
+    kube.kubelet.ready_after = 0.2
     apps.create_namespaced_deployment(NS, deployment("web"))
 
     kube.wait_for(lambda: waiting_reasons(kube, "web") == ["ContainerCreating"])

@@ -62,9 +62,9 @@ def test_unknown_paths_and_media_types_are_status_errors(http: httpx.Client) -> 
 
 def test_watch_list_sends_existing_objects_then_the_initial_events_bookmark(
         http: httpx.Client) -> None:
-    http.post("/api/v1/namespaces/shop/configmaps", json={"metadata": {"name": "a"}})
+    http.post("/api/v1/namespaces/shop/secrets", json={"metadata": {"name": "a"}})
 
-    events = read_events(http, "/api/v1/namespaces/shop/configmaps", 2, {
+    events = read_events(http, "/api/v1/namespaces/shop/secrets", 2, {
         "watch": "true", "sendInitialEvents": "true", "allowWatchBookmarks": "true",
         "resourceVersionMatch": "NotOlderThan", "labelSelector": ""})
 
