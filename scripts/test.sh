@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Every test of the project, in the order that fails fastest. `make test` runs setup first;
+# CI (.ci/run) runs `make test`. Each suite prints its own `N passed, N failed` line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+status=0
+run() {
+  echo "::: $*"
+  "$@" || { echo "::: FAILED: $*"; status=1; }
+}
+
+run .venv/bin/ruff check .
+run .venv/bin/mypy
+run .venv/bin/python -m pytest
+run dashboard/scripts/ci.sh
+exit "$status"
