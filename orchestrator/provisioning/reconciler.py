@@ -94,9 +94,7 @@ class Reconciler:
         await asyncio.gather(*self._background, *passes, return_exceptions=True)
         self._background = []
         with contextlib.suppress(Exception):
-            async with self.sessions() as session:
-                await StoreRepository(session).release_all(self.owner)
-                await session.commit()
+            await self._transaction(lambda repository: repository.release_all(self.owner))
 
     def wake(self) -> None:
         """Look for work now (a store was requested or retried)."""
@@ -129,14 +127,15 @@ class Reconciler:
         """Start passes for due stores; return how long to sleep before looking again."""
         free = self.settings.max_concurrency - len(self._passes)
         now = utcnow()
-        async with self.sessions() as session:
-            repository = StoreRepository(session)
+        lease_until = now + timedelta(seconds=self.settings.lease_seconds)
+
+        async def claim(repository: StoreRepository) -> tuple[list[Fence], datetime | None]:
             fences = []
             if free > 0:
-                lease_until = now + timedelta(seconds=self.settings.lease_seconds)
                 fences = await repository.claim_due(self.owner, now, lease_until, free)
-            next_due = await repository.next_due(now)
-            await session.commit()
+            return fences, await repository.next_due(now)
+
+        fences, next_due = await self._transaction(claim)
         for fence in fences:
             task = asyncio.create_task(self._run_pass(fence), name=f"store-{fence.store_id}")
             self._passes[fence.store_id] = task
@@ -160,10 +159,7 @@ class Reconciler:
             if not held:
                 continue
             try:
-                until = utcnow() + timedelta(seconds=self.settings.lease_seconds)
-                async with self.sessions() as session:
-                    kept = await StoreRepository(session).renew_leases(self.owner, held, until)
-                    await session.commit()
+                kept = await self._renew(held)
             except Exception:
                 log.exception("lease renewal failed")
                 continue
@@ -173,11 +169,15 @@ class Reconciler:
                 if task is not None:
                     task.cancel()
 
+    async def _renew(self, store_ids: list[str]) -> set[str]:
+        until = utcnow() + timedelta(seconds=self.settings.lease_seconds)
+        return await self._transaction(
+            lambda repository: repository.renew_leases(self.owner, store_ids, until))
+
     # --- one pass -------------------------------------------------------------------------
     async def _run_pass(self, fence: Fence) -> None:
         try:
-            async with self.sessions() as session:
-                store = await StoreRepository(session).fenced_get(fence)
+            store = await self._transaction(lambda repository: repository.fenced_get(fence))
             if store is None:
                 await self._release(fence, None)
                 return
@@ -383,20 +383,20 @@ class Reconciler:
     async def _write(self, fence: Fence, events: list[tuple[str, str, str]] | None = None,
                      **values: Any) -> None:
         """Write progress while keeping the lease; PassOver if the fence no longer holds."""
-        async with self.sessions() as session:
-            repository = StoreRepository(session)
+        async def write(repository: StoreRepository) -> bool:
             if not await repository.fenced_update(fence, **values):
-                await session.rollback()
-                raise PassOver
+                return False
             for step, outcome, message in events or []:
                 await repository.add_event(fence.store_id, step, outcome, message)
-            await session.commit()
+            return True
+
+        if not await self._transaction(write):
+            raise PassOver
 
     async def _finish(self, fence: Fence, next_due: datetime,
                       events: list[tuple[str, str, str]], **values: Any) -> NoReturn:
         """Write the pass's outcome and hand the lease back in one transaction."""
-        async with self.sessions() as session:
-            repository = StoreRepository(session)
+        async def finish(repository: StoreRepository) -> None:
             written = await repository.fenced_update(
                 fence, lease_owner=None, lease_expires_at=None, next_attempt_at=next_due,
                 **values)
@@ -405,11 +405,33 @@ class Reconciler:
                     await repository.add_event(fence.store_id, step, outcome, message)
             else:
                 await repository.release(fence.store_id, fence.owner, None)
-            await session.commit()
+
+        await self._transaction(finish)
         raise PassOver
 
     async def _release(self, fence: Fence, next_due: datetime | None) -> None:
         with contextlib.suppress(Exception):
+            await self._transaction(
+                lambda repository: repository.release(fence.store_id, fence.owner, next_due))
+
+    async def _transaction(self, work: Callable[[StoreRepository], Awaitable[T]]) -> T:
+        """Run ``work`` in one committed transaction that a cancellation cannot cut in half.
+
+        Passes are cancelled on purpose (a DELETE, shutdown, a lost lease). Cancelling in the
+        middle of a transaction would leave its connection holding locks (on SQLite, the one
+        write lock) until it is collected; so the transaction always runs to its end and the
+        cancellation takes effect right after it.
+        """
+        async def run() -> T:
             async with self.sessions() as session:
-                await StoreRepository(session).release(fence.store_id, fence.owner, next_due)
+                result = await work(StoreRepository(session))
                 await session.commit()
+                return result
+
+        task = asyncio.ensure_future(run())
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            with contextlib.suppress(Exception):
+                await task
+            raise
