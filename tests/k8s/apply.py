@@ -6,9 +6,9 @@ conflict detection between managers (a real cluster answers 409 without force=tr
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
+from tests.k8s.meta import clone
 from tests.k8s.patches import merge_patch
 
 Obj = dict[str, Any]
@@ -23,8 +23,8 @@ def apply_config(existing: Obj | None, config: Obj, manager: str) -> Obj:
     """The object after `manager` applies `config` (which must carry apiVersion/kind/name)."""
     owned = fields_of(config)
     if existing is None:
-        return copy.deepcopy(config)
-    result = copy.deepcopy(existing)
+        return clone(config)
+    result = clone(existing)
     previous = _entry(existing, manager, "Apply")
     if previous is not None:
         _release(result, previous.get("fieldsV1") or {}, owned)

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import copy
 import itertools
 from typing import Any
 
 from tests.k8s import errors
 from tests.k8s.errors import Cause
+from tests.k8s.meta import clone
 from tests.k8s.resources import JOBS, ResourceType
 
 Obj = dict[str, Any]
@@ -54,7 +54,7 @@ class ClusterIPs:
 def on_create(resource: ResourceType, obj: Obj, ips: ClusterIPs) -> None:
     """Create-time preparation; metadata (uid etc.) is already set."""
     if resource.has_status:
-        obj["status"] = copy.deepcopy(_EMPTY_STATUS.get(resource.kind, {}))
+        obj["status"] = clone(_EMPTY_STATUS.get(resource.kind, {}))
     match resource.kind:
         case "Namespace":
             obj.setdefault("spec", {})["finalizers"] = ["kubernetes"]

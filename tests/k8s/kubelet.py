@@ -14,7 +14,6 @@ events were already reported and when an object was first seen (for `ready_after
 
 from __future__ import annotations
 
-import copy
 import secrets
 import time
 from collections.abc import Callable
@@ -22,7 +21,7 @@ from typing import Literal
 
 from tests.k8s import errors, podstatus, workloads
 from tests.k8s.failures import POD_REASONS, Failure, Failures
-from tests.k8s.meta import name_of, namespace_of, now, owner_reference
+from tests.k8s.meta import clone, name_of, namespace_of, now, owner_reference
 from tests.k8s.podstatus import CREATING, PVC_PENDING, RUNNING, SUCCEEDED, UNSCHEDULED
 from tests.k8s.registry import Registry
 from tests.k8s.resources import (
@@ -84,14 +83,11 @@ class Kubelet:
             (JOBS, lambda obj: workloads.reconcile_job(self, obj)),
             (PODS, self._bare_pod)]
         for resource, step in steps:
-            for obj in store.items(resource):
-                if namespace_of(obj) not in terminating:
-                    _tolerating_races(step, obj)
+            for obj in store.items(resource, where=lambda o: namespace_of(o) not in terminating
+                                   and not _controller_owned(o)):
+                _tolerating_races(step, obj)
 
     def _bare_pod(self, pod: Obj) -> None:
-        owners = {ref.get("kind") for ref in pod["metadata"].get("ownerReferences") or []}
-        if owners & {"ReplicaSet", "StatefulSet", "Job"}:
-            return
         current = podstatus.observed_state(pod)
         completes = (pod.get("spec") or {}).get("restartPolicy", "Always") != "Always"
         desired = self._desired_state(pod, None, pod, completes)
@@ -112,7 +108,7 @@ class Kubelet:
                     workload: Obj, *, completes: bool, hostname: str | None = None,
                     subdomain: str | None = None) -> Obj:
         meta = template.get("metadata") or {}
-        spec = copy.deepcopy(template.get("spec") or {})
+        spec = clone(template.get("spec") or {})
         claimed = {v["name"] for v in volumes}
         spec["volumes"] = [v for v in spec.get("volumes") or [] if v.get("name") not in claimed]
         spec["volumes"] += volumes
@@ -276,8 +272,8 @@ class Kubelet:
 
     def owned(self, resource: ResourceType, owner: Obj) -> list[Obj]:
         uid = owner["metadata"]["uid"]
-        return [o for o in self.registry.store.items(resource, namespace_of(owner))
-                if any(r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or [])]
+        return self.registry.store.items(resource, namespace_of(owner), where=lambda o: any(
+            r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or []))
 
     def event(self, resource: ResourceType, obj: Obj, reason: str, message: str,
                component: str) -> None:
@@ -301,6 +297,8 @@ class Kubelet:
     def write_status(self, resource: ResourceType, obj: Obj, status: Obj) -> None:
         keep = _ZERO_VALUED.get(resource.kind, ())
         status = {k: v for k, v in status.items() if v not in (0, None) or k in keep}
+        if obj.get("status") == status:
+            return
         self.registry.replace(resource, namespace_of(obj), name_of(obj), {**obj, "status": status},
                               manager=MANAGER, subresource="status")
 
@@ -316,6 +314,12 @@ class Kubelet:
 def _claim_names(pod_spec: Obj) -> list[str]:
     return [v["persistentVolumeClaim"]["claimName"] for v in pod_spec.get("volumes") or []
             if (v.get("persistentVolumeClaim") or {}).get("claimName")]
+
+
+def _controller_owned(obj: Obj) -> bool:
+    """Pods (and ReplicaSets) that a workload controller here runs; the rest are bare."""
+    return any(ref.get("kind") in ("ReplicaSet", "StatefulSet", "Job") and ref.get("controller")
+               for ref in obj["metadata"].get("ownerReferences") or [])
 
 
 def _tolerating_races(step: Callable[[Obj], None], obj: Obj) -> None:

@@ -5,12 +5,24 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from tests.k8s.resources import ResourceType
 
+T = TypeVar("T")
+
 # The alphabet apimachinery uses for generated name suffixes (no vowels, no look-alikes).
 _SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+
+
+def clone(value: T) -> T:
+    """A deep copy of JSON-shaped data (dicts, lists, scalars); several times faster than
+    copy.deepcopy, which matters because every read hands out a private copy."""
+    if isinstance(value, dict):
+        return cast(T, {key: clone(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return cast(T, [clone(item) for item in value])
+    return value
 
 
 def now() -> str:

@@ -5,10 +5,10 @@ replaced whole), and JSON patch (RFC 6902).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from tests.k8s import errors
+from tests.k8s.meta import clone
 
 MERGE = "application/merge-patch+json"
 STRATEGIC = "application/strategic-merge-patch+json"
@@ -19,7 +19,7 @@ PATCH_TYPES = (JSON_PATCH, MERGE, STRATEGIC, APPLY)
 
 def merge_patch(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return clone(patch)
     result = dict(target) if isinstance(target, dict) else {}
     for key, value in patch.items():
         if value is None:
@@ -31,7 +31,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 def strategic_merge_patch(target: Any, patch: Any) -> Any:
     if not isinstance(patch, dict):
-        return copy.deepcopy(patch)
+        return clone(patch)
     directive = patch.get("$patch")
     if directive == "delete":
         return None
@@ -57,7 +57,7 @@ def strategic_merge_patch(target: Any, patch: Any) -> Any:
 def json_patch(target: Any, operations: Any) -> Any:
     if not isinstance(operations, list):
         raise errors.bad_request("json patch must be a list of operations")
-    document = copy.deepcopy(target)
+    document = clone(target)
     for operation in operations:
         document = _apply_operation(document, operation)
     return document
@@ -67,15 +67,15 @@ def _apply_operation(document: Any, operation: dict[str, Any]) -> Any:
     op = operation.get("op")
     path = _pointer(operation.get("path", ""))
     if op == "add":
-        return _add(document, path, copy.deepcopy(operation.get("value")))
+        return _add(document, path, clone(operation.get("value")))
     if op == "remove":
         return _remove(document, path)[0]
     if op == "replace":
         document, _ = _remove(document, path)
-        return _add(document, path, copy.deepcopy(operation.get("value")))
+        return _add(document, path, clone(operation.get("value")))
     if op in ("move", "copy"):
         source = _pointer(operation.get("from", ""))
-        value = copy.deepcopy(_get(document, source))
+        value = clone(_get(document, source))
         if op == "move":
             document, _ = _remove(document, source)
         return _add(document, path, value)

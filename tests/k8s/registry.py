@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import builtins
-import copy
 import json
 import time
 import uuid
@@ -16,7 +15,7 @@ from typing import Any
 
 from tests.k8s import apply, defaults, errors, patches, validation
 from tests.k8s.errors import Cause
-from tests.k8s.meta import now, random_suffix
+from tests.k8s.meta import clone, now, random_suffix
 from tests.k8s.resources import NAMESPACES, ResourceType
 from tests.k8s.selectors import field_selector, label_selector
 from tests.k8s.store import Obj, Store
@@ -264,7 +263,7 @@ def _typed_body(resource: ResourceType, namespace: str, body: Any, *,
                 require_type: bool = False) -> Obj:
     if not isinstance(body, dict):
         raise errors.bad_request(f"the body of the request must be a {resource.kind} object")
-    obj = copy.deepcopy(body)
+    obj = clone(body)
     kind, api_version = obj.get("kind"), obj.get("apiVersion")
     if require_type and (not kind or not api_version):
         raise errors.bad_request("apiVersion and kind must be set in an applied configuration")

@@ -5,7 +5,6 @@ thread. Stored objects are private copies; everything handed out is a deep copy.
 
 from __future__ import annotations
 
-import copy
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -13,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tests.k8s import errors
+from tests.k8s.meta import clone
 from tests.k8s.resources import RESOURCES, ResourceType
 
 Obj = dict[str, Any]
@@ -63,21 +63,25 @@ class Store:
     def get(self, resource: ResourceType, namespace: str, name: str) -> Obj | None:
         with self._lock:
             obj = self._objects[resource].get((namespace, name))
-            return copy.deepcopy(obj) if obj is not None else None
+            return clone(obj) if obj is not None else None
 
-    def items(self, resource: ResourceType, namespace: str | None = None) -> list[Obj]:
+    def items(self, resource: ResourceType, namespace: str | None = None,
+              where: Callable[[Obj], bool] | None = None) -> list[Obj]:
+        """Copies of the stored objects, sorted by namespace and name; `where` filters before
+        copying (it must not modify what it is given)."""
         with self._lock:
-            return [copy.deepcopy(obj) for _, obj in self._sorted(resource, namespace)]
+            return [clone(obj) for _, obj in self._sorted(resource, namespace)
+                    if where is None or where(obj)]
 
     def in_namespace(self, namespace: str) -> Iterator[tuple[ResourceType, Obj]]:
         with self._lock:
-            found = [(r, copy.deepcopy(obj)) for r in RESOURCES if r.namespaced
+            found = [(r, clone(obj)) for r in RESOURCES if r.namespaced
                      for _, obj in self._sorted(r, namespace)]
         yield from found
 
     def dependents(self, owner_uid: str) -> list[tuple[ResourceType, Obj]]:
         with self._lock:
-            return [(r, copy.deepcopy(obj)) for r, objects in self._objects.items()
+            return [(r, clone(obj)) for r, objects in self._objects.items()
                     for obj in objects.values()
                     if any(ref.get("uid") == owner_uid
                            for ref in obj["metadata"].get("ownerReferences") or [])]
@@ -89,12 +93,12 @@ class Store:
             key = (meta.get("namespace", ""), meta["name"])
             old = self._objects[resource].get(key)
             self._revision += 1
-            stored = copy.deepcopy(obj)
+            stored = clone(obj)
             stored["metadata"]["resourceVersion"] = str(self._revision)
             self._objects[resource][key] = stored
             self._publish(Change(MODIFIED if old else ADDED, resource, stored, old,
                                  self._revision))
-            return copy.deepcopy(stored)
+            return clone(stored)
 
     def remove(self, resource: ResourceType, namespace: str, name: str) -> Obj | None:
         with self._lock:
@@ -102,10 +106,10 @@ class Store:
             if old is None:
                 return None
             self._revision += 1
-            gone = copy.deepcopy(old)
+            gone = clone(old)
             gone["metadata"]["resourceVersion"] = str(self._revision)
             self._publish(Change(DELETED, resource, gone, old, self._revision))
-            return copy.deepcopy(gone)
+            return clone(gone)
 
     def subscribe(self, resource: ResourceType, namespace: str | None, listener: Listener,
                   since: int | None) -> Subscription:
@@ -121,7 +125,7 @@ class Store:
                         self._listeners.remove(entry)
 
             if since is None:
-                initial = [copy.deepcopy(o) for _, o in self._sorted(resource, namespace)]
+                initial = [clone(o) for _, o in self._sorted(resource, namespace)]
                 return Subscription(initial, [], self._revision, cancel)
             oldest = self._history[0].resource_version if self._history else self._revision + 1
             if since < oldest - 1 and len(self._history) == self._history.maxlen:

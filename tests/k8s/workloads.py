@@ -5,13 +5,20 @@ and write the workload status from the pods' states; the kubelet runs the pods.
 
 from __future__ import annotations
 
-import copy
 import json
 from typing import TYPE_CHECKING
 
 from tests.k8s import podstatus
 from tests.k8s.failures import Failure
-from tests.k8s.meta import name_of, namespace_of, now, owner_reference, random_suffix, stable_suffix
+from tests.k8s.meta import (
+    clone,
+    name_of,
+    namespace_of,
+    now,
+    owner_reference,
+    random_suffix,
+    stable_suffix,
+)
 from tests.k8s.podstatus import RUNNING, SUCCEEDED
 from tests.k8s.resources import DEPLOYMENTS, JOBS, PODS, PVCS, REPLICASETS, STATEFULSETS
 from tests.k8s.store import Obj
@@ -88,7 +95,7 @@ def _current_replica_set(kubelet: Kubelet, deployment: Obj, template: Obj,
     if current is None:
         meta = template.get("metadata") or {}
         labels = {**(meta.get("labels") or {}), "pod-template-hash": pod_hash}
-        selector = copy.deepcopy((deployment.get("spec") or {}).get("selector") or {})
+        selector = clone((deployment.get("spec") or {}).get("selector") or {})
         selector.setdefault("matchLabels", {})["pod-template-hash"] = pod_hash
         return kubelet.registry.create(REPLICASETS, namespace_of(deployment), {
             "metadata": {"name": name, "labels": labels,
@@ -161,7 +168,7 @@ def _ensure_claims(kubelet: Kubelet, statefulset: Obj, index: int) -> None:
                 "metadata": {"name": claim,
                              "labels": {**(meta.get("labels") or {}), **selector},
                              "annotations": meta.get("annotations") or {}},
-                "spec": copy.deepcopy(template.get("spec") or {})}, manager=MANAGER))
+                "spec": clone(template.get("spec") or {})}, manager=MANAGER))
 
 
 def _claim_volumes(statefulset: Obj, index: int) -> list[Obj]:
