@@ -46,6 +46,9 @@ def resource_list(group: str, version: str) -> dict[str, Any]:
             resources.append({"name": f"{r.plural}/status", "singularName": "",
                               "namespaced": r.namespaced, "kind": r.kind,
                               "verbs": ["get", "patch", "update"]})
+        if r.kind == "Pod":
+            resources.append({"name": "pods/log", "singularName": "", "namespaced": True,
+                              "kind": "Pod", "verbs": ["get"]})
     return {"kind": "APIResourceList", "apiVersion": "v1",
             "groupVersion": f"{group}/{version}" if group else version, "resources": resources}
 

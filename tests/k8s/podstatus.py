@@ -9,6 +9,7 @@ import hashlib
 import itertools
 from typing import Any
 
+from tests.k8s import errors
 from tests.k8s.meta import now
 
 Obj = dict[str, Any]
@@ -100,6 +101,34 @@ def status_for(pod: Obj, state: str, message: str) -> Obj:
     status["containerStatuses"] = [_container_status(pod["metadata"]["uid"], c, state, message,
                                                      started) for c in _containers(pod)]
     return status
+
+
+def log_of(pod: Obj, container: str | None) -> str:
+    """What `pods/<name>/log` answers: a line per start of the container, or the apiserver's
+    400 when there is nothing to read yet."""
+    meta = pod["metadata"]
+    names = [c.get("name", "") for c in _containers(pod)]
+    if container is None:
+        if len(names) != 1:
+            raise errors.bad_request(f"a container name must be specified for pod "
+                                     f"{meta['name']}, choose one of: [{' '.join(names)}]")
+        container = names[0]
+    if container not in names:
+        raise errors.bad_request(f"container {container} is not valid for pod {meta['name']}")
+    status: Obj = next((c for c in (pod.get("status") or {}).get("containerStatuses") or []
+                        if c.get("name") == container), {})
+    state = status.get("state") or {}
+    waiting = state.get("waiting")
+    if not status or (waiting and status.get("restartCount", 0) == 0):
+        reason = (waiting or {}).get("reason", "ContainerCreating")
+        raise errors.bad_request(f'container "{container}" in pod "{meta["name"]}" is waiting to '
+                                 f"start: {reason}")
+    lines = [f"{container}: started by the kube stand-in (no process runs here)"]
+    ended = state.get("terminated") or (status.get("lastState") or {}).get("terminated")
+    if ended:
+        lines.append(f"{container}: exited with code {ended.get('exitCode')} "
+                     f"({ended.get('reason')})")
+    return "\n".join(lines) + "\n"
 
 
 def _container_status(pod_uid: str, container: Obj, state: str, message: str,

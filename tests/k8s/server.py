@@ -17,10 +17,10 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from tests.k8s import discovery, errors, patches, protobuf
+from tests.k8s import discovery, errors, patches, podstatus, protobuf
 from tests.k8s.faults import Faults
 from tests.k8s.registry import Registry
-from tests.k8s.resources import ResourceType, at_path
+from tests.k8s.resources import PODS, ResourceType, at_path
 from tests.k8s.selectors import field_selector, label_selector
 from tests.k8s.store import ADDED, DELETED, MODIFIED, Change, Obj
 
@@ -150,6 +150,11 @@ class _Api:
                 r, scope, labels=query.get("labelSelector", ""),
                 fields=query.get("fieldSelector", ""), limit=int(query.get("limit") or 0),
                 continue_token=query.get("continue", "")))
+        if method == "GET" and sub == "log" and name is not None:
+            log = podstatus.log_of(self.registry.get(r, namespace, name), query.get("container"))
+            return web.Response(text=log, content_type="text/plain")
+        if sub == "log":
+            raise errors.method_not_allowed(method)
         if method == "GET" and name is not None:
             return _json(self.registry.get(r, namespace, name))
         if method == "POST" and name is None:
@@ -204,6 +209,8 @@ def _subresource(resource: ResourceType, rest: list[str]) -> str | None:
         return None
     if rest == ["status"] and resource.has_status:
         return "status"
+    if rest == ["log"] and resource is PODS:
+        return "log"
     raise errors.path_not_found()
 
 

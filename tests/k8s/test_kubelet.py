@@ -283,3 +283,26 @@ def test_fail_refuses_what_it_cannot_simulate(kube_standin: KubeStandin) -> None
         kube_standin.kubelet.fail("Deployment", "OOMKilled")
     with pytest.raises(ValueError, match="Jobs"):
         kube_standin.kubelet.fail("Deployment", "BackoffLimitExceeded")
+
+
+def test_pod_logs_exist_once_a_container_has_started(kube_standin: KubeStandin,
+                                                      apps: client.AppsV1Api,
+                                                      core: client.CoreV1Api) -> None:
+    kube = kube_standin
+    kube.kubelet.fail("Deployment", "CrashLoopBackOff", name_contains="crash")
+    kube.kubelet.fail("Deployment", "ImagePullBackOff", name_contains="pull")
+    for name in ("web", "crash", "pull"):
+        apps.create_namespaced_deployment(NS, deployment(name))
+    kube.wait_for(lambda: waiting_reasons(kube, "crash") == ["CrashLoopBackOff"]
+                  and waiting_reasons(kube, "pull") == ["ImagePullBackOff"])
+    kube.wait_for(lambda: status(kube, "deployment", "web").get("readyReplicas") == 1)
+
+    def log(app: str) -> str:
+        return core.read_namespaced_pod_log(pods(kube, app)[0]["metadata"]["name"], NS)
+
+    assert "started" in log("web")
+    assert "exited with code 1" in log("crash")
+    with pytest.raises(client.ApiException) as waiting:
+        log("pull")
+    assert waiting.value.status == 400
+    assert "is waiting to start: ImagePullBackOff" in (waiting.value.body or "")
