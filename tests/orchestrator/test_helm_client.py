@@ -1,0 +1,110 @@
+"""The helm client against the stand-in with the real binary: install, upgrade, uninstall, and
+recovery of a release that a dead helm left pending (helm's own lock is that record)."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+
+from orchestrator.config import REPO_ROOT
+from orchestrator.helm.client import HelmClient
+from orchestrator.helm.errors import ChartRenderError, OperationInProgress
+from orchestrator.helm.runner import HelmRunner
+from tests.k8s.fixtures import *  # noqa: F403  (the kube_standin fixture)
+
+CHART = REPO_ROOT / "helm" / "woocommerce"
+VALUES = [REPO_ROOT / "values-local.yaml"]
+STORE_VALUES = {"store": {"name": "demo"}, "ingress": {"host": "demo.localhost"},
+                "mariadb": {"auth": {"existingSecret": "db"}},
+                "wordpress": {"admin": {"existingSecret": "admin"}}}
+
+
+@pytest.fixture
+def helm(kube_standin: Any, helm_bin: Path) -> HelmClient:
+    core = _core(kube_standin)
+    core.create_namespace(k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name="shop")))
+    return HelmClient(HelmRunner(helm_bin, kubeconfig=kube_standin.kubeconfig), timeout=30)
+
+
+def _core(kube_standin: Any) -> k8s.CoreV1Api:
+    configuration = k8s.Configuration()
+    k8s_config.load_kube_config(str(kube_standin.kubeconfig), client_configuration=configuration)
+    return k8s.CoreV1Api(k8s.ApiClient(configuration))
+
+
+def _pretend_helm_died(kube_standin: Any, revision: int, status: str, age: timedelta) -> None:
+    """Rewrite a release record the way a helm killed mid-operation leaves it: marked pending,
+    last touched ``age`` ago. (This is helm's storage format: gzip'd JSON, base64 twice.)"""
+    name = f"sh.helm.release.v1.store.v{revision}"
+    secret = kube_standin.get("secrets", "shop", name)
+    document = json.loads(gzip.decompress(base64.b64decode(base64.b64decode(
+        secret["data"]["release"]))))
+    document["info"]["status"] = status
+    moment = (datetime.now(UTC) - age).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    document["info"]["last_deployed"] = moment
+    encoded = base64.b64encode(gzip.compress(json.dumps(document).encode())).decode()
+    _core(kube_standin).patch_namespaced_secret(name, "shop", {
+        "metadata": {"labels": {"status": status}},
+        "data": {"release": base64.b64encode(encoded.encode()).decode()}})
+
+
+async def ensure(helm: HelmClient, **values: Any) -> Any:
+    return await helm.ensure_release("store", "shop", chart=CHART, values_files=VALUES,
+                                     values={**STORE_VALUES, **values})
+
+
+async def test_install_upgrade_status_uninstall(helm: HelmClient) -> None:
+    assert await helm.status("store", "shop") is None
+    first = await ensure(helm)
+    assert (first.revision, first.status) == (1, "deployed")
+    second = await ensure(helm)
+    assert second.revision == 2
+    status = await helm.status("store", "shop")
+    assert status is not None and status.revision == 2 and status.last_deployed is not None
+    assert await helm.uninstall("store", "shop") is True
+    assert await helm.uninstall("store", "shop") is False
+    assert await helm.status("store", "shop") is None
+
+
+async def test_bad_values_are_a_render_error(helm: HelmClient) -> None:
+    with pytest.raises(ChartRenderError, match="ingress"):
+        await ensure(helm, ingress={"host": "Not A Host"})
+    assert await helm.status("store", "shop") is None
+
+
+async def test_stale_pending_install_is_cleared_and_installed_again(
+    helm: HelmClient, kube_standin: Any
+) -> None:
+    await ensure(helm)
+    _pretend_helm_died(kube_standin, 1, "pending-install", age=timedelta(hours=1))
+    assert (await helm.status("store", "shop")).status == "pending-install"  # type: ignore[union-attr]
+    recovered = await ensure(helm)
+    assert (recovered.revision, recovered.status) == (1, "deployed")
+
+
+async def test_stale_pending_upgrade_is_rolled_back_then_upgraded(
+    helm: HelmClient, kube_standin: Any
+) -> None:
+    await ensure(helm)
+    await ensure(helm)
+    _pretend_helm_died(kube_standin, 2, "pending-upgrade", age=timedelta(hours=1))
+    recovered = await ensure(helm)
+    # 1 deployed, 2 stuck, 3 the rollback to 1, 4 our upgrade.
+    assert (recovered.revision, recovered.status) == (4, "deployed")
+
+
+async def test_young_pending_release_is_left_to_its_owner(helm: HelmClient,
+                                                          kube_standin: Any) -> None:
+    await ensure(helm)
+    _pretend_helm_died(kube_standin, 1, "pending-install", age=timedelta(seconds=1))
+    with pytest.raises(OperationInProgress, match="pending-install"):
+        await ensure(helm)
+    assert (await helm.status("store", "shop")).status == "pending-install"  # type: ignore[union-attr]
