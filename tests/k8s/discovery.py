@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.k8s.resources import RESOURCES, VERBS, ResourceType, group_versions
+from tests.k8s.resources import RESOURCES, ResourceType, group_versions
 
 _CATEGORY_ALL = ("Pod", "Service", "Deployment", "StatefulSet", "ReplicaSet", "DaemonSet", "Job",
                  "CronJob", "HorizontalPodAutoscaler")
@@ -69,7 +69,7 @@ def openapi_v3_index() -> dict[str, Any]:
 
 def _resource_entry(r: ResourceType) -> dict[str, Any]:
     entry: dict[str, Any] = {"name": r.plural, "singularName": r.singular,
-                             "namespaced": r.namespaced, "kind": r.kind, "verbs": list(VERBS),
+                             "namespaced": r.namespaced, "kind": r.kind, "verbs": list(r.verbs),
                              "storageVersionHash": ""}
     if r.short_names:
         entry["shortNames"] = list(r.short_names)

@@ -1,7 +1,8 @@
 """pytest fixtures for the Kubernetes API stand-in.
 
-Use from any test folder with `pytest_plugins = ["tests.k8s.fixtures"]` in its conftest.py (or
-`from tests.k8s.fixtures import kube_standin`).
+Use it from a test folder's conftest.py with `from tests.k8s.fixtures import kube_standin`
+(`pytest_plugins = ["tests.k8s.fixtures"]` works too, but pytest honours pytest_plugins only in
+the root conftest, tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.k8s.standin import KubeStandin
+
+__all__ = ["kube_standin"]
 
 
 @pytest.fixture

@@ -30,6 +30,11 @@ class ResourceType:
     field_labels: tuple[str, ...] = ()
 
     @property
+    def verbs(self) -> tuple[str, ...]:
+        """Namespaces are the one type here without deletecollection."""
+        return tuple(v for v in VERBS if v != "deletecollection" or self.kind != "Namespace")
+
+    @property
     def api_version(self) -> str:
         return f"{self.group}/{self.version}" if self.group else self.version
 

@@ -181,6 +181,8 @@ class _Api:
             options = _delete_options(await _read_body(request), query)
             dry_run = dry_run or "All" in (options.get("dryRun") or [])
             if name is None:
+                if "deletecollection" not in r.verbs:
+                    raise errors.method_not_allowed(method)
                 scope = namespace if r.namespaced and namespace else None
                 return _json(self.registry.delete_collection(
                     r, scope, labels=query.get("labelSelector", ""),

@@ -53,7 +53,7 @@ class KubeStandin:
         self.namespace_controller = NamespaceController(self.registry,
                                                         namespace_termination_seconds)
         self.faults = Faults()
-        self.requests: deque[RequestRecord] = deque(maxlen=10_000)
+        self._requests: deque[RequestRecord] = deque(maxlen=10_000)
         self.controller_errors: builtins.list[BaseException] = []
         self.kube_version = kube_version
         self.tick_seconds = tick_seconds
@@ -122,6 +122,11 @@ class KubeStandin:
     def running(self) -> bool:
         return self._thread is not None
 
+    @property
+    def requests(self) -> builtins.list[RequestRecord]:
+        """The last 10,000 requests served (method, path, query, content type, status)."""
+        return list(self._requests)
+
     # -- inspection (thread-safe, returns copies) ------------------------------------------
 
     def get(self, kind_or_plural: str, namespace: str | None, name: str) -> Obj | None:
@@ -175,7 +180,7 @@ class KubeStandin:
             loop.close()
 
     async def _serve(self) -> None:
-        app = build_app(self.registry, self.faults, self.requests,
+        app = build_app(self.registry, self.faults, self._requests,
                         kube_version=self.kube_version,
                         server_address=lambda: f"127.0.0.1:{self._port}")
         runner = web.AppRunner(app, shutdown_timeout=1.0, handler_cancellation=True,
