@@ -300,7 +300,7 @@ async def _watch(request: web.Request, registry: Registry, target: _Target) -> w
             if live is None:
                 break
             await _send_change(response, live, matches)
-    except (ConnectionResetError, asyncio.CancelledError):
+    except ConnectionResetError:  # the client went away; a cancellation still propagates
         pass
     finally:
         subscription.cancel()
