@@ -7,7 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # The checkout the package runs from; the chart, values files and built dashboard live here
@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     kubeconfig: Path | None = None
     kube_context: str | None = None
     helm_bin: Path | None = None
-    helm_timeout_seconds: float = Field(300.0, gt=0)
+    helm_timeout_seconds: float = Field(180.0, gt=0)
     kube_request_timeout_seconds: float = Field(15.0, gt=0)
 
     # --- reconciler ----------------------------------------------------------------------
@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     readiness_poll_seconds: float = Field(2.0, gt=0)
     health_check_seconds: float = Field(30.0, gt=0)
     lease_seconds: float = Field(30.0, gt=0)
-    step_deadline_seconds: float = Field(300.0, gt=0)
+    step_deadline_seconds: float = Field(600.0, gt=0)
     ready_deadline_seconds: float = Field(900.0, gt=0)
     delete_deadline_seconds: float = Field(600.0, gt=0)
     backoff_initial_seconds: float = Field(1.0, gt=0)
@@ -83,6 +83,15 @@ class Settings(BaseSettings):
         if not value.startswith(("postgresql", "sqlite")):
             raise ValueError("only postgresql:// and sqlite:// URLs are supported")
         return value
+
+    @model_validator(mode="after")
+    def _release_step_can_outlive_helm(self) -> Settings:
+        # A release step must be able to wait out one timed-out helm and clear what it left
+        # pending (helm.client.PENDING_GRACE_SECONDS), or it could never recover.
+        if self.step_deadline_seconds < self.helm_timeout_seconds + 20:
+            raise ValueError("WOO_STEP_DEADLINE_SECONDS must exceed WOO_HELM_TIMEOUT_SECONDS "
+                             "by at least 20 seconds")
+        return self
 
     # ---- derived ----------------------------------------------------------------------------
     @cached_property

@@ -15,6 +15,9 @@ from orchestrator.helm.runner import HelmRunner
 log = logging.getLogger(__name__)
 
 PENDING = {"pending-install", "pending-upgrade", "pending-rollback"}
+# Our runner kills helm at its timeout plus a few seconds; past this margin no helm that any
+# replica started can still be working on a pending release.
+PENDING_GRACE_SECONDS = 15.0
 _QUERY_TIMEOUT = 30.0
 
 
@@ -78,7 +81,7 @@ class HelmClient:
 
     async def _recover_pending(self, current: ReleaseStatus) -> None:
         age = _age(current.last_deployed)
-        if age is not None and age < timedelta(seconds=self.timeout + 30):
+        if age is not None and age < timedelta(seconds=self.timeout + PENDING_GRACE_SECONDS):
             raise OperationInProgress(
                 f"release {current.name} is {current.status} (revision {current.revision}, "
                 f"{age.total_seconds():.0f}s old); waiting for the operation to finish"

@@ -60,7 +60,12 @@ def _is_later(step: str, current: str | None) -> bool:
 
 
 class PassOver(Exception):
-    """The pass has written its outcome (retry later, failed, or fence lost) and must stop."""
+    """The pass has written its outcome (retry later, failed) and must stop."""
+
+
+class FenceLost(PassOver):
+    """The store changed under the pass (a DELETE, a retry, another replica): stop, and hand
+    back the lease at once so the next pass starts from the new state."""
 
 
 class Reconciler:
@@ -185,6 +190,8 @@ class Reconciler:
                 await self._converge_present(store, fence)
             else:
                 await self._converge_absent(store, fence)
+        except FenceLost:
+            await self._release(fence, None)
         except PassOver:
             pass
         except asyncio.CancelledError:
@@ -391,7 +398,7 @@ class Reconciler:
             return True
 
         if not await self._transaction(write):
-            raise PassOver
+            raise FenceLost
 
     async def _finish(self, fence: Fence, next_due: datetime,
                       events: list[tuple[str, str, str]], **values: Any) -> NoReturn:

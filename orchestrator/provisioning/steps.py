@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from orchestrator.config import Settings
 from orchestrator.helm.client import HelmClient, ReleaseStatus
-from orchestrator.kube.client import KubeClient
+from orchestrator.kube.client import Json, KubeClient
 from orchestrator.kube.readiness import Assessment, assess
 from orchestrator.models import Store
 from orchestrator.provisioning.errors import PermanentStepError, TemporaryStepError
@@ -72,7 +72,8 @@ class StoreSteps:
         namespace = await self.kube.get_namespace(store.namespace)
         if namespace is None:
             return "namespace already gone, nothing to uninstall"
-        self._check_owned(store, namespace)
+        if not _owned(store, namespace):
+            return f"namespace {store.namespace} belongs to someone else; left untouched"
         if await self.helm.uninstall(self.settings.release_name, store.namespace):
             return f"release {self.settings.release_name} uninstalled"
         return "no release to uninstall"
@@ -80,17 +81,21 @@ class StoreSteps:
     async def delete_namespace(self, store: Store) -> bool:
         """Ask for the namespace to go; True once it is gone."""
         namespace = await self.kube.get_namespace(store.namespace)
-        if namespace is None:
+        if namespace is None or not _owned(store, namespace):
             return True
-        self._check_owned(store, namespace)
         if not namespace.get("metadata", {}).get("deletionTimestamp"):
             await self.kube.delete_namespace(store.namespace)
         return await self.kube.get_namespace(store.namespace) is None
 
     @staticmethod
-    def _check_owned(store: Store, namespace: dict[str, object]) -> None:
-        # Never adopt, and never delete, a namespace some other owner created.
-        labels = (namespace.get("metadata") or {}).get("labels") or {}  # type: ignore[attr-defined]
-        if labels.get(STORE_ID_LABEL) != store.id:
+    def _check_owned(store: Store, namespace: Json) -> None:
+        # Never adopt a namespace some other owner created.
+        if not _owned(store, namespace):
             raise PermanentStepError(
                 f"namespace {store.namespace} exists but does not belong to this store")
+
+
+def _owned(store: Store, namespace: Json) -> bool:
+    """Whether the namespace carries this store's id; we never change or delete another's."""
+    labels = (namespace.get("metadata") or {}).get("labels") or {}
+    return bool(labels.get(STORE_ID_LABEL) == store.id)

@@ -73,10 +73,10 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "lease_seconds": 3,
         "backoff_initial_seconds": 0.2,
         "backoff_max_seconds": 1.0,
-        "step_deadline_seconds": 20,
+        "step_deadline_seconds": 40,
         "ready_deadline_seconds": 20,
         "delete_deadline_seconds": 20,
-        "helm_timeout_seconds": 30,
+        "helm_timeout_seconds": 15,
         "kube_request_timeout_seconds": 5,
     }
     values.update(overrides)

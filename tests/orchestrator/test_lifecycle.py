@@ -193,10 +193,10 @@ async def test_hanging_helm_is_killed_and_the_store_fails_at_its_deadline(
     hanging = helm_wrapper(tmp_path, "helm", f'case "$1" in\n  upgrade) echo $$ >> {pids}; '
                                              f'exec sleep 600;;\n  *) exec {helm_bin} "$@";;\n'
                                              "esac\n")
-    settings = settings_for(helm_bin=hanging, helm_timeout_seconds=1, step_deadline_seconds=9)
+    settings = settings_for(helm_bin=hanging, helm_timeout_seconds=1, step_deadline_seconds=21)
     async with running_app(settings) as api:
         created = (await api.client.post("/stores", json=DEMO)).json()
-        failed = await wait_for_status(api.client, created["id"], "Failed", timeout=40)
+        failed = await wait_for_status(api.client, created["id"], "Failed", timeout=60)
         assert "did not succeed before its deadline" in failed["status_reason"]
         assert "did not finish within 1s" in failed["status_reason"]
         retried = [e for e in await events(api.client, created["id"])

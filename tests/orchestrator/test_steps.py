@@ -1,0 +1,70 @@
+"""Steps against the stand-in: what they do to a namespace that is not the store's own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+
+from orchestrator.config import REPO_ROOT
+from orchestrator.helm.client import HelmClient
+from orchestrator.helm.runner import HelmRunner
+from orchestrator.kube.client import KubeClient
+from orchestrator.models import Store
+from orchestrator.provisioning.errors import PermanentStepError
+from orchestrator.provisioning.steps import StoreSteps
+from tests.k8s.fixtures import *  # noqa: F403  (the kube_standin fixture)
+from tests.orchestrator.conftest import make_settings
+
+
+@pytest.fixture
+def steps(kube_standin: Any, helm_bin: Path, tmp_path: Path) -> StoreSteps:
+    settings = make_settings("sqlite://", tmp_path, kubeconfig=kube_standin.kubeconfig,
+                             chart_path=REPO_ROOT / "helm" / "woocommerce", values_dir=REPO_ROOT)
+    kube = KubeClient(kubeconfig=kube_standin.kubeconfig, context=None, request_timeout=5)
+    helm = HelmClient(HelmRunner(helm_bin, kubeconfig=kube_standin.kubeconfig), timeout=15)
+    return StoreSteps(settings, kube, helm)
+
+
+def store() -> Store:
+    return Store(id="4f1c4c43-0000-4000-8000-000000000001", store_name="demo",
+                 namespace="demo-0a1b2c3d", domain="demo.localhost", environment="local")
+
+
+@pytest.fixture
+def foreign_namespace(kube_standin: Any) -> str:
+    configuration = k8s.Configuration()
+    k8s_config.load_kube_config(str(kube_standin.kubeconfig), client_configuration=configuration)
+    k8s.CoreV1Api(k8s.ApiClient(configuration)).create_namespace(k8s.V1Namespace(
+        metadata=k8s.V1ObjectMeta(name="demo-0a1b2c3d", labels={"team": "someone-else"})))
+    return "demo-0a1b2c3d"
+
+
+async def test_a_namespace_of_someone_else_is_never_adopted(steps: StoreSteps,
+                                                             foreign_namespace: str) -> None:
+    with pytest.raises(PermanentStepError, match="does not belong to this store"):
+        await steps.ensure_namespace(store())
+
+
+async def test_deleting_a_store_never_touches_someone_elses_namespace(
+    steps: StoreSteps, foreign_namespace: str, kube_standin: Any
+) -> None:
+    assert "left untouched" in await steps.uninstall(store())
+    assert await steps.delete_namespace(store()) is True
+    namespace = kube_standin.get("namespaces", None, foreign_namespace)
+    assert namespace is not None and not namespace["metadata"].get("deletionTimestamp")
+
+
+async def test_namespace_and_secrets_are_created_once(steps: StoreSteps,
+                                                      kube_standin: Any) -> None:
+    assert await steps.ensure_namespace(store()) == "namespace demo-0a1b2c3d created"
+    assert await steps.ensure_namespace(store()) == "namespace demo-0a1b2c3d exists"
+    assert await steps.ensure_secrets(store()) == ("secrets created: store-db-credentials, "
+                                                   "store-admin-credentials")
+    before = kube_standin.get("secrets", "demo-0a1b2c3d", "store-db-credentials")["data"]
+    assert await steps.ensure_secrets(store()) == "secrets already present, kept as they are"
+    after = kube_standin.get("secrets", "demo-0a1b2c3d", "store-db-credentials")["data"]
+    assert before == after
