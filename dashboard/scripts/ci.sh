@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The dashboard's CI: install, check the generated API client, type check, lint, build, unit
+# The dashboard's CI (after `npm ci`, which scripts/setup.sh runs): check the generated API client, type check, lint, build, unit
 # tests, browser tests against the real orchestrator; then one `N passed, N failed` line per suite.
 # Needs Node >= 20.19, Debian's chromium (/usr/bin/chromium or CHROMIUM_PATH) and the repository's
 # Python virtualenv (.venv, or WOO_PYTHON) with the orchestrator and tests.k8s importable.
@@ -19,7 +19,6 @@ if [[ ! -x "$chromium" ]]; then
 fi
 
 rm -rf test-results
-step npm ci --no-audit --no-fund || exit 1
 step npm run check:api
 step npm run typecheck
 step npm run lint
