@@ -184,13 +184,19 @@ def _quota_refusal(snapshot: Snapshot) -> str | None:
 
 
 def _pending_claim(snapshot: Snapshot) -> str | None:
+    # A claim is Pending for a while on every cluster whose storage class binds on first use
+    # (kind, k3s local-path); only a Warning about it (ProvisioningFailed, FailedBinding, ...)
+    # makes it a blocker worth reporting.
+    warnings = _warnings(snapshot.events)
     for claim in snapshot.pvcs:
         if (claim.get("status") or {}).get("phase", "Pending") != "Pending":
             continue
         name = _meta(claim).get("name")
-        detail = next((e.get("message") for e in _warnings(snapshot.events)
-                       if (e.get("involvedObject") or {}).get("name") == name), None)
-        return f"PVCPending: claim {name} is not bound" + (f": {_short(detail)}" if detail else "")
+        detail = next((e.get("message") for e in warnings
+                       if (e.get("involvedObject") or {}).get("kind") == "PersistentVolumeClaim"
+                       and (e.get("involvedObject") or {}).get("name") == name), None)
+        if detail:
+            return f"PVCPending: claim {name} is not bound: {_short(detail)}"
     return None
 
 

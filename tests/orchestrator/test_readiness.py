@@ -145,3 +145,13 @@ def test_stale_observed_generation_is_not_ready() -> None:
     sts = statefulset()
     sts["metadata"]["generation"] = 2
     assert assess(ready_snapshot(statefulsets=[sts]), 1).verdict == Verdict.WAITING
+
+
+def test_a_claim_waiting_for_its_first_consumer_is_not_a_blocker() -> None:
+    claim = {"metadata": {"name": "data-store-mariadb-0"}, "status": {"phase": "Pending"}}
+    normal = {"type": "Normal", "reason": "WaitForFirstConsumer",
+              "involvedObject": {"kind": "PersistentVolumeClaim", "name": "data-store-mariadb-0"},
+              "message": "waiting for first consumer to be created before binding"}
+    result = assess(ready_snapshot(statefulsets=[statefulset(0)], pvcs=[claim],
+                                   events=[normal]), 1)
+    assert result.reason == "waiting for MariaDB 0/1 ready"
