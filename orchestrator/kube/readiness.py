@@ -140,7 +140,8 @@ def _available_count(deployment: Json) -> str:
 
 # --- why it is blocked --------------------------------------------------------------------
 def _blocking_reason(snapshot: Snapshot) -> str | None:
-    for find in (_container_problem, _unschedulable, _quota_refusal, _pending_claim):
+    # Root causes first: a pod is unschedulable *because* its claim cannot bind.
+    for find in (_container_problem, _pending_claim, _quota_refusal, _unschedulable):
         reason = find(snapshot)
         if reason:
             return reason

@@ -231,3 +231,27 @@ async def test_two_replicas_share_the_work_without_overlap(settings_for: Any,
             assert len(created) == 1
     assert len([n for n in kube_standin.namespaces() if n.startswith("shop")]) == 4
 
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "shown"),
+    [
+        ("StatefulSet", "CrashLoopBackOff", "CrashLoopBackOff: pod store-mariadb-0"),
+        ("Deployment", "ErrImagePull", "ErrImagePull: pod store-wordpress-"),
+        ("Deployment", "Unschedulable", "Unschedulable: pod store-wordpress-"),
+        ("Deployment", "QuotaExceeded", "QuotaExceeded: "),
+        ("StatefulSet", "PVCPending", "PVCPending: claim data-store-mariadb-0 is not bound"),
+    ],
+)
+async def test_blocking_reason_is_shown_while_provisioning(
+    api: RunningApp, kube_standin: Any, kind: str, reason: str, shown: str
+) -> None:
+    kube_standin.kubelet.fail(kind, reason)
+    created = (await api.client.post("/stores", json=DEMO)).json()
+    waiting = await wait_for_store(api.client, created["id"],
+                                   lambda s: shown in (s["status_reason"] or ""), what=shown)
+    assert waiting["status"] == "Provisioning"
+    timeline = await events(api.client, created["id"])
+    assert any(shown in e["message"] for e in timeline if e["outcome"] == "waiting")
+    kube_standin.kubelet.heal()
+    await wait_for_status(api.client, created["id"], "Ready")
