@@ -54,17 +54,23 @@ class HelmClient:
     ) -> ReleaseStatus:
         """Install or upgrade ``release`` so it runs ``chart`` with these values.
 
-        A release left ``pending-*`` by a helm that died (a known Helm failure mode: the lock
-        is the release record itself) blocks every later upgrade. Once it is older than our
-        own helm timeout no live helm can still own it, so we clear it and go on; a younger one
-        is reported as in progress and retried later.
+        helm refuses to touch a release left ``pending-*`` by a helm that died (a known Helm
+        failure mode: the lock is the release record itself). Once such a record is older than
+        our own helm timeout no live helm can still own it, so we clear it and go on; a
+        younger one is reported as in progress and retried later. The common path is a single
+        helm call; the release's status is read only when helm reports the lock.
         """
-        current = await self.status(release, namespace)
-        if current is not None and current.pending:
+        try:
+            return await self._upgrade(release, namespace, chart, values_files, values)
+        except OperationInProgress:
+            current = await self.status(release, namespace)
+            if current is None or not current.pending:
+                raise
             await self._recover_pending(current)
-        elif current is not None and current.status == "failed" and current.revision == 1:
-            # A first install that failed has nothing to upgrade from; start it over.
-            await self.uninstall(release, namespace)
+        return await self._upgrade(release, namespace, chart, values_files, values)
+
+    async def _upgrade(self, release: str, namespace: str, chart: Path,
+                       values_files: list[Path], values: dict[str, Any]) -> ReleaseStatus:
         result = await self.runner.upgrade_install(
             release, chart, namespace=namespace, values_files=values_files,
             values_stdin=json.dumps(values), timeout=self.timeout,

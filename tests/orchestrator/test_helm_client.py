@@ -16,7 +16,7 @@ from kubernetes import config as k8s_config
 
 from orchestrator.config import REPO_ROOT
 from orchestrator.helm.client import HelmClient
-from orchestrator.helm.errors import ChartRenderError, OperationInProgress
+from orchestrator.helm.errors import ChartRenderError, HelmError, OperationInProgress
 from orchestrator.helm.runner import HelmRunner
 from tests.k8s.fixtures import *  # noqa: F403  (the kube_standin fixture)
 
@@ -108,3 +108,13 @@ async def test_young_pending_release_is_left_to_its_owner(helm: HelmClient,
     with pytest.raises(OperationInProgress, match="pending-install"):
         await ensure(helm)
     assert (await helm.status("store", "shop")).status == "pending-install"  # type: ignore[union-attr]
+
+
+async def test_a_failed_first_install_is_installed_over(helm: HelmClient,
+                                                        kube_standin: Any) -> None:
+    kube_standin.faults.fail_requests(1, status=422, method="PATCH", path_contains="statefulsets")
+    with pytest.raises(HelmError, match="injected by the test"):
+        await ensure(helm)
+    assert (await helm.status("store", "shop")).status == "failed"  # type: ignore[union-attr]
+    recovered = await ensure(helm)
+    assert (recovered.revision, recovered.status) == (2, "deployed")
