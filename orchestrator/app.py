@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator import db
 from orchestrator.config import Settings
@@ -149,16 +150,40 @@ def _clean_message(message: str) -> str:
 
 # --- operations ---------------------------------------------------------------------------
 def _install_request_metrics(app: FastAPI, metrics: Metrics) -> None:
-    @app.middleware("http")
-    async def record(request: Request, call_next):  # type: ignore[no-untyped-def]
+    app.add_middleware(RequestMetrics, metrics=metrics)
+
+
+class RequestMetrics:
+    """Count and time requests by route template. A plain ASGI middleware: Starlette's
+    ``BaseHTTPMiddleware`` runs every request in an extra task and costs milliseconds."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
-        response: Response = await call_next(request)
-        route = request.scope.get("route")
-        path = getattr(route, "path", "unmatched")
-        metrics.request_seconds.labels(request.method, path).observe(
-            time.perf_counter() - started)
-        metrics.requests.labels(request.method, path, str(response.status_code)).inc()
-        return response
+        status = 500
+
+        async def send_and_note_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note_status)
+        finally:
+            # The router records the matched route in the scope; unmatched paths share one
+            # label so a scanner cannot blow up the metric's cardinality.
+            path = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            self.metrics.request_seconds.labels(method, path).observe(
+                time.perf_counter() - started)
+            self.metrics.requests.labels(method, path, str(status)).inc()
 
 
 def _install_operations_routes(app: FastAPI) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -17,6 +18,10 @@ from typing import Any, TypeVar
 import urllib3
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
+
+# The client loads its API modules lazily, and the first use costs about a second of CPU with
+# the GIL held. Import them with this module (at start-up), never on a request's path.
+from kubernetes.client import AppsV1Api, BatchV1Api, CoreV1Api, VersionApi
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
@@ -51,21 +56,24 @@ class KubeClient:
         self._context = context
         self._timeout = request_timeout
         self._api: k8s.ApiClient | None = None
+        # Few threads on purpose: each call holds the GIL while the client builds and decodes
+        # it, and many threads would starve the event loop that answers the API.
+        self._executor = ThreadPoolExecutor(max_workers=3, thread_name_prefix="kube")
 
     # --- namespaces -----------------------------------------------------------------------
     async def get_namespace(self, name: str) -> Json | None:
-        return await self._get(lambda api, t: k8s.CoreV1Api(api).read_namespace(
+        return await self._get(lambda api, t: CoreV1Api(api).read_namespace(
             name, _preload_content=False, _request_timeout=t), f"reading namespace {name}")
 
     async def create_namespace(self, name: str, labels: dict[str, str]) -> Json:
         body = k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=name, labels=labels))
-        return await self._call(lambda api, t: k8s.CoreV1Api(api).create_namespace(
+        return await self._call(lambda api, t: CoreV1Api(api).create_namespace(
             body, _preload_content=False, _request_timeout=t), f"creating namespace {name}")
 
     async def delete_namespace(self, name: str) -> bool:
         """Start deleting the namespace; False when it is already gone."""
         try:
-            await self._call(lambda api, t: k8s.CoreV1Api(api).delete_namespace(
+            await self._call(lambda api, t: CoreV1Api(api).delete_namespace(
                 name, body=k8s.V1DeleteOptions(propagation_policy="Background"),
                 _preload_content=False, _request_timeout=t), f"deleting namespace {name}")
         except KubeNotFound:
@@ -84,7 +92,7 @@ class KubeClient:
             type="Opaque", string_data=string_data,
             metadata=k8s.V1ObjectMeta(name=name, namespace=namespace, labels=labels))
         try:
-            await self._call(lambda api, t: k8s.CoreV1Api(api).create_namespaced_secret(
+            await self._call(lambda api, t: CoreV1Api(api).create_namespaced_secret(
                 namespace, body, _preload_content=False, _request_timeout=t),
                 f"creating Secret {namespace}/{name}", quote_message=False)
         except KubeConflict:
@@ -92,39 +100,48 @@ class KubeClient:
         return True
 
     # --- workloads ------------------------------------------------------------------------
-    async def snapshot(self, namespace: str, selector: str) -> Snapshot:
-        """The store's workloads, pods, claims and recent events."""
-        def items(call: Callable[[k8s.ApiClient, float], Any], what: str) -> Any:
-            return self._call(call, f"listing {what} in {namespace}")
-
-        core, apps, batch = k8s.CoreV1Api, k8s.AppsV1Api, k8s.BatchV1Api
-        results = await asyncio.gather(
-            items(lambda a, t: apps(a).list_namespaced_stateful_set(
+    async def workloads(self, namespace: str, selector: str) -> Snapshot:
+        """The store's StatefulSets, Deployments and Jobs: enough to tell whether it is ready."""
+        apps, batch = AppsV1Api, BatchV1Api
+        statefulsets, deployments, jobs = await asyncio.gather(
+            self._items(lambda a, t: apps(a).list_namespaced_stateful_set(
                 namespace, label_selector=selector, _request_timeout=t,
-                _preload_content=False), "StatefulSets"),
-            items(lambda a, t: apps(a).list_namespaced_deployment(
+                _preload_content=False), f"listing StatefulSets in {namespace}"),
+            self._items(lambda a, t: apps(a).list_namespaced_deployment(
                 namespace, label_selector=selector, _request_timeout=t,
-                _preload_content=False), "Deployments"),
-            items(lambda a, t: batch(a).list_namespaced_job(
+                _preload_content=False), f"listing Deployments in {namespace}"),
+            self._items(lambda a, t: batch(a).list_namespaced_job(
                 namespace, label_selector=selector, _request_timeout=t,
-                _preload_content=False), "Jobs"),
-            items(lambda a, t: core(a).list_namespaced_pod(
-                namespace, label_selector=selector, _request_timeout=t,
-                _preload_content=False), "Pods"),
-            items(lambda a, t: core(a).list_namespaced_persistent_volume_claim(
-                namespace, _request_timeout=t, _preload_content=False), "PersistentVolumeClaims"),
-            items(lambda a, t: core(a).list_namespaced_event(
-                namespace, _request_timeout=t, _preload_content=False), "Events"),
+                _preload_content=False), f"listing Jobs in {namespace}"),
         )
-        lists = [result.get("items") or [] for result in results]
-        return Snapshot(*lists)
+        return Snapshot(statefulsets=statefulsets, deployments=deployments, jobs=jobs)
+
+    async def add_diagnostics(self, snapshot: Snapshot, namespace: str, selector: str) -> None:
+        """Pods, claims and events: what tells why a store that is not ready is stuck."""
+        core = CoreV1Api
+        snapshot.pods, snapshot.pvcs, snapshot.events = await asyncio.gather(
+            self._items(lambda a, t: core(a).list_namespaced_pod(
+                namespace, label_selector=selector, _request_timeout=t,
+                _preload_content=False), f"listing Pods in {namespace}"),
+            self._items(lambda a, t: core(a).list_namespaced_persistent_volume_claim(
+                namespace, _request_timeout=t, _preload_content=False),
+                f"listing PersistentVolumeClaims in {namespace}"),
+            self._items(lambda a, t: core(a).list_namespaced_event(
+                namespace, _request_timeout=t, _preload_content=False),
+                f"listing Events in {namespace}"),
+        )
 
     async def server_version(self) -> str:
-        version = await self._call(lambda api, t: k8s.VersionApi(api).get_code(
+        version = await self._call(lambda api, t: VersionApi(api).get_code(
             _preload_content=False, _request_timeout=t), "reading the server version")
         return str(version.get("gitVersion", "unknown"))
 
     # --- plumbing -------------------------------------------------------------------------
+    async def _items(self, call: Callable[[k8s.ApiClient, float], Any],
+                     action: str) -> list[Json]:
+        items = (await self._call(call, action)).get("items") or []
+        return list(items)
+
     async def _get(self, call: Callable[[k8s.ApiClient, float], Any], action: str) -> Json | None:
         try:
             return await self._call(call, action)
@@ -134,15 +151,20 @@ class KubeClient:
     async def _call(self, call: Callable[[k8s.ApiClient, float], Any], action: str, *,
                     quote_message: bool = True) -> Json:
         api = self._client()
+
+        def request() -> Any:
+            # Decoding happens here too, off the event loop.
+            response = call(api, self._timeout)
+            return json.loads(response.data) if response.data else {}
+
         try:
-            response = await asyncio.to_thread(call, api, self._timeout)
+            document = await asyncio.get_running_loop().run_in_executor(self._executor, request)
         except ApiException as exc:
             raise from_status(exc.status or 0, exc.body, action,
                               quote_message=quote_message) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise KubeUnavailable(f"{action}: Kubernetes API unreachable "
                                   f"({type(exc).__name__})") from exc
-        document = json.loads(response.data) if response.data else {}
         if not isinstance(document, dict):
             raise KubeError(f"{action}: unexpected answer from the API server")
         return document
@@ -166,6 +188,7 @@ class KubeClient:
         return self._api
 
     def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
         if self._api is not None:
             self._api.close()  # type: ignore[no-untyped-call]
             self._api = None

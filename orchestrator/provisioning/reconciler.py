@@ -134,16 +134,19 @@ class Reconciler:
         now = utcnow()
         lease_until = now + timedelta(seconds=self.settings.lease_seconds)
 
-        async def claim(repository: StoreRepository) -> tuple[list[Fence], datetime | None]:
-            fences = []
-            if free > 0:
-                fences = await repository.claim_due(self.owner, now, lease_until, free)
-            return fences, await repository.next_due(now)
+        if free <= 0:
+            # Every slot is busy; a finishing pass wakes us.
+            return self.settings.reconcile_interval_seconds
 
-        fences, next_due = await self._transaction(claim)
-        for fence in fences:
-            task = asyncio.create_task(self._run_pass(fence), name=f"store-{fence.store_id}")
-            self._passes[fence.store_id] = task
+        async def claim(repository: StoreRepository) -> tuple[list[Store], datetime | None]:
+            claimed = await repository.claim_due(self.owner, now, lease_until, free)
+            return claimed, await repository.next_due(now)
+
+        claimed, next_due = await self._transaction(claim)
+        for store in claimed:
+            task = asyncio.create_task(self._run_pass(store, Fence.of(store)),
+                                       name=f"store-{store.id}")
+            self._passes[store.id] = task
             task.add_done_callback(self._pass_done)
         if len(self._passes) >= self.settings.max_concurrency or next_due is None:
             return self.settings.reconcile_interval_seconds
@@ -180,12 +183,8 @@ class Reconciler:
             lambda repository: repository.renew_leases(self.owner, store_ids, until))
 
     # --- one pass -------------------------------------------------------------------------
-    async def _run_pass(self, fence: Fence) -> None:
+    async def _run_pass(self, store: Store, fence: Fence) -> None:
         try:
-            store = await self._transaction(lambda repository: repository.fenced_get(fence))
-            if store is None:
-                await self._release(fence, None)
-                return
             if fence.desired_state == DesiredState.PRESENT:
                 await self._converge_present(store, fence)
             else:
@@ -254,7 +253,7 @@ class Reconciler:
             events.append(("readiness", "waiting", assessment.reason))
         # Poll quickly at first (an instant cluster is ready in moments), then back off.
         waited = (now - (store.step_started_at or now)).total_seconds()
-        delay = min(max(waited / 4, 0.2), self.settings.readiness_poll_seconds)
+        delay = min(max(waited / 4, 0.05), self.settings.readiness_poll_seconds)
         await self._finish(fence, now + timedelta(seconds=delay), events,
                            status_reason=assessment.reason)
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from orchestrator.config import Settings
 from orchestrator.helm.client import HelmClient, ReleaseStatus
 from orchestrator.kube.client import Json, KubeClient
-from orchestrator.kube.readiness import Assessment, assess
+from orchestrator.kube.readiness import Assessment, Verdict, assess
 from orchestrator.models import Store
 from orchestrator.provisioning.errors import PermanentStepError, TemporaryStepError
 from orchestrator.provisioning.store_values import (
@@ -61,7 +61,11 @@ class StoreSteps:
 
     async def observe(self, store: Store, revision: int, *, require_setup: bool) -> Assessment:
         selector = f"app.kubernetes.io/instance={self.settings.release_name}"
-        snapshot = await self.kube.snapshot(store.namespace, selector)
+        snapshot = await self.kube.workloads(store.namespace, selector)
+        assessment = assess(snapshot, revision, require_setup=require_setup)
+        if assessment.verdict != Verdict.WAITING:
+            return assessment
+        await self.kube.add_diagnostics(snapshot, store.namespace, selector)
         return assess(snapshot, revision, require_setup=require_setup)
 
     async def release_exists(self, store: Store) -> bool:

@@ -23,14 +23,23 @@ class Fence:
     desired_state: str
     generation: int
 
+    @classmethod
+    def of(cls, store: Store) -> Fence:
+        """The fence of a store as it was claimed."""
+        assert store.lease_owner is not None
+        return cls(store.id, store.lease_owner, store.desired_state, store.generation)
+
 
 class StoreRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
     # --- API side -------------------------------------------------------------------------
-    async def add(self, store: Store) -> None:
+    async def add(self, store: Store, *events: StoreEvent) -> None:
+        """Insert a store with its first events (one flush: the IntegrityError, if any, is
+        raised here)."""
         self.session.add(store)
+        self.session.add_all(events)
         await self.session.flush()
 
     async def get(self, store_id: str) -> Store | None:
@@ -88,8 +97,9 @@ class StoreRepository:
     # --- reconciler side ------------------------------------------------------------------
     async def claim_due(
         self, owner: str, now: datetime, lease_until: datetime, limit: int
-    ) -> list[Fence]:
-        """Lease up to ``limit`` stores that need work and whose lease is free or expired.
+    ) -> list[Store]:
+        """Lease up to ``limit`` stores that need work and whose lease is free or expired;
+        returns them as claimed (read in the same statement that claims them).
 
         On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets replicas claim side by side without
         waiting on each other's rows; SQLite has a single writer, so the plain select is safe.
@@ -106,14 +116,14 @@ class StoreRepository:
             return []
         # The update re-checks the lease, so a concurrent claimer that read the same rows
         # (possible on SQLite, which has no row locks) gets only what it really took.
-        claimed = await self.session.execute(
+        claimed = await self.session.scalars(
             update(Store)
             .where(Store.id.in_(candidates), _lease_free(now), Store.next_attempt_at <= now)
             .values(lease_owner=owner, lease_expires_at=lease_until)
-            .returning(Store.id, Store.desired_state, Store.generation)
-            .execution_options(synchronize_session=False)
+            .returning(Store)
+            .execution_options(synchronize_session=False, populate_existing=True)
         )
-        return [Fence(row.id, owner, row.desired_state, row.generation) for row in claimed]
+        return list(claimed.all())
 
     async def next_due(self, now: datetime) -> datetime | None:
         """When the earliest store that needs work and is not leased comes due."""
@@ -149,13 +159,6 @@ class StoreRepository:
             .values(lease_owner=None, lease_expires_at=None)
         )
 
-    async def fenced_get(self, fence: Fence) -> Store | None:
-        """The store, if the pass that holds ``fence`` may still act on it."""
-        store = await self.session.get(Store, fence.store_id, populate_existing=True)
-        if store is None or not self._fence_holds(store, fence):
-            return None
-        return store
-
     async def fenced_update(self, fence: Fence, **values: Any) -> bool:
         """Write ``values`` if the fence still holds; False means the pass must stop."""
         values.setdefault("updated_at", utcnow())
@@ -172,13 +175,6 @@ class StoreRepository:
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    @staticmethod
-    def _fence_holds(store: Store, fence: Fence) -> bool:
-        return (
-            store.lease_owner == fence.owner
-            and store.desired_state == fence.desired_state
-            and store.generation == fence.generation
-        )
 
 
 def _needs_work() -> ColumnElement[bool]:

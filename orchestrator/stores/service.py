@@ -23,16 +23,14 @@ class StoreService:
 
     async def create(self, request: StoreCreate, idempotency_key: str | None) -> tuple[Store, bool]:
         """Record a new store to be provisioned. Returns (store, created); a replay of the same
-        Idempotency-Key with the same body returns the first store and created=False."""
+        Idempotency-Key with the same body returns the first store and created=False.
+
+        The common path is two inserts: the partial unique indexes, not a read before the
+        write, decide whether a name, domain or key is taken (which is also race-free); only
+        a refused insert pays for finding out why.
+        """
         domain = request.domain or default_domain(request.store_name, self.base_domain)
         digest = _digest(request.store_name, domain, request.environment)
-        if idempotency_key is not None:
-            replay = await self._replay(idempotency_key, digest)
-            if replay is not None:
-                return replay, False
-        holder = await self.repository.live_holder(request.store_name, domain)
-        if holder is not None:
-            raise Conflict(_held_message(holder, request.store_name, domain))
         now = utcnow()
         store = Store(
             id=str(uuid.uuid4()),
@@ -50,16 +48,17 @@ class StoreService:
             request_digest=digest,
         )
         try:
-            async with self.repository.session.begin_nested():
-                await self.repository.add(store)
-                await self.repository.add_event(store.id, "request", "accepted", "store requested")
+            await self.repository.add(store, StoreEvent(
+                store_id=store.id, step="request", outcome="accepted", message="store requested"))
         except IntegrityError:
-            # Another request won the race for the name, domain or key between our read and
-            # our insert; the partial unique indexes caught it.
+            await self.repository.session.rollback()
             if idempotency_key is not None:
                 replay = await self._replay(idempotency_key, digest)
                 if replay is not None:
                     return replay, False
+            holder = await self.repository.live_holder(request.store_name, domain)
+            if holder is not None:
+                raise Conflict(_held_message(holder, request.store_name, domain)) from None
             raise Conflict(
                 f"store name {request.store_name!r} or domain {domain!r} is already in use"
             ) from None

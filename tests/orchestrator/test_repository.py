@@ -72,18 +72,19 @@ async def test_claims_never_overlap(sessions: Sessions, database_url: str) -> No
     await add(sessions, *[new_store(f"s{i}") for i in range(20)])
     now = utcnow()
 
-    async def claim(owner: str) -> list[Fence]:
+    async def claim(owner: str) -> list[Store]:
         async with sessions() as session:
-            fences = await StoreRepository(session).claim_due(
+            claimed = await StoreRepository(session).claim_due(
                 owner, now, now + timedelta(seconds=30), 8)
             await asyncio.sleep(0.05)  # hold the row locks while the others try
             await session.commit()
-            return fences
+            return claimed
 
     claimed: list[str] = []
     for _ in range(5):  # rounds of four replicas claiming at once, until nothing is left
         results = await asyncio.gather(*(claim(f"replica-{i}") for i in range(4)))
-        claimed += [fence.store_id for fences in results for fence in fences]
+        claimed += [store.id for stores in results for store in stores]
+    assert all(store.lease_owner.startswith("replica-") for stores in results for store in stores)
     assert len(claimed) == len(set(claimed)) == 20
 
 
@@ -92,13 +93,16 @@ async def test_expired_lease_can_be_taken_over(sessions: Sessions) -> None:
     await add(sessions, store)
     now = utcnow()
     async with sessions() as session:
-        [first] = await StoreRepository(session).claim_due("a", now, now + timedelta(seconds=1), 5)
+        [claimed] = await StoreRepository(session).claim_due(
+            "a", now, now + timedelta(seconds=1), 5)
         await session.commit()
+    first = Fence.of(claimed)
     later = now + timedelta(seconds=2)
     async with sessions() as session:
         repository = StoreRepository(session)
-        [second] = await repository.claim_due("b", later, later + timedelta(seconds=30), 5)
+        [claimed] = await repository.claim_due("b", later, later + timedelta(seconds=30), 5)
         await session.commit()
+    second = Fence.of(claimed)
     assert first.store_id == second.store_id == store.id
     async with sessions() as session:
         repository = StoreRepository(session)
@@ -115,8 +119,10 @@ async def test_fence_breaks_when_the_user_changes_their_mind(sessions: Sessions)
     await add(sessions, store)
     now = utcnow()
     async with sessions() as session:
-        [fence] = await StoreRepository(session).claim_due("a", now, now + timedelta(seconds=30), 1)
+        [claimed] = await StoreRepository(session).claim_due(
+            "a", now, now + timedelta(seconds=30), 1)
         await session.commit()
+    fence = Fence.of(claimed)
     async with sessions() as session:
         row = await session.get(Store, store.id)
         assert row is not None
@@ -125,7 +131,8 @@ async def test_fence_breaks_when_the_user_changes_their_mind(sessions: Sessions)
     async with sessions() as session:
         repository = StoreRepository(session)
         assert not await repository.fenced_update(fence, status=StoreStatus.READY)
-        assert await repository.fenced_get(fence) is None
+        row = await repository.get(store.id)
+        assert row is not None and row.status == StoreStatus.PROVISIONING
 
 
 async def test_stores_not_due_or_settled_are_not_claimed(sessions: Sessions) -> None:
@@ -138,7 +145,7 @@ async def test_stores_not_due_or_settled_are_not_claimed(sessions: Sessions) -> 
     claim_time = utcnow()
     async with sessions() as session:
         repository = StoreRepository(session)
-        fences = await repository.claim_due("a", claim_time, claim_time + timedelta(seconds=30),
-                                            10)
-        assert len(fences) == 1
+        claimed = await repository.claim_due("a", claim_time,
+                                             claim_time + timedelta(seconds=30), 10)
+        assert [store.store_name for store in claimed] == ["due"]
         assert await repository.next_due(claim_time) == now + timedelta(seconds=60)
