@@ -8,6 +8,7 @@ import contextlib
 import json
 import logging
 import os
+import shutil
 import signal
 import time
 from collections.abc import Mapping, Sequence
@@ -21,6 +22,10 @@ log = logging.getLogger(__name__)
 
 # Past the deadline helm gets this long to exit after SIGTERM before it is SIGKILLed.
 _KILL_GRACE_SECONDS = 2.0
+# helm is background work and burns CPU rendering and diffing; the API answering people must
+# not wait behind it. `nice` execs helm in place, so the pid and process group stay helm's.
+_NICE = shutil.which("nice")
+_LOWER_PRIORITY = [_NICE, "-n", "10"] if _NICE else []
 
 
 @dataclass(frozen=True)
@@ -90,7 +95,7 @@ class HelmRunner:
         """Run ``helm *args``; raise a typed HelmError on failure, HelmTimeout past ``timeout``."""
         if self.binary is None or not self.binary.is_file():
             raise HelmNotInstalled("helm binary not found (set WOO_HELM_BIN or put helm on PATH)")
-        argv = [str(self.binary), *args, *self.global_args]
+        argv = [*_LOWER_PRIORITY, str(self.binary), *args, *self.global_args]
         started = time.monotonic()
         process = await asyncio.create_subprocess_exec(
             *argv,
