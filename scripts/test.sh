@@ -2,7 +2,7 @@
 # Every test of the project, in the order that fails fastest. `make test` runs setup first;
 # CI (.ci/run) runs `make test`. Each suite prints its own `N passed, N failed` line.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 status=0
 run() {

@@ -4,7 +4,7 @@
 # Needs Node >= 20.19, Debian's chromium (/usr/bin/chromium or CHROMIUM_PATH) and the repository's
 # Python virtualenv (.venv, or WOO_PYTHON) with the orchestrator and tests.k8s importable.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 status=0
 step() {
