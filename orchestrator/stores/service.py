@@ -87,16 +87,8 @@ class StoreService:
         if store.status == StoreStatus.DELETED:
             return store
         if store.desired_state != DesiredState.ABSENT or store.status != StoreStatus.DELETING:
-            now = utcnow()
             store.desired_state = DesiredState.ABSENT
-            store.status = StoreStatus.DELETING
-            store.status_reason = "deletion requested"
-            store.step = None
-            store.step_deadline_at = None
-            store.attempt = 0
-            store.next_attempt_at = now
-            store.updated_at = now
-            await self.repository.add_event(store.id, "request", "accepted", "deletion requested")
+            await self._requeue(store, StoreStatus.DELETING, "deletion requested")
         return store
 
     async def request_retry(self, store_id: str) -> Store:
@@ -106,18 +98,23 @@ class StoreService:
             raise InvalidTransition(
                 f"only a Failed store can be retried; this one is {store.status}"
             )
-        now = utcnow()
         deleting = store.desired_state == DesiredState.ABSENT
-        store.status = StoreStatus.DELETING if deleting else StoreStatus.PROVISIONING
-        store.status_reason = "retry requested"
         store.generation += 1
+        await self._requeue(store, StoreStatus.DELETING if deleting else StoreStatus.PROVISIONING,
+                            "retry requested")
+        return store
+
+    async def _requeue(self, store: Store, status: StoreStatus, reason: str) -> None:
+        """Hand the store back to the reconciler, due now, starting its steps afresh."""
+        now = utcnow()
+        store.status = status
+        store.status_reason = reason
         store.step = None
         store.step_deadline_at = None
         store.attempt = 0
         store.next_attempt_at = now
         store.updated_at = now
-        await self.repository.add_event(store.id, "request", "accepted", "retry requested")
-        return store
+        await self.repository.add_event(store.id, "request", "accepted", reason)
 
     async def _replay(self, key: str, digest: str) -> Store | None:
         existing = await self.repository.get_by_idempotency_key(key)
