@@ -3,29 +3,22 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-def find_helm() -> Path:
-    """The helm the tests run: WOO_HELM_BIN, then the pinned one from scripts/install_helm.py,
-    then PATH. Tests must run the real binary, so a missing helm is an error, not a skip."""
-    candidates = [os.environ.get("WOO_HELM_BIN"), str(REPO_ROOT / ".tools" / "bin" / "helm"),
-                  shutil.which("helm")]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise RuntimeError("helm not found: run `python scripts/install_helm.py` or set WOO_HELM_BIN")
+from orchestrator.config import Settings
 
 
 @pytest.fixture(scope="session")
 def helm_bin() -> Path:
-    return find_helm()
+    """The helm the tests run (WOO_HELM_BIN, the pinned copy, or PATH). Tests must run the real
+    binary, so a missing helm is an error, not a skip."""
+    helm = Settings().resolve_helm()
+    if helm is None:
+        raise RuntimeError("helm not found: run scripts/install_helm.py or set WOO_HELM_BIN")
+    return helm
 
 
 @pytest.fixture(scope="session", autouse=True)

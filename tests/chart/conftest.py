@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import REPO_ROOT
+from orchestrator.config import REPO_ROOT
 
 CHART = REPO_ROOT / "helm" / "woocommerce"
 HERE = Path(__file__).resolve().parent
