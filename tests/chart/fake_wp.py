@@ -26,11 +26,11 @@ def main(argv: list[str]) -> int:
         else {"installed": False, "options": {}, "active": False, "products": []}
     )
     positional = [arg for arg in argv if not arg.startswith("--")]
-    flags = dict(
-        arg[2:].split("=", 1) if "=" in arg else (arg[2:], "")
-        for arg in argv
-        if arg.startswith("--")
-    )
+    flags: dict[str, str] = {}
+    for arg in argv:
+        if arg.startswith("--"):
+            name, _, value = arg[2:].partition("=")
+            flags[name] = value
     stdin = "" if sys.stdin.isatty() else sys.stdin.read()
     with open(os.environ["FAKE_WP_LOG"], "a") as log:
         log.write(json.dumps({"argv": argv, "stdin": stdin}) + "\n")
@@ -96,7 +96,9 @@ def dispatch(state: dict[str, Any], args: list[str], flags: dict[str, str], stdi
                 return 1
             print(plugin_version())
         case ["plugin", "install", archive]:
-            version = re.search(r"woocommerce\.([0-9.]+)\.zip$", archive).group(1)
+            found = re.search(r"woocommerce\.([0-9.]+)\.zip$", archive)
+            assert found is not None, f"unexpected plugin archive {archive}"
+            version = found.group(1)
             plugin_file().parent.mkdir(parents=True, exist_ok=True)
             plugin_file().write_text(
                 f"<?php\n/**\n * Plugin Name: WooCommerce\n * Version: {version}\n */\n"

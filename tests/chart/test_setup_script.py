@@ -159,7 +159,8 @@ printf 'woocommerce %s archive' "$version" > "$out"
         return changed
 
     def state(self) -> dict[str, Any]:
-        return json.loads((self.root / "state.json").read_text())
+        state: dict[str, Any] = json.loads((self.root / "state.json").read_text())
+        return state
 
     def downloads(self) -> list[str]:
         path = self.root / "downloads.log"

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
 
 Store = dict[str, Any]
 
@@ -49,3 +51,11 @@ def helm_wrapper(tmp_path: Path, name: str, body: str) -> Path:
     path.write_text("#!/bin/sh\n" + body)
     path.chmod(path.stat().st_mode | stat.S_IEXEC)
     return path
+
+
+def core_api(kubeconfig: Path) -> k8s.CoreV1Api:
+    """The official client pointed at the stand-in: for tests that set the scene themselves."""
+    configuration = k8s.Configuration()
+    k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
+        str(kubeconfig), client_configuration=configuration)
+    return k8s.CoreV1Api(k8s.ApiClient(configuration))

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 from kubernetes import client as k8s
-from kubernetes import config as k8s_config
 
 from orchestrator.config import REPO_ROOT
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.errors import ChartRenderError, HelmError, OperationInProgress
 from orchestrator.helm.runner import HelmRunner
 from tests.k8s.fixtures import *  # noqa: F403  (the kube_standin fixture)
+from tests.orchestrator.lifecycle_support import core_api
 
 CHART = REPO_ROOT / "helm" / "woocommerce"
 VALUES = [REPO_ROOT / "values-local.yaml"]
@@ -29,15 +29,9 @@ STORE_VALUES = {"store": {"name": "demo"}, "ingress": {"host": "demo.localhost"}
 
 @pytest.fixture
 def helm(kube_standin: Any, helm_bin: Path) -> HelmClient:
-    core = _core(kube_standin)
+    core = core_api(kube_standin.kubeconfig)
     core.create_namespace(k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name="shop")))
     return HelmClient(HelmRunner(helm_bin, kubeconfig=kube_standin.kubeconfig), timeout=30)
-
-
-def _core(kube_standin: Any) -> k8s.CoreV1Api:
-    configuration = k8s.Configuration()
-    k8s_config.load_kube_config(str(kube_standin.kubeconfig), client_configuration=configuration)
-    return k8s.CoreV1Api(k8s.ApiClient(configuration))
 
 
 def _pretend_helm_died(kube_standin: Any, revision: int, status: str, age: timedelta) -> None:
@@ -51,7 +45,7 @@ def _pretend_helm_died(kube_standin: Any, revision: int, status: str, age: timed
     moment = (datetime.now(UTC) - age).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     document["info"]["last_deployed"] = moment
     encoded = base64.b64encode(gzip.compress(json.dumps(document).encode())).decode()
-    _core(kube_standin).patch_namespaced_secret(name, "shop", {
+    core_api(kube_standin.kubeconfig).patch_namespaced_secret(name, "shop", {
         "metadata": {"labels": {"status": status}},
         "data": {"release": base64.b64encode(encoded.encode()).decode()}})
 

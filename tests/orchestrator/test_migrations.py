@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from sqlalchemy import inspect
+from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orchestrator import db
@@ -24,9 +24,12 @@ async def test_migrations_go_up_down_and_up_again(engine: AsyncEngine) -> None:
 async def test_migrated_columns_match_the_models(engine: AsyncEngine) -> None:
     async with engine.connect() as connection:
         for table in metadata.tables.values():
-            columns = await connection.run_sync(
-                lambda sync, name=table.name: {c["name"] for c in inspect(sync).get_columns(name)})
+            columns = await connection.run_sync(_column_names, table.name)
             assert columns == {column.name for column in table.columns}, table.name
+
+
+def _column_names(connection: Connection, table: str) -> set[str]:
+    return {column["name"] for column in inspect(connection).get_columns(table)}
 
 
 def test_migrations_ship_inside_the_package() -> None:

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 from kubernetes import client as k8s
-from kubernetes import config as k8s_config
 
 from orchestrator.config import REPO_ROOT
 from orchestrator.helm.client import HelmClient
@@ -18,6 +17,7 @@ from orchestrator.provisioning.errors import PermanentStepError
 from orchestrator.provisioning.steps import StoreSteps
 from tests.k8s.fixtures import *  # noqa: F403  (the kube_standin fixture)
 from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.lifecycle_support import core_api
 
 
 @pytest.fixture
@@ -36,9 +36,7 @@ def store() -> Store:
 
 @pytest.fixture
 def foreign_namespace(kube_standin: Any) -> str:
-    configuration = k8s.Configuration()
-    k8s_config.load_kube_config(str(kube_standin.kubeconfig), client_configuration=configuration)
-    k8s.CoreV1Api(k8s.ApiClient(configuration)).create_namespace(k8s.V1Namespace(
+    core_api(kube_standin.kubeconfig).create_namespace(k8s.V1Namespace(
         metadata=k8s.V1ObjectMeta(name="demo-0a1b2c3d", labels={"team": "someone-else"})))
     return "demo-0a1b2c3d"
 
