@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from orchestrator import db
 from orchestrator.config import Settings
 from orchestrator.deps import SessionDep, SettingsDep
-from orchestrator.errors import FieldError, InvalidRequest, NotFound, WooError
+from orchestrator.errors import FieldError, InvalidRequest, NotFound, Unavailable, WooError
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.runner import HelmRunner
 from orchestrator.kube.client import KubeClient
@@ -121,6 +122,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         error = WooError(str(exc.detail))
         error.status_code, error.code = exc.status_code, code
         return _error_response(error, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if exc.connection_invalidated or isinstance(exc, OperationalError):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                        type(exc.orig).__name__)
+            return _error_response(Unavailable("the platform's database is not reachable; "
+                                               "try again shortly"),
+                                   headers={"Retry-After": "5"})
+        log.exception("database error on %s %s", request.method, request.url.path)
+        return _error_response(WooError("internal error; see the orchestrator log"))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

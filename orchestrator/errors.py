@@ -43,6 +43,13 @@ class InvalidRequest(WooError):
         self.fields = fields or []
 
 
+class Unavailable(WooError):
+    """Something the platform depends on (its database) does not answer; try again later."""
+
+    status_code = 503
+    code = "unavailable"
+
+
 class Unauthorized(WooError):
     status_code = 401
     code = "unauthorized"

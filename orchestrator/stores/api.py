@@ -31,7 +31,7 @@ router = APIRouter(prefix="/stores", tags=["stores"], dependencies=[Depends(requ
 IdempotencyKey = Annotated[
     str | None,
     Header(
-        alias="Idempotency-Key", max_length=200,
+        alias="Idempotency-Key", min_length=1, max_length=200,
         description="Repeat a POST safely: the same key and body return the same store.",
     ),
 ]

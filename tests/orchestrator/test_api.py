@@ -3,13 +3,15 @@ The cluster is unreachable here on purpose: the API must never wait for it."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from orchestrator.db import session_factory
-from tests.orchestrator.conftest import count_rows, make_settings
+from tests.orchestrator.conftest import POSTGRES_ADMIN_URL, count_rows, make_settings
 from tests.orchestrator.harness import RunningApp, running_app
 
 UNREACHABLE_KUBECONFIG = """apiVersion: v1
@@ -205,3 +207,33 @@ async def test_token_is_required_when_configured(database_url: str, tmp_path: Pa
         assert created.status_code == 202
         assert (await api.client.get("/healthz")).status_code == 200
         assert (await api.client.get("/config")).json()["auth_required"] is True
+
+
+async def test_empty_idempotency_key_is_refused(api: RunningApp) -> None:
+    response = await api.client.post("/stores", json={"store_name": "demo"},
+                                     headers={"Idempotency-Key": ""})
+    assert response.status_code == 422
+    assert response.json()["fields"][0]["field"] == "Idempotency-Key"
+    assert await rows(api) == (0, 0)
+
+
+async def test_database_gone_is_503_not_a_stack_trace(tmp_path: Path) -> None:
+    name = f"woo_test_gone_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
+    async with running_app(make_settings(url, tmp_path, kubeconfig=kubeconfig)) as api:
+        assert (await api.client.get("/stores")).status_code == 200
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        for method, path in [("GET", "/stores"), ("POST", "/stores")]:
+            response = await api.client.request(method, path, json={"store_name": "demo"})
+            assert response.status_code == 503, response.text
+            assert response.json()["error"] == "unavailable"
+            assert response.headers["retry-after"] == "5"
+            assert "Traceback" not in response.text and name not in response.text
+        ready = await api.client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["database"].startswith("unreachable")
