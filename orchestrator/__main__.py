@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 import uvicorn
 
 from orchestrator.app import create_app
 from orchestrator.config import SettingsError, load_settings
+from orchestrator.logs import configure_logging
 
 
 def main() -> None:
@@ -17,10 +17,7 @@ def main() -> None:
     except SettingsError as exc:
         print(f"woo-platform: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    configure_logging(settings.log_level)
     uvicorn.run(create_app(settings), host=settings.host, port=settings.port,
                 log_level=settings.log_level, proxy_headers=True)
 

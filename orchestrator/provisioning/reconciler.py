@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.config import Settings
 from orchestrator.kube.readiness import Verdict
+from orchestrator.logs import current_store
 from orchestrator.metrics import Metrics
 from orchestrator.models import DesiredState, Store, StoreStatus, utcnow
 from orchestrator.provisioning.errors import StepError, as_step_error
@@ -184,6 +185,7 @@ class Reconciler:
 
     # --- one pass -------------------------------------------------------------------------
     async def _run_pass(self, store: Store, fence: Fence) -> None:
+        current_store.set(store.id)
         try:
             if fence.desired_state == DesiredState.PRESENT:
                 await self._converge_present(store, fence)
@@ -398,6 +400,7 @@ class Reconciler:
 
         if not await self._transaction(write):
             raise FenceLost
+        _log_events(events or [])
 
     async def _finish(self, fence: Fence, next_due: datetime,
                       events: list[tuple[str, str, str]], **values: Any) -> NoReturn:
@@ -413,6 +416,7 @@ class Reconciler:
                 await repository.release(fence.store_id, fence.owner, None)
 
         await self._transaction(finish)
+        _log_events(events)
         raise PassOver
 
     async def _release(self, fence: Fence, next_due: datetime | None) -> None:
@@ -441,3 +445,9 @@ class Reconciler:
             with contextlib.suppress(Exception):
                 await task
             raise
+
+
+def _log_events(events: list[tuple[str, str, str]]) -> None:
+    # The store's timeline, mirrored to the log (the store id comes from the log context).
+    for step, outcome, message in events:
+        log.info("%s %s: %s", step, outcome, message)
