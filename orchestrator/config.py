@@ -14,7 +14,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 # unless the deployment points elsewhere (the container image does).
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-Environment = Literal["local", "prod"]
 
 
 class SettingsError(Exception):
@@ -109,7 +108,8 @@ class Settings(BaseSettings):
     def uses_sqlite(self) -> bool:
         return self.async_database_url.startswith("sqlite")
 
-    def values_file(self, environment: Environment) -> Path:
+    def values_file(self, environment: str) -> Path:
+        """values-<environment>.yaml; environments are validated where stores are requested."""
         return self.values_dir / f"values-{environment}.yaml"
 
     def resolve_helm(self) -> Path | None:

@@ -227,7 +227,7 @@ class Reconciler:
         now = utcnow()
         if assessment.verdict == Verdict.READY:
             storefront, admin = store_urls(
-                store, self.settings.values_file(store.environment))  # type: ignore[arg-type]
+                store, self.settings.values_file(store.environment))
             elapsed = (now - store.created_at).total_seconds()
             self.metrics.provision_seconds.observe(elapsed)
             await self._finish(

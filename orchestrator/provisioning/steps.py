@@ -47,7 +47,7 @@ class StoreSteps:
         return "secrets already present, kept as they are"
 
     async def ensure_release(self, store: Store) -> ReleaseStatus:
-        values_file = self.settings.values_file(store.environment)  # type: ignore[arg-type]
+        values_file = self.settings.values_file(store.environment)
         if not values_file.is_file():
             raise PermanentStepError(f"values file {values_file} does not exist")
         release = await self.helm.ensure_release(
