@@ -6,7 +6,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -53,9 +53,17 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+# Replicas starting together must not run the same migration twice: on PostgreSQL each takes
+# this advisory lock (held until its migration transaction ends) and finds the work done.
+_MIGRATION_LOCK = 0x776F6F  # "woo"
+
+
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (head at start-up)."""
     async with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                     {"key": _MIGRATION_LOCK})
         await connection.run_sync(_upgrade, revision)
 
 

@@ -51,6 +51,26 @@ RESTRICTED_VOLUME_TYPES = {
     "secret",
 }
 OFFICIAL_IMAGES = {"wordpress", "mariadb"}
+# The pod cert-manager creates in the store namespace to answer an ACME HTTP-01 challenge when
+# the Ingress asks a ClusterIssuer for its certificate: its labels, its port, and the resources
+# the cert-manager controller gives it by default (--acme-http01-solver-resource-* flags).
+ACME_SOLVER_LABELS = {
+    "acme.cert-manager.io/http01-solver": "true",
+    "acme.cert-manager.io/http-domain": "1234567890",
+    "acme.cert-manager.io/http-token": "987654321",
+}
+ACME_SOLVER_PORT = 8089
+ACME_SOLVER_SPEC: dict[str, Any] = {
+    "containers": [
+        {
+            "name": "acmesolver",
+            "resources": {
+                "requests": {"cpu": "10m", "memory": "64Mi"},
+                "limits": {"cpu": "100m", "memory": "64Mi"},
+            },
+        }
+    ]
+}
 
 
 @pytest.fixture(params=ENVIRONMENTS)
@@ -108,10 +128,24 @@ def effective_pod_resources(spec: dict[str, Any], kind: str) -> dict[str, int]:
 # --- resources, LimitRange and ResourceQuota -------------------------------------------------
 
 
+def issues_certificates_through_acme(manifest: Manifest) -> bool:
+    annotations = manifest.one("Ingress", "store")["metadata"].get("annotations", {})
+    return "cert-manager.io/cluster-issuer" in annotations
+
+
+def acme_solver_pods(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
+    """cert-manager's HTTP-01 solver pod, which lives in the store namespace while a certificate
+    is issued or renewed (so it is charged to the store's quota and LimitRange too)."""
+    if not issues_certificates_through_acme(manifest):
+        return []
+    return [("Pod/cm-acme-http-solver", ACME_SOLVER_SPEC)]
+
+
 def test_every_container_has_requests_and_limits_inside_the_limit_range(manifest: Manifest) -> None:
     limits = manifest.of_kind("LimitRange")[0]["spec"]["limits"]
     container_range = next(item for item in limits if item["type"] == "Container")
-    for where, _, spec in manifest.pod_specs():
+    chart_pods = [(where, spec) for where, _, spec in manifest.pod_specs()]
+    for where, spec in chart_pods + acme_solver_pods(manifest):
         for container in all_containers(spec):
             resources = container.get("resources", {})
             for resource in RESOURCES:
@@ -125,8 +159,8 @@ def test_every_container_has_requests_and_limits_inside_the_limit_range(manifest
 
 def worst_case_pods(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
     """Every pod that can exist at once: WordPress replicas plus a rolling-update surge pod,
-    MariaDB, two setup pods (the previous revision's still terminating while the new one starts)
-    and the helm test pod."""
+    MariaDB, two setup pods (the previous revision's still terminating while the new one starts),
+    the helm test pod and, with a cert-manager ClusterIssuer, the ACME HTTP-01 solver pod."""
     pods = []
     for where, labels, spec in manifest.pod_specs():
         component = component_of(labels)
@@ -141,7 +175,7 @@ def worst_case_pods(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
             pods += [(where, spec)] * 2
         else:
             pods += [(where, spec)]
-    return pods
+    return pods + acme_solver_pods(manifest)
 
 
 def test_resource_quota_admits_all_pods_at_once_setup_job_included(manifest: Manifest) -> None:
@@ -179,7 +213,9 @@ def test_resource_quota_admits_the_storage_and_services(manifest: Manifest) -> N
         assert (
             bytes_of(pvc_range["min"]["storage"]) <= size <= bytes_of(pvc_range["max"]["storage"])
         )
-    assert len(manifest.of_kind("Service")) <= int(hard["services"])
+    # cert-manager's solver pod comes with a Service of its own (ClusterIP: see values-prod.yaml).
+    solver_services = len(acme_solver_pods(manifest))
+    assert len(manifest.of_kind("Service")) + solver_services <= int(hard["services"])
     assert hard["services.loadbalancers"] == "0"
     assert hard["services.nodeports"] == "0"
 
@@ -363,6 +399,39 @@ def test_egress_paths_are_the_needed_ones(manifest: Manifest) -> None:
         for peer in rule["to"]
         if "podSelector" in peer
     )
+
+
+def test_the_ingress_controller_reaches_the_acme_solver_when_a_cluster_issuer_is_used(
+    rendered: Callable[[str], Manifest],
+) -> None:
+    """With default-deny, cert-manager's HTTP-01 solver pod in the store namespace would be
+    unreachable and the certificate never issued. Only the ingress controller may reach it, only
+    on its port, and it may send nothing."""
+    prod = rendered("prod")
+    assert issues_certificates_through_acme(prod)
+    policies = policies_for(prod, ACME_SOLVER_LABELS)
+    rules = [rule for policy in policies for rule in policy["spec"].get("ingress", [])]
+    assert [peer for rule in rules for peer in rule["from"]] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
+    ]
+    assert [port for rule in rules for port in rule["ports"]] == [
+        {"port": ACME_SOLVER_PORT, "protocol": "TCP"}
+    ]
+    assert [rule for policy in policies for rule in policy["spec"].get("egress", [])] == []
+    # The store's own pods gain nothing from that policy.
+    for _, labels, _ in prod.pod_specs():
+        assert all(
+            "acme.cert-manager.io/http01-solver" not in policy["spec"]["podSelector"].get(
+                "matchLabels", {}
+            )
+            for policy in policies_for(prod, labels)
+        )
+
+    local = rendered("local")
+    assert not issues_certificates_through_acme(local)
+    assert [
+        policy["metadata"]["name"] for policy in policies_for(local, ACME_SOLVER_LABELS)
+    ] == ["store-default-deny"]
 
 
 def test_setup_job_needs_no_web_with_a_prebuilt_image(helm_bin: Path) -> None:

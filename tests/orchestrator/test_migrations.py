@@ -1,10 +1,14 @@
+import asyncio
+import uuid
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from orchestrator import db
 from orchestrator.models import metadata
+from tests.orchestrator.conftest import POSTGRES_ADMIN_URL, make_settings
 
 
 async def _tables(engine: AsyncEngine) -> set[str]:
@@ -35,3 +39,19 @@ def _column_names(connection: Connection, table: str) -> set[str]:
 def test_migrations_ship_inside_the_package() -> None:
     assert (db.MIGRATIONS_DIR / "env.py").is_file()
     assert any(Path(db.MIGRATIONS_DIR / "versions").glob("0001_*.py"))
+
+
+async def test_replicas_starting_together_migrate_once(tmp_path: Path) -> None:
+    name = f"woo_test_race_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
+    engines = [db.create_engine(make_settings(url, tmp_path)) for _ in range(4)]
+    try:
+        await asyncio.gather(*(db.migrate(engine) for engine in engines))
+        assert await _tables(engines[0]) == set(metadata.tables)
+    finally:
+        for engine in engines:
+            await engine.dispose()
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
