@@ -421,17 +421,16 @@ def test_the_ingress_controller_reaches_the_acme_solver_when_a_cluster_issuer_is
     # The store's own pods gain nothing from that policy.
     for _, labels, _ in prod.pod_specs():
         assert all(
-            "acme.cert-manager.io/http01-solver" not in policy["spec"]["podSelector"].get(
-                "matchLabels", {}
-            )
+            "acme.cert-manager.io/http01-solver"
+            not in policy["spec"]["podSelector"].get("matchLabels", {})
             for policy in policies_for(prod, labels)
         )
 
     local = rendered("local")
     assert not issues_certificates_through_acme(local)
-    assert [
-        policy["metadata"]["name"] for policy in policies_for(local, ACME_SOLVER_LABELS)
-    ] == ["store-default-deny"]
+    assert [policy["metadata"]["name"] for policy in policies_for(local, ACME_SOLVER_LABELS)] == [
+        "store-default-deny"
+    ]
 
 
 def test_setup_job_needs_no_web_with_a_prebuilt_image(helm_bin: Path) -> None:
