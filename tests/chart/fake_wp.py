@@ -2,7 +2,8 @@
 
 State lives in a JSON file ($FAKE_WP_STATE); the WooCommerce plugin version is read from the
 plugin header on disk ($WP_CONTENT_DIR), as WP-CLI does. Every call is appended to $FAKE_WP_LOG
-with its arguments and standard input, so tests can see what the script changed and how.
+with its arguments and standard input, so tests can see what the script changed and how;
+$FAKE_WP_FAIL names a command ("core install") that fails as WP-CLI does.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ def main(argv: list[str]) -> int:
     stdin = "" if sys.stdin.isatty() else sys.stdin.read()
     with open(os.environ["FAKE_WP_LOG"], "a") as log:
         log.write(json.dumps({"argv": argv, "stdin": stdin}) + "\n")
+    if os.environ.get("FAKE_WP_FAIL") == " ".join(positional[:2]):
+        # A command that fails the way WP-CLI does (e.g. the database went away mid-run).
+        print("Error: Error establishing a database connection.", file=sys.stderr)
+        return 1
     try:
         status = dispatch(state, positional, flags, stdin)
     finally:

@@ -306,3 +306,19 @@ def test_an_unreachable_database_is_a_retryable_failure(store: Store) -> None:
     assert result.returncode == 1
     assert "did not answer within 1s" in result.stderr
     assert store.calls() == []
+
+
+@pytest.mark.parametrize("failing", ["core install", "plugin install", "wc product"])
+def test_a_failing_step_is_retryable_and_its_log_carries_no_secret(
+    store: Store, failing: str
+) -> None:
+    """A failed attempt exits 1 (the Job tries again), and its log, which becomes the pod's
+    termination message and the store's status reason, names the step but no password."""
+    store.env["FAKE_WP_FAIL"] = failing
+    result = store.run()
+    assert result.returncode == 1, result.stdout + result.stderr
+    output = result.stdout + result.stderr
+    assert "[setup] failed (line " in result.stderr
+    assert "store is set up" not in output
+    assert ADMIN_PASSWORD not in output
+    assert store.env["WORDPRESS_DB_PASSWORD"] not in output
