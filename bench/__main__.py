@@ -12,12 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import burst, listing, overhead
+from bench import burst, listing, overhead, restart
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "overhead": overhead.run,
     "burst": burst.run,
     "listing": listing.run,
+    "restart": restart.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

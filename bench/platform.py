@@ -45,6 +45,21 @@ class Platform:
     database_url: str
     helm: Path
     helm_env: dict[str, str]
+    orchestrator_env: dict[str, str]
+    log: Path
+
+    def kill_and_restart(self) -> None:
+        """SIGKILL the orchestrator (no shutdown of any kind) and start a new one, same
+        database, same port."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+        self.process = _start_orchestrator(self.orchestrator_env, self.log)
+        _wait_until_up(self.url, self.process)
+
+    def namespaces(self) -> list[str]:
+        response = httpx.get(f"{self.standin.url}/api/v1/namespaces", timeout=10)
+        response.raise_for_status()
+        return [item["metadata"]["name"] for item in response.json()["items"]]
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=30)
@@ -78,40 +93,48 @@ def kubectl_free_create_namespace(standin: Standin, name: str) -> None:
 
 
 @contextmanager
-def running_platform(**settings: str) -> Iterator[Platform]:
+def running_platform(ready_after: float = 0.0, **settings: str) -> Iterator[Platform]:
     work = Path(tempfile.mkdtemp(prefix="woo-bench-"))
     helm_env = {**os.environ, "HELM_CACHE_HOME": str(work / "helm-cache"),
                 "HELM_CONFIG_HOME": str(work / "helm-config"),
                 "HELM_DATA_HOME": str(work / "helm-data")}
-    with temporary_database() as database_url, standin_process(work) as standin:
+    with temporary_database() as database_url, standin_process(work, ready_after) as standin:
         port = _free_port()
         env = {**helm_env, "WOO_PORT": str(port), "WOO_DATABASE_URL": database_url,
                "WOO_KUBECONFIG": str(standin.kubeconfig), "WOO_LOG_LEVEL": "warning",
                "WOO_DATA_DIR": str(work / "var"),
                **{f"WOO_{key.upper()}": value for key, value in settings.items()}}
-        log = (work / "orchestrator.log").open("wb")
-        process = subprocess.Popen([sys.executable, "-m", "orchestrator"], env=env,
-                                   stdout=log, stderr=log, cwd=REPO_ROOT)
-        url = f"http://127.0.0.1:{port}"
+        log = work / "orchestrator.log"
+        platform = Platform(f"http://127.0.0.1:{port}", _start_orchestrator(env, log), standin,
+                            database_url, _helm(), helm_env, env, log)
         try:
-            _wait_until_up(url, process)
-            helm = Settings().resolve_helm()
-            if helm is None:
-                raise RuntimeError("helm not found: run scripts/install_helm.py")
-            yield Platform(url, process, standin, database_url, helm, helm_env)
+            _wait_until_up(platform.url, platform.process)
+            yield platform
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(timeout=30)
-            log.close()
+            platform.process.send_signal(signal.SIGTERM)
+            platform.process.wait(timeout=30)
+
+
+def _start_orchestrator(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as output:
+        return subprocess.Popen([sys.executable, "-m", "orchestrator"], env=env,
+                                stdout=output, stderr=output, cwd=REPO_ROOT)
+
+
+def _helm() -> Path:
+    helm = Settings().resolve_helm()
+    if helm is None:
+        raise RuntimeError("helm not found: run scripts/install_helm.py")
+    return helm
 
 
 @contextmanager
-def standin_process(work: Path) -> Iterator[Standin]:
+def standin_process(work: Path, ready_after: float) -> Iterator[Standin]:
     port = _free_port()
     kubeconfig = work / "kubeconfig"
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.k8s", "--port", str(port), "--kubeconfig",
-         str(kubeconfig), "--kubelet", "ready"],
+         str(kubeconfig), "--kubelet", "ready", "--ready-after", str(ready_after)],
         cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
