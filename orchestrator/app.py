@@ -25,6 +25,7 @@ from orchestrator.config import Settings
 from orchestrator.deps import SessionDep, SettingsDep
 from orchestrator.errors import FieldError, InvalidRequest, NotFound, Unavailable, WooError
 from orchestrator.helm.client import HelmClient
+from orchestrator.helm.errors import HelmError
 from orchestrator.helm.runner import HelmRunner
 from orchestrator.kube.client import KubeClient
 from orchestrator.metrics import Metrics
@@ -50,6 +51,7 @@ def create_app(settings: Settings) -> FastAPI:
         helm = HelmClient(HelmRunner(settings.resolve_helm(), kubeconfig=settings.kubeconfig,
                                      kube_context=settings.kube_context),
                           timeout=settings.helm_timeout_seconds)
+        await _log_helm_version(helm.runner)
         app.state.sessions = db.session_factory(engine)
         app.state.kube = kube
         app.state.helm = helm
@@ -78,6 +80,16 @@ def create_app(settings: Settings) -> FastAPI:
     _install_operations_routes(app)
     _install_dashboard(app, settings.dashboard_dir)
     return app
+
+
+async def _log_helm_version(runner: HelmRunner) -> None:
+    """Say which helm this replica drives; a missing helm is reported, not fatal (/readyz
+    keeps saying so until it is fixed)."""
+    try:
+        version = (await runner.version()).stdout.strip()
+        log.info("using helm %s (%s)", version, runner.binary)
+    except HelmError as exc:
+        log.warning("helm is not usable: %s", exc)
 
 
 def _operation_id(route: APIRoute) -> str:

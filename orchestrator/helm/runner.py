@@ -74,10 +74,6 @@ class HelmRunner:
         return await self.run(["status", release, "--namespace", namespace, "--output", "json"],
                               timeout=timeout)
 
-    async def history(self, release: str, *, namespace: str, timeout: float) -> HelmResult:
-        return await self.run(["history", release, "--namespace", namespace, "--output", "json",
-                               "--max", "20"], timeout=timeout)
-
     async def uninstall(self, release: str, *, namespace: str, timeout: float) -> HelmResult:
         return await self.run(["uninstall", release, "--namespace", namespace,
                                "--timeout", _duration(timeout)], timeout=timeout)
