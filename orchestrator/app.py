@@ -103,15 +103,11 @@ async def _migrate_when_reachable(engine: AsyncEngine, attempts: int = 30) -> No
         try:
             await db.migrate(engine)
             return
-        except OSError as exc:
+        except (OSError, OperationalError) as exc:
+            # SQLAlchemy reports a refused or dropped connection as OperationalError.
             if attempt == attempts:
                 raise
             log.warning("database not reachable yet (%s); retrying", type(exc).__name__)
-            await asyncio.sleep(1.0)
-        except Exception as exc:
-            if attempt == attempts or "connect" not in str(exc).lower():
-                raise
-            log.warning("database not reachable yet; retrying")
             await asyncio.sleep(1.0)
 
 

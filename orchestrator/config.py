@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from orchestrator.stores.naming import hostname_problem
+
 # The checkout the package runs from; the chart, values files and built dashboard live here
 # unless the deployment points elsewhere (the container image does).
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -67,8 +69,6 @@ class Settings(BaseSettings):
     @field_validator("base_domain")
     @classmethod
     def _base_domain_is_hostname(cls, value: str) -> str:
-        from orchestrator.stores.naming import hostname_problem
-
         problem = hostname_problem(value)
         if problem:
             raise ValueError(problem)
