@@ -35,8 +35,10 @@ def main() -> None:
         numbers["benchmark_seconds"] = round(time.perf_counter() - started, 1)
         numbers["machine"] = {"cpus": _cpus(), "python": platform.python_version()}
         (RESULTS / f"{name}.json").write_text(json.dumps(numbers, indent=2) + "\n")
-        print(f"{name}: " + ", ".join(f"{k}={v}" for k, v in numbers.items()
-                                      if not isinstance(v, list | dict)))
+        print(
+            f"{name}: "
+            + ", ".join(f"{k}={v}" for k, v in numbers.items() if not isinstance(v, list | dict))
+        )
 
 
 def _cpus() -> int:

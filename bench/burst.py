@@ -14,8 +14,10 @@ PARALLELISM = 4
 
 
 def run() -> dict[str, Any]:
-    with running_platform(max_concurrency=str(PARALLELISM)) as platform, \
-            platform.client() as client:
+    with (
+        running_platform(max_concurrency=str(PARALLELISM)) as platform,
+        platform.client() as client,
+    ):
         post_seconds: list[float] = []
         started = time.perf_counter()
         ids = []

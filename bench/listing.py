@@ -58,10 +58,27 @@ def _fill(database_url: str) -> None:
         status = "Failed" if i % 10 == 0 else "Ready"
         created = now - timedelta(seconds=STORES - i)
         name = f"list{i}"
-        rows.append((str(uuid.uuid4()), name, f"{name}-{i:08x}", f"{name}.localhost", "local",
-                     "present", status, None, f"http://{name}.localhost/",
-                     f"http://{name}.localhost/wp-admin/", created, created,
-                     1, 1, 1, 0, now + timedelta(hours=1)))
+        rows.append(
+            (
+                str(uuid.uuid4()),
+                name,
+                f"{name}-{i:08x}",
+                f"{name}.localhost",
+                "local",
+                "present",
+                status,
+                None,
+                f"http://{name}.localhost/",
+                f"http://{name}.localhost/wp-admin/",
+                created,
+                created,
+                1,
+                1,
+                1,
+                0,
+                now + timedelta(hours=1),
+            )
+        )
     with psycopg.connect(database_url) as connection, connection.cursor() as cursor:
         with cursor.copy(
             "COPY stores (id, store_name, namespace, domain, environment, desired_state, status,"

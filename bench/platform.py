@@ -26,7 +26,8 @@ import psycopg
 from orchestrator.config import REPO_ROOT, Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
-    "WOO_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    "WOO_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 CHART = REPO_ROOT / "helm" / "woocommerce"
 LOCAL_VALUES = REPO_ROOT / "values-local.yaml"
 
@@ -75,38 +76,79 @@ class Platform:
         the same readiness the orchestrator waits for (workloads and the setup Job)."""
         namespace = f"{name}-bare"
         kubectl_free_create_namespace(self.standin, namespace)
-        values = {"store": {"name": name}, "ingress": {"host": f"{name}.bare.localhost"},
-                  "mariadb": {"auth": {"existingSecret": "db"}},
-                  "wordpress": {"admin": {"existingSecret": "admin"}}}
+        values = {
+            "store": {"name": name},
+            "ingress": {"host": f"{name}.bare.localhost"},
+            "mariadb": {"auth": {"existingSecret": "db"}},
+            "wordpress": {"admin": {"existingSecret": "admin"}},
+        }
         subprocess.run(
-            [str(self.helm), "upgrade", "store", str(CHART), "--install", "--namespace",
-             namespace, "--values", str(LOCAL_VALUES), "--values", "-", "--wait=watcher",
-             "--wait-for-jobs", "--timeout", "120s", "--kubeconfig", str(self.standin.kubeconfig)],
-            input=json.dumps(values).encode(), check=True, env=self.helm_env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                str(self.helm),
+                "upgrade",
+                "store",
+                str(CHART),
+                "--install",
+                "--namespace",
+                namespace,
+                "--values",
+                str(LOCAL_VALUES),
+                "--values",
+                "-",
+                "--wait=watcher",
+                "--wait-for-jobs",
+                "--timeout",
+                "120s",
+                "--kubeconfig",
+                str(self.standin.kubeconfig),
+            ],
+            input=json.dumps(values).encode(),
+            check=True,
+            env=self.helm_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
 
 
 def kubectl_free_create_namespace(standin: Standin, name: str) -> None:
-    httpx.post(f"{standin.url}/api/v1/namespaces",
-               json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
-               timeout=10).raise_for_status()
+    httpx.post(
+        f"{standin.url}/api/v1/namespaces",
+        json={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}},
+        timeout=10,
+    ).raise_for_status()
 
 
 @contextmanager
 def running_platform(ready_after: float = 0.0, **settings: str) -> Iterator[Platform]:
     work = Path(tempfile.mkdtemp(prefix="woo-bench-"))
-    helm_env = {**os.environ, "HELM_CACHE_HOME": str(work / "helm-cache"),
-                "HELM_CONFIG_HOME": str(work / "helm-config"),
-                "HELM_DATA_HOME": str(work / "helm-data")}
+    helm_env = {
+        **os.environ,
+        "HELM_CACHE_HOME": str(work / "helm-cache"),
+        "HELM_CONFIG_HOME": str(work / "helm-config"),
+        "HELM_DATA_HOME": str(work / "helm-data"),
+    }
     with temporary_database() as database_url, standin_process(work, ready_after) as standin:
         port = _free_port()
-        env = {**helm_env, "WOO_PORT": str(port), "WOO_DATABASE_URL": database_url,
-               "WOO_KUBECONFIG": str(standin.kubeconfig), "WOO_LOG_LEVEL": "warning",
-               "WOO_DATA_DIR": str(work / "var"),
-               **{f"WOO_{key.upper()}": value for key, value in settings.items()}}
+        env = {
+            **helm_env,
+            "WOO_PORT": str(port),
+            "WOO_DATABASE_URL": database_url,
+            "WOO_KUBECONFIG": str(standin.kubeconfig),
+            "WOO_LOG_LEVEL": "warning",
+            "WOO_DATA_DIR": str(work / "var"),
+            **{f"WOO_{key.upper()}": value for key, value in settings.items()},
+        }
         log = work / "orchestrator.log"
-        platform = Platform(f"http://127.0.0.1:{port}", _start_orchestrator(env, log), standin,
-                            database_url, _helm(), helm_env, env, log)
+        platform = Platform(
+            f"http://127.0.0.1:{port}",
+            _start_orchestrator(env, log),
+            standin,
+            database_url,
+            _helm(),
+            helm_env,
+            env,
+            log,
+        )
         try:
             _wait_until_up(platform.url, platform.process)
             yield platform
@@ -117,8 +159,13 @@ def running_platform(ready_after: float = 0.0, **settings: str) -> Iterator[Plat
 
 def _start_orchestrator(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as output:
-        return subprocess.Popen([sys.executable, "-m", "orchestrator"], env=env,
-                                stdout=output, stderr=output, cwd=REPO_ROOT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "orchestrator"],
+            env=env,
+            stdout=output,
+            stderr=output,
+            cwd=REPO_ROOT,
+        )
 
 
 def _helm() -> Path:
@@ -133,9 +180,23 @@ def standin_process(work: Path, ready_after: float) -> Iterator[Standin]:
     port = _free_port()
     kubeconfig = work / "kubeconfig"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.k8s", "--port", str(port), "--kubeconfig",
-         str(kubeconfig), "--kubelet", "ready", "--ready-after", str(ready_after)],
-        cwd=REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "tests.k8s",
+            "--port",
+            str(port),
+            "--kubeconfig",
+            str(kubeconfig),
+            "--kubelet",
+            "ready",
+            "--ready-after",
+            str(ready_after),
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -168,8 +229,9 @@ def temporary_database() -> Iterator[str]:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def wait_for_status(client: httpx.Client, store_id: str, status: str,
-                    timeout: float = 120.0) -> dict[str, Any]:
+def wait_for_status(
+    client: httpx.Client, store_id: str, status: str, timeout: float = 120.0
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         store: dict[str, Any] = client.get(f"/stores/{store_id}").json()

@@ -33,11 +33,14 @@ def run() -> dict[str, Any]:
 
 def _provision(crash: bool) -> dict[str, Any]:
     # A short lease, so the restarted orchestrator takes over the dead one's stores quickly.
-    with running_platform(ready_after=READY_AFTER, lease_seconds="3") as platform, \
-            platform.client() as client:
+    with (
+        running_platform(ready_after=READY_AFTER, lease_seconds="3") as platform,
+        platform.client() as client,
+    ):
         started = time.perf_counter()
-        stores = [client.post("/stores", json={"store_name": f"crash{i}"}).json()
-                  for i in range(STORES)]
+        stores = [
+            client.post("/stores", json={"store_name": f"crash{i}"}).json() for i in range(STORES)
+        ]
         provisioning = 0
         if crash:
             time.sleep(2.0)
@@ -48,8 +51,12 @@ def _provision(crash: bool) -> dict[str, Any]:
             wait_for_status(client, store["id"], "Ready", timeout=600)
         seconds = time.perf_counter() - started
         orphans, missing = _audit(platform, stores)
-    return {"seconds": round(seconds, 2), "provisioning_at_kill": provisioning,
-            "orphans": orphans, "missing": missing}
+    return {
+        "seconds": round(seconds, 2),
+        "provisioning_at_kill": provisioning,
+        "orphans": orphans,
+        "missing": missing,
+    }
 
 
 def _count(client: httpx.Client, status: str) -> int:

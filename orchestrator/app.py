@@ -46,17 +46,26 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = db.create_engine(settings)
         await _migrate_when_reachable(engine)
-        kube = KubeClient(kubeconfig=settings.kubeconfig, context=settings.kube_context,
-                          request_timeout=settings.kube_request_timeout_seconds)
-        helm = HelmClient(HelmRunner(settings.resolve_helm(), kubeconfig=settings.kubeconfig,
-                                     kube_context=settings.kube_context),
-                          timeout=settings.helm_timeout_seconds)
+        kube = KubeClient(
+            kubeconfig=settings.kubeconfig,
+            context=settings.kube_context,
+            request_timeout=settings.kube_request_timeout_seconds,
+        )
+        helm = HelmClient(
+            HelmRunner(
+                settings.resolve_helm(),
+                kubeconfig=settings.kubeconfig,
+                kube_context=settings.kube_context,
+            ),
+            timeout=settings.helm_timeout_seconds,
+        )
         await _log_helm_version(helm.runner)
         app.state.sessions = db.session_factory(engine)
         app.state.kube = kube
         app.state.helm = helm
-        app.state.reconciler = Reconciler(settings, app.state.sessions,
-                                          StoreSteps(settings, kube, helm), metrics)
+        app.state.reconciler = Reconciler(
+            settings, app.state.sessions, StoreSteps(settings, kube, helm), metrics
+        )
         await app.state.reconciler.start()
         try:
             yield
@@ -119,8 +128,10 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [FieldError(_field_name(error["loc"]), _clean_message(error["msg"]))
-                  for error in exc.errors()]
+        fields = [
+            FieldError(_field_name(error["loc"]), _clean_message(error["msg"]))
+            for error in exc.errors()
+        ]
         summary = "; ".join(f"{f.field}: {f.message}" for f in fields) or "invalid request"
         return _error_response(InvalidRequest(summary, fields))
 
@@ -134,11 +145,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
         if exc.connection_invalidated or isinstance(exc, OperationalError):
-            log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
-                        type(exc.orig).__name__)
-            return _error_response(Unavailable("the platform's database is not reachable; "
-                                               "try again shortly"),
-                                   headers={"Retry-After": "5"})
+            log.warning(
+                "database unavailable on %s %s: %s",
+                request.method,
+                request.url.path,
+                type(exc.orig).__name__,
+            )
+            return _error_response(
+                Unavailable("the platform's database is not reachable; try again shortly"),
+                headers={"Retry-After": "5"},
+            )
         log.exception("database error on %s %s", request.method, request.url.path)
         return _error_response(WooError("internal error; see the orchestrator log"))
 
@@ -201,8 +217,7 @@ class RequestMetrics:
             # label so a scanner cannot blow up the metric's cardinality.
             path = getattr(scope.get("route"), "path", "unmatched")
             method = scope["method"]
-            self.metrics.request_seconds.labels(method, path).observe(
-                time.perf_counter() - started)
+            self.metrics.request_seconds.labels(method, path).observe(time.perf_counter() - started)
             self.metrics.requests.labels(method, path, str(status)).inc()
 
 
@@ -215,12 +230,16 @@ def _install_operations_routes(app: FastAPI) -> None:
     @app.get("/config", tags=["operations"], operation_id="getPlatformInfo")
     async def platform_info(settings: SettingsDep) -> PlatformInfo:
         """Settings a client needs (base domain, environments, name rules, auth)."""
-        return PlatformInfo(base_domain=settings.base_domain, environments=["local", "prod"],
-                            store_name_max_length=STORE_NAME_MAX,
-                            auth_required=settings.api_token is not None)
+        return PlatformInfo(
+            base_domain=settings.base_domain,
+            environments=["local", "prod"],
+            store_name_max_length=STORE_NAME_MAX,
+            auth_required=settings.api_token is not None,
+        )
 
-    @app.get("/readyz", tags=["operations"], operation_id="readyz",
-             responses={503: {"model": HealthOut}})
+    @app.get(
+        "/readyz", tags=["operations"], operation_id="readyz", responses={503: {"model": HealthOut}}
+    )
     async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
         """Ready to serve: the database answers, the cluster answers, helm is present."""
         checks: dict[str, str] = {}
@@ -239,8 +258,7 @@ def _install_operations_routes(app: FastAPI) -> None:
         body = HealthOut(status="ok" if ready else "unavailable", checks=checks)
         return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
-    @app.get("/metrics", tags=["operations"], operation_id="metrics",
-             response_class=Response)
+    @app.get("/metrics", tags=["operations"], operation_id="metrics", response_class=Response)
     async def metrics_endpoint(request: Request, session: SessionDep) -> Response:
         """Prometheus metrics."""
         metrics: Metrics = request.app.state.metrics

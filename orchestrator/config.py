@@ -17,7 +17,6 @@ from orchestrator.stores.naming import hostname_problem
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names the environment variable."""
 
@@ -88,8 +87,10 @@ class Settings(BaseSettings):
         # A release step must be able to wait out one timed-out helm and clear what it left
         # pending (helm.client.PENDING_GRACE_SECONDS), or it could never recover.
         if self.step_deadline_seconds < self.helm_timeout_seconds + 20:
-            raise ValueError("WOO_STEP_DEADLINE_SECONDS must exceed WOO_HELM_TIMEOUT_SECONDS "
-                             "by at least 20 seconds")
+            raise ValueError(
+                "WOO_STEP_DEADLINE_SECONDS must exceed WOO_HELM_TIMEOUT_SECONDS "
+                "by at least 20 seconds"
+            )
         return self
 
     # ---- derived ----------------------------------------------------------------------------

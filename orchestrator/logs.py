@@ -19,6 +19,7 @@ class _StoreContext(logging.Filter):
 def configure_logging(level: str) -> None:
     handler = logging.StreamHandler()
     handler.addFilter(_StoreContext())
-    handler.setFormatter(logging.Formatter(
-        "%(asctime)s %(levelname)s %(name)s store=%(store)s: %(message)s"))
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s store=%(store)s: %(message)s")
+    )
     logging.basicConfig(level=level.upper(), handlers=[handler], force=True)

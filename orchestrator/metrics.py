@@ -16,25 +16,46 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "woo_http_requests_total", "HTTP requests served",
-            ["method", "route", "status"], registry=self.registry)
+            "woo_http_requests_total",
+            "HTTP requests served",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
         self.request_seconds = Histogram(
-            "woo_http_request_seconds", "HTTP request latency", ["method", "route"],
-            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5), registry=self.registry)
+            "woo_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+            registry=self.registry,
+        )
         self.steps = Counter(
-            "woo_reconcile_steps_total", "Reconciler steps run, by outcome",
-            ["step", "outcome"], registry=self.registry)
+            "woo_reconcile_steps_total",
+            "Reconciler steps run, by outcome",
+            ["step", "outcome"],
+            registry=self.registry,
+        )
         self.step_seconds = Histogram(
-            "woo_reconcile_step_seconds", "Duration of successful reconciler steps", ["step"],
-            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300), registry=self.registry)
+            "woo_reconcile_step_seconds",
+            "Duration of successful reconciler steps",
+            ["step"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+            registry=self.registry,
+        )
         self.failures = Counter(
-            "woo_store_failures_total", "Stores that ended Failed, by step", ["step"],
-            registry=self.registry)
+            "woo_store_failures_total",
+            "Stores that ended Failed, by step",
+            ["step"],
+            registry=self.registry,
+        )
         self.provision_seconds = Histogram(
-            "woo_store_provision_seconds", "Time from request to Ready",
-            buckets=(1, 5, 10, 30, 60, 120, 300, 600, 1200), registry=self.registry)
-        self.in_flight = Gauge("woo_reconcile_in_flight", "Reconciler passes running now",
-                               registry=self.registry)
+            "woo_store_provision_seconds",
+            "Time from request to Ready",
+            buckets=(1, 5, 10, 30, 60, 120, 300, 600, 1200),
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "woo_reconcile_in_flight", "Reconciler passes running now", registry=self.registry
+        )
         self._status_counts: dict[str, int] = {}
         self.registry.register(_StatusCollector(lambda: self._status_counts))
 

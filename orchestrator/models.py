@@ -115,12 +115,18 @@ class Store(Base):
         # A name or domain is held by a live store; a deleted store frees both. Partial unique
         # indexes make the database, not a racy read-then-write, enforce it.
         Index(
-            "uq_stores_live_store_name", "store_name", unique=True,
-            postgresql_where=LIVE, sqlite_where=LIVE,
+            "uq_stores_live_store_name",
+            "store_name",
+            unique=True,
+            postgresql_where=LIVE,
+            sqlite_where=LIVE,
         ),
         Index(
-            "uq_stores_live_domain", "domain", unique=True,
-            postgresql_where=LIVE, sqlite_where=LIVE,
+            "uq_stores_live_domain",
+            "domain",
+            unique=True,
+            postgresql_where=LIVE,
+            sqlite_where=LIVE,
         ),
         Index("ix_stores_status_created", "status", "created_at"),
         Index("ix_stores_created_at", "created_at"),

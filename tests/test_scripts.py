@@ -11,12 +11,14 @@ import pytest
 
 from orchestrator.config import REPO_ROOT
 
-SCRIPTS = sorted([
-    REPO_ROOT / ".ci" / "run",
-    *REPO_ROOT.glob("scripts/*.sh"),
-    *REPO_ROOT.glob("scripts/kind/*.sh"),
-    *REPO_ROOT.glob("dashboard/scripts/*.sh"),
-])
+SCRIPTS = sorted(
+    [
+        REPO_ROOT / ".ci" / "run",
+        *REPO_ROOT.glob("scripts/*.sh"),
+        *REPO_ROOT.glob("scripts/kind/*.sh"),
+        *REPO_ROOT.glob("dashboard/scripts/*.sh"),
+    ]
+)
 
 
 def _shellcheck() -> str:
@@ -28,8 +30,9 @@ def _shellcheck() -> str:
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(REPO_ROOT)))
 def test_script_passes_shellcheck(script: Path) -> None:
-    result = subprocess.run([_shellcheck(), "--shell=bash", str(script)],
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [_shellcheck(), "--shell=bash", str(script)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout
 
 

@@ -49,7 +49,12 @@ class HelmClient:
         return _parse_status(result.json())
 
     async def ensure_release(
-        self, release: str, namespace: str, *, chart: Path, values_files: list[Path],
+        self,
+        release: str,
+        namespace: str,
+        *,
+        chart: Path,
+        values_files: list[Path],
         values: dict[str, Any],
     ) -> ReleaseStatus:
         """Install or upgrade ``release`` so it runs ``chart`` with these values.
@@ -69,11 +74,21 @@ class HelmClient:
             await self._recover_pending(current)
         return await self._upgrade(release, namespace, chart, values_files, values)
 
-    async def _upgrade(self, release: str, namespace: str, chart: Path,
-                       values_files: list[Path], values: dict[str, Any]) -> ReleaseStatus:
+    async def _upgrade(
+        self,
+        release: str,
+        namespace: str,
+        chart: Path,
+        values_files: list[Path],
+        values: dict[str, Any],
+    ) -> ReleaseStatus:
         result = await self.runner.upgrade_install(
-            release, chart, namespace=namespace, values_files=values_files,
-            values_stdin=json.dumps(values), timeout=self.timeout,
+            release,
+            chart,
+            namespace=namespace,
+            values_files=values_files,
+            values_stdin=json.dumps(values),
+            timeout=self.timeout,
         )
         return _parse_status(result.json())
 
@@ -92,14 +107,16 @@ class HelmClient:
                 f"release {current.name} is {current.status} (revision {current.revision}, "
                 f"{age.total_seconds():.0f}s old); waiting for the operation to finish"
             )
-        log.warning("recovering release %s/%s stuck in %s", current.namespace, current.name,
-                    current.status)
+        log.warning(
+            "recovering release %s/%s stuck in %s", current.namespace, current.name, current.status
+        )
         if current.status == "pending-install" or current.revision <= 1:
             await self.uninstall(current.name, current.namespace)
             return
         previous = current.revision - 1
-        await self.runner.rollback(current.name, previous, namespace=current.namespace,
-                                   timeout=self.timeout)
+        await self.runner.rollback(
+            current.name, previous, namespace=current.namespace, timeout=self.timeout
+        )
 
 
 def _parse_status(payload: Any) -> ReleaseStatus:
@@ -123,7 +140,7 @@ def _parse_time(value: Any) -> datetime | None:
     head, _, rest = value.partition(".")
     if rest:
         digits = "".join(ch for ch in rest if ch.isdigit())
-        zone = rest[len(digits):]
+        zone = rest[len(digits) :]
         value = f"{head}.{digits[:6]}{zone}"
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -52,24 +52,46 @@ class ApiRejected(HelmError):
 # Order matters: the first pattern that matches names the error.
 _PATTERNS: list[tuple[re.Pattern[str], type[HelmError]]] = [
     (re.compile(r"release: not found|release not found", re.I), ReleaseNotFound),
-    (re.compile(r"another operation \(install/upgrade/rollback\) is in progress"),
-     OperationInProgress),
-    (re.compile(r"kubernetes cluster unreachable|connection refused|no such host|"
-                r"i/o timeout|tls handshake timeout|EOF$|server is currently unable", re.I | re.M),
-     ClusterUnreachable),
+    (
+        re.compile(r"another operation \(install/upgrade/rollback\) is in progress"),
+        OperationInProgress,
+    ),
+    (
+        re.compile(
+            r"kubernetes cluster unreachable|connection refused|no such host|"
+            r"i/o timeout|tls handshake timeout|EOF$|server is currently unable",
+            re.I | re.M,
+        ),
+        ClusterUnreachable,
+    ),
     (re.compile(r"context deadline exceeded|timed out waiting", re.I), HelmTimeout),
-    (re.compile(r"parse error|template: |execution error at|executing \".*\" at <|"
-                r"nil pointer evaluating|values don't meet the "
-                r"specifications of the schema|unable to build kubernetes objects|"
-                r"error converting YAML|YAML parse error|chart requires kubeVersion|"
-                r"path .* not found|Chart\.yaml file is missing", re.I), ChartRenderError),
-    (re.compile(r"the object has been modified|Operation cannot be fulfilled|conflict", re.I),
-     ApiConflict),
-    (re.compile(r"is invalid|is forbidden|forbidden:|exceeded quota|admission webhook", re.I),
-     ApiRejected),
-    (re.compile(r"Internal error occurred|the server has received too many requests|"
-                r"\(InternalError\)|status code 5\d\d|ServiceUnavailable|TooManyRequests",
-                re.I), ClusterUnreachable),
+    (
+        re.compile(
+            r"parse error|template: |execution error at|executing \".*\" at <|"
+            r"nil pointer evaluating|values don't meet the "
+            r"specifications of the schema|unable to build kubernetes objects|"
+            r"error converting YAML|YAML parse error|chart requires kubeVersion|"
+            r"path .* not found|Chart\.yaml file is missing",
+            re.I,
+        ),
+        ChartRenderError,
+    ),
+    (
+        re.compile(r"the object has been modified|Operation cannot be fulfilled|conflict", re.I),
+        ApiConflict,
+    ),
+    (
+        re.compile(r"is invalid|is forbidden|forbidden:|exceeded quota|admission webhook", re.I),
+        ApiRejected,
+    ),
+    (
+        re.compile(
+            r"Internal error occurred|the server has received too many requests|"
+            r"\(InternalError\)|status code 5\d\d|ServiceUnavailable|TooManyRequests",
+            re.I,
+        ),
+        ClusterUnreachable,
+    ),
 ]
 
 

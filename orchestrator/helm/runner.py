@@ -58,12 +58,30 @@ class HelmRunner:
         self.env = dict(env) if env is not None else None
 
     async def upgrade_install(
-        self, release: str, chart: Path, *, namespace: str, values_files: Sequence[Path],
-        values_stdin: str, timeout: float, history_max: int = 5,
+        self,
+        release: str,
+        chart: Path,
+        *,
+        namespace: str,
+        values_files: Sequence[Path],
+        values_stdin: str,
+        timeout: float,
+        history_max: int = 5,
     ) -> HelmResult:
-        args = ["upgrade", release, str(chart), "--install", "--namespace", namespace,
-                "--output", "json", "--history-max", str(history_max),
-                "--timeout", _duration(timeout)]
+        args = [
+            "upgrade",
+            release,
+            str(chart),
+            "--install",
+            "--namespace",
+            namespace,
+            "--output",
+            "json",
+            "--history-max",
+            str(history_max),
+            "--timeout",
+            _duration(timeout),
+        ]
         for values_file in values_files:
             args += ["--values", str(values_file)]
         # Per-store values come on stdin: no temp file to leak or clean up.
@@ -71,23 +89,38 @@ class HelmRunner:
         return await self.run(args, timeout=timeout, stdin=values_stdin)
 
     async def status(self, release: str, *, namespace: str, timeout: float) -> HelmResult:
-        return await self.run(["status", release, "--namespace", namespace, "--output", "json"],
-                              timeout=timeout)
+        return await self.run(
+            ["status", release, "--namespace", namespace, "--output", "json"], timeout=timeout
+        )
 
     async def uninstall(self, release: str, *, namespace: str, timeout: float) -> HelmResult:
-        return await self.run(["uninstall", release, "--namespace", namespace,
-                               "--timeout", _duration(timeout)], timeout=timeout)
+        return await self.run(
+            ["uninstall", release, "--namespace", namespace, "--timeout", _duration(timeout)],
+            timeout=timeout,
+        )
 
-    async def rollback(self, release: str, revision: int, *, namespace: str,
-                       timeout: float) -> HelmResult:
-        return await self.run(["rollback", release, str(revision), "--namespace", namespace,
-                               "--timeout", _duration(timeout)], timeout=timeout)
+    async def rollback(
+        self, release: str, revision: int, *, namespace: str, timeout: float
+    ) -> HelmResult:
+        return await self.run(
+            [
+                "rollback",
+                release,
+                str(revision),
+                "--namespace",
+                namespace,
+                "--timeout",
+                _duration(timeout),
+            ],
+            timeout=timeout,
+        )
 
     async def version(self, timeout: float = 10.0) -> HelmResult:
         return await self.run(["version", "--short"], timeout=timeout)
 
-    async def run(self, args: Sequence[str], *, timeout: float,
-                  stdin: str | None = None) -> HelmResult:
+    async def run(
+        self, args: Sequence[str], *, timeout: float, stdin: str | None = None
+    ) -> HelmResult:
         """Run ``helm *args``; raise a typed HelmError on failure, HelmTimeout past ``timeout``."""
         if self.binary is None or not self.binary.is_file():
             raise HelmNotInstalled("helm binary not found (set WOO_HELM_BIN or put helm on PATH)")

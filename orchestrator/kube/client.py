@@ -50,8 +50,9 @@ class Snapshot:
 
 
 class KubeClient:
-    def __init__(self, *, kubeconfig: Path | None, context: str | None,
-                 request_timeout: float) -> None:
+    def __init__(
+        self, *, kubeconfig: Path | None, context: str | None, request_timeout: float
+    ) -> None:
         self._kubeconfig = kubeconfig
         self._context = context
         self._timeout = request_timeout
@@ -62,39 +63,60 @@ class KubeClient:
 
     # --- namespaces -----------------------------------------------------------------------
     async def get_namespace(self, name: str) -> Json | None:
-        return await self._get(lambda api, t: CoreV1Api(api).read_namespace(
-            name, _preload_content=False, _request_timeout=t), f"reading namespace {name}")
+        return await self._get(
+            lambda api, t: CoreV1Api(api).read_namespace(
+                name, _preload_content=False, _request_timeout=t
+            ),
+            f"reading namespace {name}",
+        )
 
     async def create_namespace(self, name: str, labels: dict[str, str]) -> Json:
         body = k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name=name, labels=labels))
-        return await self._call(lambda api, t: CoreV1Api(api).create_namespace(
-            body, _preload_content=False, _request_timeout=t), f"creating namespace {name}")
+        return await self._call(
+            lambda api, t: CoreV1Api(api).create_namespace(
+                body, _preload_content=False, _request_timeout=t
+            ),
+            f"creating namespace {name}",
+        )
 
     async def delete_namespace(self, name: str) -> bool:
         """Start deleting the namespace; False when it is already gone."""
         try:
-            await self._call(lambda api, t: CoreV1Api(api).delete_namespace(
-                name, body=k8s.V1DeleteOptions(propagation_policy="Background"),
-                _preload_content=False, _request_timeout=t), f"deleting namespace {name}")
+            await self._call(
+                lambda api, t: CoreV1Api(api).delete_namespace(
+                    name,
+                    body=k8s.V1DeleteOptions(propagation_policy="Background"),
+                    _preload_content=False,
+                    _request_timeout=t,
+                ),
+                f"deleting namespace {name}",
+            )
         except KubeNotFound:
             return False
         return True
 
     # --- secrets --------------------------------------------------------------------------
-    async def create_secret(self, namespace: str, name: str, string_data: dict[str, str],
-                            labels: dict[str, str]) -> bool:
+    async def create_secret(
+        self, namespace: str, name: str, string_data: dict[str, str], labels: dict[str, str]
+    ) -> bool:
         """Create the Secret unless it exists; True when this call created it.
 
         Existence is learnt from the create itself (409 AlreadyExists), so the orchestrator
         never reads a Secret back and never holds values it did not just generate.
         """
         body = k8s.V1Secret(
-            type="Opaque", string_data=string_data,
-            metadata=k8s.V1ObjectMeta(name=name, namespace=namespace, labels=labels))
+            type="Opaque",
+            string_data=string_data,
+            metadata=k8s.V1ObjectMeta(name=name, namespace=namespace, labels=labels),
+        )
         try:
-            await self._call(lambda api, t: CoreV1Api(api).create_namespaced_secret(
-                namespace, body, _preload_content=False, _request_timeout=t),
-                f"creating Secret {namespace}/{name}", quote_message=False)
+            await self._call(
+                lambda api, t: CoreV1Api(api).create_namespaced_secret(
+                    namespace, body, _preload_content=False, _request_timeout=t
+                ),
+                f"creating Secret {namespace}/{name}",
+                quote_message=False,
+            )
         except KubeConflict:
             return False
         return True
@@ -104,15 +126,24 @@ class KubeClient:
         """The store's StatefulSets, Deployments and Jobs: enough to tell whether it is ready."""
         apps, batch = AppsV1Api, BatchV1Api
         statefulsets, deployments, jobs = await asyncio.gather(
-            self._items(lambda a, t: apps(a).list_namespaced_stateful_set(
-                namespace, label_selector=selector, _request_timeout=t,
-                _preload_content=False), f"listing StatefulSets in {namespace}"),
-            self._items(lambda a, t: apps(a).list_namespaced_deployment(
-                namespace, label_selector=selector, _request_timeout=t,
-                _preload_content=False), f"listing Deployments in {namespace}"),
-            self._items(lambda a, t: batch(a).list_namespaced_job(
-                namespace, label_selector=selector, _request_timeout=t,
-                _preload_content=False), f"listing Jobs in {namespace}"),
+            self._items(
+                lambda a, t: apps(a).list_namespaced_stateful_set(
+                    namespace, label_selector=selector, _request_timeout=t, _preload_content=False
+                ),
+                f"listing StatefulSets in {namespace}",
+            ),
+            self._items(
+                lambda a, t: apps(a).list_namespaced_deployment(
+                    namespace, label_selector=selector, _request_timeout=t, _preload_content=False
+                ),
+                f"listing Deployments in {namespace}",
+            ),
+            self._items(
+                lambda a, t: batch(a).list_namespaced_job(
+                    namespace, label_selector=selector, _request_timeout=t, _preload_content=False
+                ),
+                f"listing Jobs in {namespace}",
+            ),
         )
         return Snapshot(statefulsets=statefulsets, deployments=deployments, jobs=jobs)
 
@@ -120,25 +151,35 @@ class KubeClient:
         """Pods, claims and events: what tells why a store that is not ready is stuck."""
         core = CoreV1Api
         snapshot.pods, snapshot.pvcs, snapshot.events = await asyncio.gather(
-            self._items(lambda a, t: core(a).list_namespaced_pod(
-                namespace, label_selector=selector, _request_timeout=t,
-                _preload_content=False), f"listing Pods in {namespace}"),
-            self._items(lambda a, t: core(a).list_namespaced_persistent_volume_claim(
-                namespace, _request_timeout=t, _preload_content=False),
-                f"listing PersistentVolumeClaims in {namespace}"),
-            self._items(lambda a, t: core(a).list_namespaced_event(
-                namespace, _request_timeout=t, _preload_content=False),
-                f"listing Events in {namespace}"),
+            self._items(
+                lambda a, t: core(a).list_namespaced_pod(
+                    namespace, label_selector=selector, _request_timeout=t, _preload_content=False
+                ),
+                f"listing Pods in {namespace}",
+            ),
+            self._items(
+                lambda a, t: core(a).list_namespaced_persistent_volume_claim(
+                    namespace, _request_timeout=t, _preload_content=False
+                ),
+                f"listing PersistentVolumeClaims in {namespace}",
+            ),
+            self._items(
+                lambda a, t: core(a).list_namespaced_event(
+                    namespace, _request_timeout=t, _preload_content=False
+                ),
+                f"listing Events in {namespace}",
+            ),
         )
 
     async def server_version(self) -> str:
-        version = await self._call(lambda api, t: VersionApi(api).get_code(
-            _preload_content=False, _request_timeout=t), "reading the server version")
+        version = await self._call(
+            lambda api, t: VersionApi(api).get_code(_preload_content=False, _request_timeout=t),
+            "reading the server version",
+        )
         return str(version.get("gitVersion", "unknown"))
 
     # --- plumbing -------------------------------------------------------------------------
-    async def _items(self, call: Callable[[k8s.ApiClient, float], Any],
-                     action: str) -> list[Json]:
+    async def _items(self, call: Callable[[k8s.ApiClient, float], Any], action: str) -> list[Json]:
         items = (await self._call(call, action)).get("items") or []
         return list(items)
 
@@ -148,8 +189,13 @@ class KubeClient:
         except KubeNotFound:
             return None
 
-    async def _call(self, call: Callable[[k8s.ApiClient, float], Any], action: str, *,
-                    quote_message: bool = True) -> Json:
+    async def _call(
+        self,
+        call: Callable[[k8s.ApiClient, float], Any],
+        action: str,
+        *,
+        quote_message: bool = True,
+    ) -> Json:
         api = self._client()
 
         def request() -> Any:
@@ -160,11 +206,13 @@ class KubeClient:
         try:
             document = await asyncio.get_running_loop().run_in_executor(self._executor, request)
         except ApiException as exc:
-            raise from_status(exc.status or 0, exc.body, action,
-                              quote_message=quote_message) from exc
+            raise from_status(
+                exc.status or 0, exc.body, action, quote_message=quote_message
+            ) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise KubeUnavailable(f"{action}: Kubernetes API unreachable "
-                                  f"({type(exc).__name__})") from exc
+            raise KubeUnavailable(
+                f"{action}: Kubernetes API unreachable ({type(exc).__name__})"
+            ) from exc
         if not isinstance(document, dict):
             raise KubeError(f"{action}: unexpected answer from the API server")
         return document
@@ -175,11 +223,14 @@ class KubeClient:
             try:
                 if self._kubeconfig is None and _in_cluster():
                     k8s_config.load_incluster_config(  # type: ignore[no-untyped-call]
-                        client_configuration=configuration)
+                        client_configuration=configuration
+                    )
                 else:
                     k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
                         config_file=str(self._kubeconfig) if self._kubeconfig else None,
-                        context=self._context, client_configuration=configuration)
+                        context=self._context,
+                        client_configuration=configuration,
+                    )
             except (ConfigException, OSError) as exc:
                 raise KubeUnavailable(f"no usable Kubernetes configuration: {exc}") from exc
             # We retry on our own schedule (the reconciler's backoff), not urllib3's.

@@ -29,8 +29,9 @@ class KubeRejected(KubeError):
     """The API refused the request (invalid, forbidden): retrying the same request won't help."""
 
 
-def from_status(status: int, body: str | bytes | None, action: str, *,
-                quote_message: bool = True) -> KubeError:
+def from_status(
+    status: int, body: str | bytes | None, action: str, *, quote_message: bool = True
+) -> KubeError:
     """Map an HTTP status from the API server to our error. ``quote_message`` is off for
     requests that carried secret material, so no part of the answer is repeated."""
     reason, message = _parse_status_body(body)

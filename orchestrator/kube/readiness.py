@@ -19,8 +19,13 @@ REVISION_LABEL = "woo-platform/release-revision"
 
 # Container states that mean "this will not start without help".
 BLOCKING_WAITING_REASONS = {
-    "ImagePullBackOff", "ErrImagePull", "InvalidImageName", "CrashLoopBackOff",
-    "CreateContainerConfigError", "CreateContainerError", "RunContainerError",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "InvalidImageName",
+    "CrashLoopBackOff",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "RunContainerError",
 }
 
 
@@ -46,12 +51,18 @@ def assess(snapshot: Snapshot, revision: int, *, require_setup: bool = True) -> 
     wordpress = _by_component(snapshot.deployments, "wordpress")
     setup = _setup_job(snapshot.jobs, revision) if require_setup else {}
     if mariadb is None or wordpress is None or setup is None:
-        absent = [name for name, obj in (("MariaDB StatefulSet", mariadb),
-                                         ("WordPress Deployment", wordpress),
-                                         (f"setup Job (revision {revision})", setup))
-                  if obj is None]
-        return Assessment(Verdict.WAITING, "missing from the cluster: " + ", ".join(absent),
-                          missing=True)
+        absent = [
+            name
+            for name, obj in (
+                ("MariaDB StatefulSet", mariadb),
+                ("WordPress Deployment", wordpress),
+                (f"setup Job (revision {revision})", setup),
+            )
+            if obj is None
+        ]
+        return Assessment(
+            Verdict.WAITING, "missing from the cluster: " + ", ".join(absent), missing=True
+        )
 
     job_failure = _job_failure(setup) if require_setup else None
     if job_failure:
@@ -165,10 +176,15 @@ def _container_problem(snapshot: Snapshot) -> str | None:
 def _unschedulable(snapshot: Snapshot) -> str | None:
     for pod in snapshot.pods:
         for condition in (pod.get("status") or {}).get("conditions") or []:
-            if (condition.get("type") == "PodScheduled" and condition.get("status") == "False"
-                    and condition.get("reason") == "Unschedulable"):
-                return (f"Unschedulable: pod {_meta(pod).get('name')}: "
-                        f"{_short(condition.get('message') or 'no node fits')}")
+            if (
+                condition.get("type") == "PodScheduled"
+                and condition.get("status") == "False"
+                and condition.get("reason") == "Unschedulable"
+            ):
+                return (
+                    f"Unschedulable: pod {_meta(pod).get('name')}: "
+                    f"{_short(condition.get('message') or 'no node fits')}"
+                )
     return None
 
 
@@ -193,9 +209,15 @@ def _pending_claim(snapshot: Snapshot) -> str | None:
         if (claim.get("status") or {}).get("phase", "Pending") != "Pending":
             continue
         name = _meta(claim).get("name")
-        detail = next((e.get("message") for e in warnings
-                       if (e.get("involvedObject") or {}).get("kind") == "PersistentVolumeClaim"
-                       and (e.get("involvedObject") or {}).get("name") == name), None)
+        detail = next(
+            (
+                e.get("message")
+                for e in warnings
+                if (e.get("involvedObject") or {}).get("kind") == "PersistentVolumeClaim"
+                and (e.get("involvedObject") or {}).get("name") == name
+            ),
+            None,
+        )
         if detail:
             return f"PVCPending: claim {name} is not bound: {_short(detail)}"
     return None
@@ -203,8 +225,11 @@ def _pending_claim(snapshot: Snapshot) -> str | None:
 
 def _warnings(events: list[Json]) -> list[Json]:
     warnings = [event for event in events if event.get("type") == "Warning"]
-    return sorted(warnings, key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""),
-                  reverse=True)
+    return sorted(
+        warnings,
+        key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""),
+        reverse=True,
+    )
 
 
 # --- small readers ------------------------------------------------------------------------

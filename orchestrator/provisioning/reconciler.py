@@ -70,14 +70,20 @@ class FenceLost(PassOver):
 
 
 class Reconciler:
-    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession],
-                 steps: StoreSteps, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        steps: StoreSteps,
+        metrics: Metrics,
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.steps = steps
         self.metrics = metrics
         self.owner = settings.replica_id or (
-            f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}")
+            f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
+        )
         self._wake = asyncio.Event()
         self._passes: dict[str, asyncio.Task[None]] = {}
         self._background: list[asyncio.Task[None]] = []
@@ -145,8 +151,9 @@ class Reconciler:
 
         claimed, next_due = await self._transaction(claim)
         for store in claimed:
-            task = asyncio.create_task(self._run_pass(store, Fence.of(store)),
-                                       name=f"store-{store.id}")
+            task = asyncio.create_task(
+                self._run_pass(store, Fence.of(store)), name=f"store-{store.id}"
+            )
             self._passes[store.id] = task
             task.add_done_callback(self._pass_done)
         if len(self._passes) >= self.settings.max_concurrency or next_due is None:
@@ -181,7 +188,8 @@ class Reconciler:
     async def _renew(self, store_ids: list[str]) -> set[str]:
         until = utcnow() + timedelta(seconds=self.settings.lease_seconds)
         return await self._transaction(
-            lambda repository: repository.renew_leases(self.owner, store_ids, until))
+            lambda repository: repository.renew_leases(self.owner, store_ids, until)
+        )
 
     # --- one pass -------------------------------------------------------------------------
     async def _run_pass(self, store: Store, fence: Fence) -> None:
@@ -201,8 +209,9 @@ class Reconciler:
         except Exception:
             # A bug, not a cluster problem: keep the store, try again later.
             log.exception("reconciling store %s failed unexpectedly", fence.store_id)
-            await self._release(fence, utcnow() + timedelta(
-                seconds=self.settings.backoff_max_seconds))
+            await self._release(
+                fence, utcnow() + timedelta(seconds=self.settings.backoff_max_seconds)
+            )
 
     async def _converge_present(self, store: Store, fence: Fence) -> None:
         if store.status in (StoreStatus.READY, StoreStatus.DEGRADED):
@@ -211,53 +220,76 @@ class Reconciler:
         if store.applied_generation < store.generation:
             await self._step(store, fence, "namespace", self.steps.ensure_namespace)
             await self._step(store, fence, "secrets", self.steps.ensure_secrets)
-            release = await self._step(store, fence, "release", self.steps.ensure_release,
-                                       describe=lambda r: f"release revision {r.revision} "
-                                                          f"{r.status}")
-            await self._write(fence, applied_generation=store.generation,
-                              release_revision=release.revision)
+            release = await self._step(
+                store,
+                fence,
+                "release",
+                self.steps.ensure_release,
+                describe=lambda r: f"release revision {r.revision} {r.status}",
+            )
+            await self._write(
+                fence, applied_generation=store.generation, release_revision=release.revision
+            )
             store.applied_generation, store.release_revision = store.generation, release.revision
         await self._await_ready(store, fence)
 
     async def _await_ready(self, store: Store, fence: Fence) -> None:
         revision = store.release_revision or 0
         assessment = await self._step(
-            store, fence, "readiness",
-            lambda s: self.steps.observe(s, revision, require_setup=True), record=False)
+            store,
+            fence,
+            "readiness",
+            lambda s: self.steps.observe(s, revision, require_setup=True),
+            record=False,
+        )
         now = utcnow()
         if assessment.verdict == Verdict.READY:
-            storefront, admin = store_urls(
-                store, self.settings.values_file(store.environment))
+            storefront, admin = store_urls(store, self.settings.values_file(store.environment))
             elapsed = (now - store.created_at).total_seconds()
             self.metrics.provision_seconds.observe(elapsed)
             await self._finish(
-                fence, now + timedelta(seconds=self.settings.health_check_seconds),
+                fence,
+                now + timedelta(seconds=self.settings.health_check_seconds),
                 [("readiness", "succeeded", f"store is ready at {storefront}")],
-                status=StoreStatus.READY, status_reason=None, storefront_url=storefront,
-                admin_url=admin, step=None, step_deadline_at=None, attempt=0)
+                status=StoreStatus.READY,
+                status_reason=None,
+                storefront_url=storefront,
+                admin_url=admin,
+                step=None,
+                step_deadline_at=None,
+                attempt=0,
+            )
             return
         if assessment.verdict == Verdict.FAILED:
             await self._fail(fence, "readiness", assessment.reason)
-        if assessment.missing and not await self._guard(store, fence, "readiness",
-                                                        self.steps.release_exists):
+        if assessment.missing and not await self._guard(
+            store, fence, "readiness", self.steps.release_exists
+        ):
             # The release vanished behind our back: install it again on the next pass.
-            await self._finish(fence, now, [("readiness", "retrying",
-                                             "release missing from the cluster; reinstalling")],
-                               applied_generation=0)
+            await self._finish(
+                fence,
+                now,
+                [("readiness", "retrying", "release missing from the cluster; reinstalling")],
+                applied_generation=0,
+            )
             return
         deadline = store.step_deadline_at
         if deadline is not None and now >= deadline:
-            await self._fail(fence, "readiness",
-                             f"not ready within {self.settings.ready_deadline_seconds:.0f}s: "
-                             f"{assessment.reason}")
+            await self._fail(
+                fence,
+                "readiness",
+                f"not ready within {self.settings.ready_deadline_seconds:.0f}s: "
+                f"{assessment.reason}",
+            )
         events = []
         if assessment.reason != store.status_reason:
             events.append(("readiness", "waiting", assessment.reason))
         # Poll quickly at first (an instant cluster is ready in moments), then back off.
         waited = (now - (store.step_started_at or now)).total_seconds()
         delay = min(max(waited / 4, 0.05), self.settings.readiness_poll_seconds)
-        await self._finish(fence, now + timedelta(seconds=delay), events,
-                           status_reason=assessment.reason)
+        await self._finish(
+            fence, now + timedelta(seconds=delay), events, status_reason=assessment.reason
+        )
 
     async def _check_health(self, store: Store, fence: Fence) -> None:
         revision = store.release_revision or 0
@@ -273,41 +305,70 @@ class Reconciler:
             return
         healthy = assessment.verdict == Verdict.READY
         if healthy and store.status == StoreStatus.DEGRADED:
-            await self._finish(fence, next_check, [("health", "succeeded", "store healthy again")],
-                               status=StoreStatus.READY, status_reason=None)
-        elif not healthy and (store.status == StoreStatus.READY
-                              or store.status_reason != assessment.reason):
-            await self._finish(fence, next_check, [("health", "degraded", assessment.reason)],
-                               status=StoreStatus.DEGRADED, status_reason=assessment.reason)
+            await self._finish(
+                fence,
+                next_check,
+                [("health", "succeeded", "store healthy again")],
+                status=StoreStatus.READY,
+                status_reason=None,
+            )
+        elif not healthy and (
+            store.status == StoreStatus.READY or store.status_reason != assessment.reason
+        ):
+            await self._finish(
+                fence,
+                next_check,
+                [("health", "degraded", assessment.reason)],
+                status=StoreStatus.DEGRADED,
+                status_reason=assessment.reason,
+            )
         else:
             await self._release(fence, next_check)
 
     async def _converge_absent(self, store: Store, fence: Fence) -> None:
         if store.step != "namespace-delete":
             await self._step(store, fence, "uninstall", self.steps.uninstall)
-        gone = await self._step(store, fence, "namespace-delete", self.steps.delete_namespace,
-                                record=False)
+        gone = await self._step(
+            store, fence, "namespace-delete", self.steps.delete_namespace, record=False
+        )
         now = utcnow()
         if gone:
-            await self._finish(fence, now, [("namespace-delete", "succeeded",
-                                             f"namespace {store.namespace} is gone")],
-                               status=StoreStatus.DELETED, status_reason=None, deleted_at=now,
-                               step=None, step_deadline_at=None, storefront_url=None,
-                               admin_url=None)
+            await self._finish(
+                fence,
+                now,
+                [("namespace-delete", "succeeded", f"namespace {store.namespace} is gone")],
+                status=StoreStatus.DELETED,
+                status_reason=None,
+                deleted_at=now,
+                step=None,
+                step_deadline_at=None,
+                storefront_url=None,
+                admin_url=None,
+            )
             return
         deadline = store.step_deadline_at
         if deadline is not None and now >= deadline:
-            await self._fail(fence, "namespace-delete",
-                             f"namespace {store.namespace} still terminating after "
-                             f"{self.settings.delete_deadline_seconds:.0f}s")
+            await self._fail(
+                fence,
+                "namespace-delete",
+                f"namespace {store.namespace} still terminating after "
+                f"{self.settings.delete_deadline_seconds:.0f}s",
+            )
         reason = f"waiting for namespace {store.namespace} to terminate"
         events = [] if store.status_reason == reason else [("namespace-delete", "waiting", reason)]
         await self._finish(fence, now + timedelta(seconds=0.5), events, status_reason=reason)
 
     # --- step mechanics -------------------------------------------------------------------
-    async def _step(self, store: Store, fence: Fence, step: str,
-                    action: Callable[[Store], Awaitable[T]], *, record: bool = True,
-                    describe: Callable[[T], str] | None = None) -> T:
+    async def _step(
+        self,
+        store: Store,
+        fence: Fence,
+        step: str,
+        action: Callable[[Store], Awaitable[T]],
+        *,
+        record: bool = True,
+        describe: Callable[[T], str] | None = None,
+    ) -> T:
         """Run one idempotent step with its deadline; on failure write the outcome (retry
         with backoff, or Failed) and end the pass with PassOver. A step the store has already
         passed is re-checked quietly, under the deadline of the step the store is at."""
@@ -325,7 +386,8 @@ class Reconciler:
             self.metrics.steps.labels(step=step, outcome="error").inc()
             await self._step_failed(store, fence, step, as_step_error(exc))
         self.metrics.step_seconds.labels(step=step).observe(
-            asyncio.get_running_loop().time() - started)
+            asyncio.get_running_loop().time() - started
+        )
         self.metrics.steps.labels(step=step, outcome="ok").inc()
         if record:
             message = describe(result) if describe else str(result)
@@ -333,8 +395,9 @@ class Reconciler:
             store.attempt = 0
         return result
 
-    async def _guard(self, store: Store, fence: Fence, step: str,
-                     action: Callable[[Store], Awaitable[T]]) -> T:
+    async def _guard(
+        self, store: Store, fence: Fence, step: str, action: Callable[[Store], Awaitable[T]]
+    ) -> T:
         """Run a read-only check inside the current step's retry rules."""
         try:
             return await action(store)
@@ -351,35 +414,55 @@ class Reconciler:
         }.get(step, self.settings.step_deadline_seconds)
         deadline = now + timedelta(seconds=seconds)
         reason = STEP_DESCRIPTIONS[step]
-        await self._write(fence, events=[(step, "started", reason)], step=step,
-                          step_deadline_at=deadline, step_started_at=now, attempt=0,
-                          status_reason=reason)
+        await self._write(
+            fence,
+            events=[(step, "started", reason)],
+            step=step,
+            step_deadline_at=deadline,
+            step_started_at=now,
+            attempt=0,
+            status_reason=reason,
+        )
         store.step, store.step_deadline_at, store.step_started_at = step, deadline, now
         store.attempt, store.status_reason = 0, reason
 
-    async def _step_failed(self, store: Store, fence: Fence, step: str,
-                           error: StepError) -> NoReturn:
+    async def _step_failed(
+        self, store: Store, fence: Fence, step: str, error: StepError
+    ) -> NoReturn:
         now = utcnow()
         if not error.transient:
             await self._fail(fence, step, f"{STEP_DESCRIPTIONS.get(step, step)} failed: {error}")
         delay = self._backoff(store.attempt)
         deadline = store.step_deadline_at
         if deadline is not None and now + timedelta(seconds=delay) > deadline:
-            await self._fail(fence, step, f"{STEP_DESCRIPTIONS.get(step, step)} did not succeed "
-                                          f"before its deadline: {error}")
+            await self._fail(
+                fence,
+                step,
+                f"{STEP_DESCRIPTIONS.get(step, step)} did not succeed before its deadline: {error}",
+            )
         attempt = store.attempt + 1
         message = f"{error} (attempt {attempt}, retrying in {delay:.1f}s)"
-        await self._finish(fence, now + timedelta(seconds=delay), [(step, "retrying", message)],
-                           attempt=attempt,
-                           status_reason=f"{STEP_DESCRIPTIONS.get(step, step)}: {message}")
+        await self._finish(
+            fence,
+            now + timedelta(seconds=delay),
+            [(step, "retrying", message)],
+            attempt=attempt,
+            status_reason=f"{STEP_DESCRIPTIONS.get(step, step)}: {message}",
+        )
 
     async def _fail(self, fence: Fence, step: str, reason: str) -> NoReturn:
         """End the store in Failed with ``reason``; always raises PassOver."""
         log.warning("store %s failed at %s: %s", fence.store_id, step, reason)
         self.metrics.failures.labels(step=step).inc()
-        await self._finish(fence, utcnow(), [(step, "failed", reason)],
-                           status=StoreStatus.FAILED, status_reason=reason, step=None,
-                           step_deadline_at=None)
+        await self._finish(
+            fence,
+            utcnow(),
+            [(step, "failed", reason)],
+            status=StoreStatus.FAILED,
+            status_reason=reason,
+            step=None,
+            step_deadline_at=None,
+        )
         raise PassOver
 
     def _backoff(self, attempt: int) -> float:
@@ -388,9 +471,11 @@ class Reconciler:
         return min(base, self.settings.backoff_max_seconds) * jitter
 
     # --- writes ---------------------------------------------------------------------------
-    async def _write(self, fence: Fence, events: list[tuple[str, str, str]] | None = None,
-                     **values: Any) -> None:
+    async def _write(
+        self, fence: Fence, events: list[tuple[str, str, str]] | None = None, **values: Any
+    ) -> None:
         """Write progress while keeping the lease; PassOver if the fence no longer holds."""
+
         async def write(repository: StoreRepository) -> bool:
             if not await repository.fenced_update(fence, **values):
                 return False
@@ -402,13 +487,15 @@ class Reconciler:
             raise FenceLost
         _log_events(events or [])
 
-    async def _finish(self, fence: Fence, next_due: datetime,
-                      events: list[tuple[str, str, str]], **values: Any) -> NoReturn:
+    async def _finish(
+        self, fence: Fence, next_due: datetime, events: list[tuple[str, str, str]], **values: Any
+    ) -> NoReturn:
         """Write the pass's outcome and hand the lease back in one transaction."""
+
         async def finish(repository: StoreRepository) -> None:
             written = await repository.fenced_update(
-                fence, lease_owner=None, lease_expires_at=None, next_attempt_at=next_due,
-                **values)
+                fence, lease_owner=None, lease_expires_at=None, next_attempt_at=next_due, **values
+            )
             if written:
                 for step, outcome, message in events:
                     await repository.add_event(fence.store_id, step, outcome, message)
@@ -422,7 +509,8 @@ class Reconciler:
     async def _release(self, fence: Fence, next_due: datetime | None) -> None:
         with contextlib.suppress(Exception):
             await self._transaction(
-                lambda repository: repository.release(fence.store_id, fence.owner, next_due))
+                lambda repository: repository.release(fence.store_id, fence.owner, next_due)
+            )
 
     async def _transaction(self, work: Callable[[StoreRepository], Awaitable[T]]) -> T:
         """Run ``work`` in one committed transaction that a cancellation cannot cut in half.
@@ -432,6 +520,7 @@ class Reconciler:
         write lock) until it is collected; so the transaction always runs to its end and the
         cancellation takes effect right after it.
         """
+
         async def run() -> T:
             async with self.sessions() as session:
                 result = await work(StoreRepository(session))

@@ -51,12 +51,16 @@ class StoreSteps:
         if not values_file.is_file():
             raise PermanentStepError(f"values file {values_file} does not exist")
         release = await self.helm.ensure_release(
-            self.settings.release_name, store.namespace, chart=self.settings.chart_path,
-            values_files=[values_file], values=release_values(store),
+            self.settings.release_name,
+            store.namespace,
+            chart=self.settings.chart_path,
+            values_files=[values_file],
+            values=release_values(store),
         )
         if release.status != "deployed":
             raise TemporaryStepError(
-                f"release is {release.status} after upgrade: {release.description}")
+                f"release is {release.status} after upgrade: {release.description}"
+            )
         return release
 
     async def observe(self, store: Store, revision: int, *, require_setup: bool) -> Assessment:
@@ -96,7 +100,8 @@ class StoreSteps:
         # Never adopt a namespace some other owner created.
         if not _owned(store, namespace):
             raise PermanentStepError(
-                f"namespace {store.namespace} exists but does not belong to this store")
+                f"namespace {store.namespace} exists but does not belong to this store"
+            )
 
 
 def _owned(store: Store, namespace: Json) -> bool:

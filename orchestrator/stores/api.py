@@ -25,13 +25,16 @@ ERRORS: dict[int | str, dict[str, object]] = {
     422: {"model": ErrorOut, "description": "Invalid input; nothing was created"},
 }
 
-router = APIRouter(prefix="/stores", tags=["stores"], dependencies=[Depends(require_token)],
-                   responses=ERRORS)
+router = APIRouter(
+    prefix="/stores", tags=["stores"], dependencies=[Depends(require_token)], responses=ERRORS
+)
 
 IdempotencyKey = Annotated[
     str | None,
     Header(
-        alias="Idempotency-Key", min_length=1, max_length=200,
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
         description="Repeat a POST safely: the same key and body return the same store.",
     ),
 ]
@@ -94,8 +97,7 @@ async def delete_store(
     return to_store_out(store)
 
 
-@router.post("/{store_id}/retry", status_code=status.HTTP_202_ACCEPTED,
-             operation_id="retryStore")
+@router.post("/{store_id}/retry", status_code=status.HTTP_202_ACCEPTED, operation_id="retryStore")
 async def retry_store(
     store_id: str, service: StoreServiceDep, session: SessionDep, reconciler: ReconcilerDep
 ) -> StoreOut:
@@ -126,6 +128,9 @@ def to_store_out(store: Store) -> StoreOut:
 
 def to_event_out(event: StoreEvent) -> StoreEventOut:
     return StoreEventOut(
-        id=event.id, created_at=event.created_at, step=event.step, outcome=event.outcome,
+        id=event.id,
+        created_at=event.created_at,
+        step=event.step,
+        outcome=event.outcome,
         message=event.message,
     )

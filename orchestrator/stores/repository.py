@@ -176,7 +176,6 @@ class StoreRepository:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-
 def _needs_work() -> ColumnElement[bool]:
     """Stores the reconciler still has to drive (or, when Ready, to health-check)."""
     return or_(

@@ -25,7 +25,8 @@ class StoreCreate(BaseModel):
         examples=["demo"],
     )
     domain: str | None = Field(
-        default=None, description="Lowercase hostname of the storefront.",
+        default=None,
+        description="Lowercase hostname of the storefront.",
         examples=["demo.localhost"],
     )
     environment: Environment = Field(default="local", description="Which values file to use.")

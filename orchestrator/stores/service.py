@@ -48,8 +48,12 @@ class StoreService:
             request_digest=digest,
         )
         try:
-            await self.repository.add(store, StoreEvent(
-                store_id=store.id, step="request", outcome="accepted", message="store requested"))
+            await self.repository.add(
+                store,
+                StoreEvent(
+                    store_id=store.id, step="request", outcome="accepted", message="store requested"
+                ),
+            )
         except IntegrityError:
             await self.repository.session.rollback()
             if idempotency_key is not None:
@@ -100,8 +104,9 @@ class StoreService:
             )
         deleting = store.desired_state == DesiredState.ABSENT
         store.generation += 1
-        await self._requeue(store, StoreStatus.DELETING if deleting else StoreStatus.PROVISIONING,
-                            "retry requested")
+        await self._requeue(
+            store, StoreStatus.DELETING if deleting else StoreStatus.PROVISIONING, "retry requested"
+        )
         return store
 
     async def _requeue(self, store: Store, status: StoreStatus, reason: str) -> None:

@@ -14,9 +14,19 @@ from tests.k8s.patches import merge_patch
 Obj = dict[str, Any]
 
 # Set by the server, never owned by a manager.
-_SERVER_METADATA = ("name", "namespace", "uid", "resourceVersion", "generation",
-                    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds",
-                    "managedFields", "selfLink", "generateName")
+_SERVER_METADATA = (
+    "name",
+    "namespace",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "selfLink",
+    "generateName",
+)
 
 
 def apply_config(existing: Obj | None, config: Obj, manager: str) -> Obj:
@@ -32,15 +42,31 @@ def apply_config(existing: Obj | None, config: Obj, manager: str) -> Obj:
     return merged
 
 
-def record(obj: Obj, manager: str, operation: str, config: Obj, api_version: str,
-           now: str, subresource: str | None = None) -> None:
+def record(
+    obj: Obj,
+    manager: str,
+    operation: str,
+    config: Obj,
+    api_version: str,
+    now: str,
+    subresource: str | None = None,
+) -> None:
     """Put (or refresh) the managedFields entry of `manager` for `operation`."""
     meta = obj.setdefault("metadata", {})
-    entries = [e for e in meta.get("managedFields") or []
-               if (e.get("manager"), e.get("operation"), e.get("subresource"))
-               != (manager, operation, subresource)]
-    entry: Obj = {"manager": manager, "operation": operation, "apiVersion": api_version,
-                  "time": now, "fieldsType": "FieldsV1", "fieldsV1": fields_of(config)}
+    entries = [
+        e
+        for e in meta.get("managedFields") or []
+        if (e.get("manager"), e.get("operation"), e.get("subresource"))
+        != (manager, operation, subresource)
+    ]
+    entry: Obj = {
+        "manager": manager,
+        "operation": operation,
+        "apiVersion": api_version,
+        "time": now,
+        "fieldsType": "FieldsV1",
+        "fieldsV1": fields_of(config),
+    }
     if subresource:
         entry["subresource"] = subresource
     meta["managedFields"] = [*entries, entry]
@@ -62,8 +88,11 @@ def fields_of(config: Obj) -> Obj:
 
 def _entry(obj: Obj, manager: str, operation: str) -> Obj | None:
     for entry in obj.get("metadata", {}).get("managedFields") or []:
-        if entry.get("manager") == manager and entry.get("operation") == operation \
-                and not entry.get("subresource"):
+        if (
+            entry.get("manager") == manager
+            and entry.get("operation") == operation
+            and not entry.get("subresource")
+        ):
             found: Obj = entry
             return found
     return None

@@ -13,8 +13,10 @@ __all__ = ["kube_standin"]
 def api(kube_standin: KubeStandin) -> Iterator[client.ApiClient]:
     """A Python-client connection configured from the stand-in's kubeconfig."""
     configuration = client.Configuration()
-    config.load_kube_config(config_file=str(kube_standin.kubeconfig),  # type: ignore[no-untyped-call]
-                            client_configuration=configuration)
+    config.load_kube_config(
+        config_file=str(kube_standin.kubeconfig),  # type: ignore[no-untyped-call]
+        client_configuration=configuration,
+    )
     with client.ApiClient(configuration) as api_client:
         yield api_client
 

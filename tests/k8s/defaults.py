@@ -22,14 +22,21 @@ Obj = dict[str, Any]
 _EMPTY_STATUS: dict[str, Obj] = {
     "StatefulSet": {"replicas": 0, "availableReplicas": 0},
     "ReplicaSet": {"replicas": 0},
-    "DaemonSet": {"currentNumberScheduled": 0, "numberMisscheduled": 0,
-                  "desiredNumberScheduled": 0, "numberReady": 0},
-    "PodDisruptionBudget": {"disruptionsAllowed": 0, "currentHealthy": 0, "desiredHealthy": 0,
-                            "expectedPods": 0},
+    "DaemonSet": {
+        "currentNumberScheduled": 0,
+        "numberMisscheduled": 0,
+        "desiredNumberScheduled": 0,
+        "numberReady": 0,
+    },
+    "PodDisruptionBudget": {
+        "disruptionsAllowed": 0,
+        "currentHealthy": 0,
+        "desiredHealthy": 0,
+        "expectedPods": 0,
+    },
     "HorizontalPodAutoscaler": {"desiredReplicas": 0},
     "Ingress": {"loadBalancer": {}},
-    "CustomResourceDefinition": {"acceptedNames": {"plural": "", "kind": ""},
-                                 "storedVersions": []},
+    "CustomResourceDefinition": {"acceptedNames": {"plural": "", "kind": ""}, "storedVersions": []},
 }
 
 # What the DefaultStorageClass admission plugin fills in (kind's default class is `standard`).
@@ -82,8 +89,10 @@ def on_update(resource: ResourceType, old: Obj, new: Obj, subresource: str | Non
         for key in ("spec", "data", "type"):
             if key in old:
                 new[key] = old[key]
-        new["metadata"] = {**old["metadata"],
-                           "resourceVersion": new["metadata"].get("resourceVersion")}
+        new["metadata"] = {
+            **old["metadata"],
+            "resourceVersion": new["metadata"].get("resourceVersion"),
+        }
         return
     if resource.has_status:
         if "status" in old:
@@ -129,8 +138,9 @@ def _fold_string_data(secret: Obj) -> None:
             base64.b64decode(value, validate=True)
         except (binascii.Error, TypeError, ValueError):
             raise errors.bad_request(
-                f"Secret in version \"v1\" cannot be handled as a Secret: illegal base64 data "
-                f"at input byte 0 (data[{key}])") from None
+                f'Secret in version "v1" cannot be handled as a Secret: illegal base64 data '
+                f"at input byte 0 (data[{key}])"
+            ) from None
     for key, value in (secret.pop("stringData", None) or {}).items():
         data[key] = base64.b64encode(str(value).encode()).decode()
     if data:
@@ -183,13 +193,22 @@ def _bind_job_selector(job: Obj) -> None:
     meta = job["metadata"]
     uid, name = meta["uid"], meta["name"]
     if spec.get("selector"):
-        cause = Cause("FieldValueInvalid", "Invalid value: ...: `selector` will be auto-generated",
-                      "spec.selector")
+        cause = Cause(
+            "FieldValueInvalid",
+            "Invalid value: ...: `selector` will be auto-generated",
+            "spec.selector",
+        )
         raise errors.invalid(JOBS, name, [cause])
     spec["selector"] = {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}
     labels = spec.setdefault("template", {}).setdefault("metadata", {}).setdefault("labels", {})
-    labels.update({"batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name,
-                   "controller-uid": uid, "job-name": name})
+    labels.update(
+        {
+            "batch.kubernetes.io/controller-uid": uid,
+            "batch.kubernetes.io/job-name": name,
+            "controller-uid": uid,
+            "job-name": name,
+        }
+    )
 
 
 def _qos_class(pod: Obj) -> str:
@@ -197,7 +216,10 @@ def _qos_class(pod: Obj) -> str:
     resources = [c.get("resources") or {} for c in containers]
     if not any(r.get("requests") or r.get("limits") for r in resources):
         return "BestEffort"
-    guaranteed = all(r.get("limits") and r.get("requests", r.get("limits")) == r.get("limits")
-                     and {"cpu", "memory"} <= set(r["limits"]) for r in resources)
+    guaranteed = all(
+        r.get("limits")
+        and r.get("requests", r.get("limits")) == r.get("limits")
+        and {"cpu", "memory"} <= set(r["limits"])
+        for r in resources
+    )
     return "Guaranteed" if guaranteed else "Burstable"
-

@@ -29,8 +29,7 @@ class Failures:
         self._armed: list[Failure] = []
         self.version = 0
 
-    def add(self, kind: str, reason: str, message: str | None,
-            name_contains: str | None) -> None:
+    def add(self, kind: str, reason: str, message: str | None, name_contains: str | None) -> None:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         if reason not in REASONS:

@@ -18,8 +18,9 @@ class _Rule:
     retry_after: int | None
 
     def matches(self, method: str, path: str) -> bool:
-        return ((self.method is None or self.method.upper() == method.upper())
-                and (self.path_contains is None or self.path_contains in path))
+        return (self.method is None or self.method.upper() == method.upper()) and (
+            self.path_contains is None or self.path_contains in path
+        )
 
 
 class Faults:
@@ -28,8 +29,14 @@ class Faults:
         self._rules: list[_Rule] = []
         self.injected = 0
 
-    def fail_requests(self, count: int, status: int = 500, method: str | None = None,
-                      path_contains: str | None = None, retry_after: int | None = None) -> None:
+    def fail_requests(
+        self,
+        count: int,
+        status: int = 500,
+        method: str | None = None,
+        path_contains: str | None = None,
+        retry_after: int | None = None,
+    ) -> None:
         """Answer the next `count` requests matching method and path substring (path and query
         string) with `status` and a Status body. Rules are consulted in the order they were
         armed. With `retry_after`, the answer carries a Retry-After header; note that urllib3

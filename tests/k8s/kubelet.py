@@ -41,8 +41,11 @@ Mode = Literal["ready", "hold"]
 MANAGER = workloads.MANAGER
 _TERMINAL = (podstatus.SUCCEEDED, podstatus.FAILED)
 # Status counters the API serializes even when zero (no omitempty); the rest are left out.
-_ZERO_VALUED = {"Job": ("ready", "terminating"), "ReplicaSet": ("replicas",),
-                "StatefulSet": ("replicas", "availableReplicas", "collisionCount")}
+_ZERO_VALUED = {
+    "Job": ("ready", "terminating"),
+    "ReplicaSet": ("replicas",),
+    "StatefulSet": ("replicas", "availableReplicas", "collisionCount"),
+}
 
 
 class Kubelet:
@@ -57,8 +60,9 @@ class Kubelet:
         self._seen_state: tuple[object, ...] = ()
         self._waiting_on_time = False
 
-    def fail(self, kind: str, reason: str, message: str | None = None,
-             name_contains: str | None = None) -> None:
+    def fail(
+        self, kind: str, reason: str, message: str | None = None, name_contains: str | None = None
+    ) -> None:
         """Make matching workloads of `kind` (Deployment, StatefulSet, Job) fail with `reason`
         until heal(); `message` replaces the realistic default text."""
         self.failures.add(kind, reason, message, name_contains)
@@ -81,18 +85,22 @@ class Kubelet:
             (DEPLOYMENTS, lambda obj: workloads.reconcile_deployment(self, obj)),
             (STATEFULSETS, lambda obj: workloads.reconcile_statefulset(self, obj)),
             (JOBS, lambda obj: workloads.reconcile_job(self, obj)),
-            (PODS, self._bare_pod)]
+            (PODS, self._bare_pod),
+        ]
         for resource, step in steps:
-            for obj in store.items(resource, where=lambda o: namespace_of(o) not in terminating
-                                   and not _controller_owned(o)):
+            for obj in store.items(
+                resource,
+                where=lambda o: namespace_of(o) not in terminating and not _controller_owned(o),
+            ):
                 _tolerating_races(step, obj)
 
     def _bare_pod(self, pod: Obj) -> None:
         current = podstatus.observed_state(pod)
         completes = (pod.get("spec") or {}).get("restartPolicy", "Always") != "Always"
         desired = self._desired_state(pod, None, pod, completes)
-        if current is not None and (current == desired or current in _TERMINAL
-                                    or desired == CREATING):
+        if current is not None and (
+            current == desired or current in _TERMINAL or desired == CREATING
+        ):
             return
         if desired not in UNSCHEDULED and not (pod.get("spec") or {}).get("nodeName"):
             pod.setdefault("spec", {})["nodeName"] = podstatus.NODE_NAME
@@ -103,10 +111,21 @@ class Kubelet:
 
     # -- pods ------------------------------------------------------------------------------
 
-    def create_pod(self, owner_resource: ResourceType, owner: Obj, name: str, template: Obj,
-                    labels: dict[str, str], volumes: list[Obj], failure: Failure | None,
-                    workload: Obj, *, completes: bool, hostname: str | None = None,
-                    subdomain: str | None = None) -> Obj:
+    def create_pod(
+        self,
+        owner_resource: ResourceType,
+        owner: Obj,
+        name: str,
+        template: Obj,
+        labels: dict[str, str],
+        volumes: list[Obj],
+        failure: Failure | None,
+        workload: Obj,
+        *,
+        completes: bool,
+        hostname: str | None = None,
+        subdomain: str | None = None,
+    ) -> Obj:
         meta = template.get("metadata") or {}
         spec = clone(template.get("spec") or {})
         claimed = {v["name"] for v in volumes}
@@ -121,27 +140,35 @@ class Kubelet:
             spec["hostname"] = hostname
         if subdomain:
             spec["subdomain"] = subdomain
-        body: Obj = {"metadata": {"name": name, "namespace": namespace_of(owner),
-                                  "labels": {**(meta.get("labels") or {}), **labels},
-                                  "annotations": dict(meta.get("annotations") or {}),
-                                  "ownerReferences": [owner_reference(owner_resource, owner)]},
-                     "spec": spec}
+        body: Obj = {
+            "metadata": {
+                "name": name,
+                "namespace": namespace_of(owner),
+                "labels": {**(meta.get("labels") or {}), **labels},
+                "annotations": dict(meta.get("annotations") or {}),
+                "ownerReferences": [owner_reference(owner_resource, owner)],
+            },
+            "spec": spec,
+        }
         if self._desired_state(body, failure, workload, completes) not in UNSCHEDULED:
             spec["nodeName"] = podstatus.NODE_NAME
         return self.registry.create(PODS, namespace_of(owner), body, manager=MANAGER)
 
-    def run_pod(self, pod: Obj, failure: Failure | None, workload: Obj, *,
-                 completes: bool) -> str:
+    def run_pod(self, pod: Obj, failure: Failure | None, workload: Obj, *, completes: bool) -> str:
         """Move a workload's pod towards the state the test wants; returns the state it is in.
         A pod leaving a failure (or changing between scheduled and unscheduled) is deleted, and
         its controller creates a fresh one on the next tick, as a rollout would."""
         current = podstatus.observed_state(pod)
         desired = self._desired_state(pod, failure, workload, completes)
-        if current is not None and (current == desired or current in _TERMINAL
-                                    or desired == CREATING):
+        if current is not None and (
+            current == desired or current in _TERMINAL or desired == CREATING
+        ):
             return current  # "hold" stops progress, it does not undo it
-        in_place = (current is None or (current == CREATING and desired not in UNSCHEDULED)
-                    or (current == RUNNING and desired in podstatus.WAITING_REASONS))
+        in_place = (
+            current is None
+            or (current == CREATING and desired not in UNSCHEDULED)
+            or (current == RUNNING and desired in podstatus.WAITING_REASONS)
+        )
         if not in_place:
             self.delete(PODS, pod)
             return "Replaced"
@@ -150,8 +177,9 @@ class Kubelet:
         self._report_pod(pod, desired, message)
         return desired
 
-    def _desired_state(self, pod: Obj, failure: Failure | None, workload: Obj,
-                       completes: bool) -> str:
+    def _desired_state(
+        self, pod: Obj, failure: Failure | None, workload: Obj, completes: bool
+    ) -> str:
         if failure and failure.reason in POD_REASONS:
             return failure.reason
         claims = self._claims(pod)
@@ -181,9 +209,12 @@ class Kubelet:
         report = {
             "ErrImagePull": ("Failed", f'Failed to pull image "{image}": {message}', "kubelet"),
             "ImagePullBackOff": ("BackOff", message, "kubelet"),
-            "CrashLoopBackOff": ("BackOff", f"Back-off restarting failed container {container} "
-                                 f"in pod {meta['name']}_{meta.get('namespace')}({meta['uid']})",
-                                 "kubelet"),
+            "CrashLoopBackOff": (
+                "BackOff",
+                f"Back-off restarting failed container {container} "
+                f"in pod {meta['name']}_{meta.get('namespace')}({meta['uid']})",
+                "kubelet",
+            ),
             "Unschedulable": ("FailedScheduling", message, "default-scheduler"),
             PVC_PENDING: ("FailedScheduling", message, "default-scheduler"),
         }.get(state)
@@ -208,14 +239,18 @@ class Kubelet:
         for failure in self.failures.armed():
             if failure.reason != "PVCPending":
                 continue
-            resource = {"Deployment": DEPLOYMENTS, "StatefulSet": STATEFULSETS,
-                        "Job": JOBS}[failure.kind]
+            resource = {"Deployment": DEPLOYMENTS, "StatefulSet": STATEFULSETS, "Job": JOBS}[
+                failure.kind
+            ]
             for workload in store.items(resource):
                 if not failure.applies_to(failure.kind, name_of(workload)):
                     continue
                 spec = workload.get("spec") or {}
-                claims = [claim for i in range(spec.get("replicas", 1))
-                          for _, claim in workloads.statefulset_claims(workload, i)]
+                claims = [
+                    claim
+                    for i in range(spec.get("replicas", 1))
+                    for _, claim in workloads.statefulset_claims(workload, i)
+                ]
                 claims += _claim_names((spec.get("template") or {}).get("spec") or {})
                 for claim in claims:
                     held[(namespace_of(workload), claim)] = failure.message or ""
@@ -228,29 +263,47 @@ class Kubelet:
             return
         if key in self._held:
             storage_class = (claim.get("spec") or {}).get("storageClassName", "")
-            self.event(PVCS, claim, "ProvisioningFailed", self._held[key] or (
-                f'failed to provision volume with StorageClass "{storage_class}": rpc error: '
-                "code = ResourceExhausted desc = insufficient capacity"),
-                "persistentvolume-controller")
+            self.event(
+                PVCS,
+                claim,
+                "ProvisioningFailed",
+                self._held[key]
+                or (
+                    f'failed to provision volume with StorageClass "{storage_class}": rpc error: '
+                    "code = ResourceExhausted desc = insufficient capacity"
+                ),
+                "persistentvolume-controller",
+            )
         elif self.mode == "ready" and self._due(claim):
             self._bind(claim)
 
     def _bind(self, claim: Obj) -> None:
         spec = claim.setdefault("spec", {})
         spec["volumeName"] = f"pvc-{claim['metadata']['uid']}"
-        claim["metadata"].setdefault("annotations", {}).update({
-            "pv.kubernetes.io/bind-completed": "yes",
-            "pv.kubernetes.io/bound-by-controller": "yes"})
+        claim["metadata"].setdefault("annotations", {}).update(
+            {
+                "pv.kubernetes.io/bind-completed": "yes",
+                "pv.kubernetes.io/bound-by-controller": "yes",
+            }
+        )
         claim = self.replace(PVCS, claim)
         requested = ((spec.get("resources") or {}).get("requests") or {}).get("storage", "1Gi")
-        self.write_status(PVCS, claim, {"phase": "Bound",
-                                         "accessModes": spec.get("accessModes", []),
-                                         "capacity": {"storage": requested}})
+        self.write_status(
+            PVCS,
+            claim,
+            {
+                "phase": "Bound",
+                "accessModes": spec.get("accessModes", []),
+                "capacity": {"storage": requested},
+            },
+        )
 
     def _claims(self, pod: Obj) -> list[tuple[tuple[str, str], Obj | None]]:
         namespace = namespace_of(pod)
-        return [((namespace, claim), self.registry.store.get(PVCS, namespace, claim))
-                for claim in _claim_names(pod.get("spec") or {})]
+        return [
+            ((namespace, claim), self.registry.store.get(PVCS, namespace, claim))
+            for claim in _claim_names(pod.get("spec") or {})
+        ]
 
     # -- helpers ---------------------------------------------------------------------------
 
@@ -261,8 +314,10 @@ class Kubelet:
             return failure.message
         quotas = self.registry.store.items(RESOURCEQUOTAS, namespace)
         quota = name_of(quotas[0]) if quotas else "compute-resources"
-        return (f'pods "{pod_name}" is forbidden: exceeded quota: {quota}, requested: '
-                "limits.memory=512Mi, used: limits.memory=1Gi, limited: limits.memory=1Gi")
+        return (
+            f'pods "{pod_name}" is forbidden: exceeded quota: {quota}, requested: '
+            "limits.memory=512Mi, used: limits.memory=1Gi, limited: limits.memory=1Gi"
+        )
 
     def _due(self, obj: Obj) -> bool:
         first = self._first_seen.setdefault(obj["metadata"]["uid"], time.monotonic())
@@ -272,54 +327,89 @@ class Kubelet:
 
     def owned(self, resource: ResourceType, owner: Obj) -> list[Obj]:
         uid = owner["metadata"]["uid"]
-        return self.registry.store.items(resource, namespace_of(owner), where=lambda o: any(
-            r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or []))
+        return self.registry.store.items(
+            resource,
+            namespace_of(owner),
+            where=lambda o: any(
+                r.get("uid") == uid for r in o["metadata"].get("ownerReferences") or []
+            ),
+        )
 
-    def event(self, resource: ResourceType, obj: Obj, reason: str, message: str,
-               component: str) -> None:
+    def event(
+        self, resource: ResourceType, obj: Obj, reason: str, message: str, component: str
+    ) -> None:
         meta = obj["metadata"]
         key = (meta["uid"], reason, message)
         if key in self._reported:
             return
         self._reported.add(key)
         stamp = now()
-        self.registry.create(EVENTS, meta["namespace"], {
-            "metadata": {"name": f"{meta['name']}.{secrets.token_hex(8)}"},
-            "involvedObject": {"kind": resource.kind, "namespace": meta["namespace"],
-                               "name": meta["name"], "uid": meta["uid"],
-                               "apiVersion": resource.api_version,
-                               "resourceVersion": meta.get("resourceVersion", "")},
-            "reason": reason, "message": message, "type": "Warning", "count": 1,
-            "source": {"component": component}, "firstTimestamp": stamp, "lastTimestamp": stamp,
-            "eventTime": None, "reportingComponent": component, "reportingInstance": ""},
-            manager=MANAGER)
+        self.registry.create(
+            EVENTS,
+            meta["namespace"],
+            {
+                "metadata": {"name": f"{meta['name']}.{secrets.token_hex(8)}"},
+                "involvedObject": {
+                    "kind": resource.kind,
+                    "namespace": meta["namespace"],
+                    "name": meta["name"],
+                    "uid": meta["uid"],
+                    "apiVersion": resource.api_version,
+                    "resourceVersion": meta.get("resourceVersion", ""),
+                },
+                "reason": reason,
+                "message": message,
+                "type": "Warning",
+                "count": 1,
+                "source": {"component": component},
+                "firstTimestamp": stamp,
+                "lastTimestamp": stamp,
+                "eventTime": None,
+                "reportingComponent": component,
+                "reportingInstance": "",
+            },
+            manager=MANAGER,
+        )
 
     def write_status(self, resource: ResourceType, obj: Obj, status: Obj) -> None:
         keep = _ZERO_VALUED.get(resource.kind, ())
         status = {k: v for k, v in status.items() if v not in (0, None) or k in keep}
         if obj.get("status") == status:
             return
-        self.registry.replace(resource, namespace_of(obj), name_of(obj), {**obj, "status": status},
-                              manager=MANAGER, subresource="status")
+        self.registry.replace(
+            resource,
+            namespace_of(obj),
+            name_of(obj),
+            {**obj, "status": status},
+            manager=MANAGER,
+            subresource="status",
+        )
 
     def replace(self, resource: ResourceType, obj: Obj) -> Obj:
-        return self.registry.replace(resource, namespace_of(obj), name_of(obj), obj,
-                                     manager=MANAGER)
+        return self.registry.replace(
+            resource, namespace_of(obj), name_of(obj), obj, manager=MANAGER
+        )
 
     def delete(self, resource: ResourceType, obj: Obj) -> None:
-        self.registry.delete(resource, namespace_of(obj), name_of(obj),
-                             {"propagationPolicy": "Background"})
+        self.registry.delete(
+            resource, namespace_of(obj), name_of(obj), {"propagationPolicy": "Background"}
+        )
 
 
 def _claim_names(pod_spec: Obj) -> list[str]:
-    return [v["persistentVolumeClaim"]["claimName"] for v in pod_spec.get("volumes") or []
-            if (v.get("persistentVolumeClaim") or {}).get("claimName")]
+    return [
+        v["persistentVolumeClaim"]["claimName"]
+        for v in pod_spec.get("volumes") or []
+        if (v.get("persistentVolumeClaim") or {}).get("claimName")
+    ]
 
 
 def _controller_owned(obj: Obj) -> bool:
     """Pods (and ReplicaSets) that a workload controller here runs; the rest are bare."""
-    return any(ref.get("kind") in ("ReplicaSet", "StatefulSet", "Job") and ref.get("controller")
-               for ref in obj["metadata"].get("ownerReferences") or [])
+    return any(
+        ref.get("kind") in ("ReplicaSet", "StatefulSet", "Job") and ref.get("controller")
+        for ref in obj["metadata"].get("ownerReferences") or []
+    )
 
 
 def _tolerating_races(step: Callable[[Obj], None], obj: Obj) -> None:

@@ -12,13 +12,16 @@ from tests.k8s.registry import Registry
 from tests.k8s.resources import CONFIGMAPS, NAMESPACES, SERVICEACCOUNTS, ResourceType
 from tests.k8s.store import Obj
 
-ROOT_CA = ("-----BEGIN CERTIFICATE-----\n"
-           "c3RhbmQtaW4gY2x1c3RlciBDQSwgbm90IGEgcmVhbCBjZXJ0aWZpY2F0ZQ==\n"
-           "-----END CERTIFICATE-----\n")
+ROOT_CA = (
+    "-----BEGIN CERTIFICATE-----\n"
+    "c3RhbmQtaW4gY2x1c3RlciBDQSwgbm90IGEgcmVhbCBjZXJ0aWZpY2F0ZQ==\n"
+    "-----END CERTIFICATE-----\n"
+)
 ROOT_CA_DESCRIPTION = (
     "Contains a CA bundle that can be used to verify the kube-apiserver when using internal "
     "endpoints such as the internal service IP or kubernetes.default.svc. No other usage is "
-    "guaranteed across distributions of Kubernetes clusters.")
+    "guaranteed across distributions of Kubernetes clusters."
+)
 
 
 class NamespaceController:
@@ -51,9 +54,16 @@ class NamespaceController:
             name = meta["name"]
             wanted: tuple[tuple[ResourceType, Obj], ...] = (
                 (SERVICEACCOUNTS, {"metadata": {"name": "default"}}),
-                (CONFIGMAPS, {"metadata": {"name": "kube-root-ca.crt", "annotations": {
-                    "kubernetes.io/description": ROOT_CA_DESCRIPTION}},
-                              "data": {"ca.crt": ROOT_CA}}),
+                (
+                    CONFIGMAPS,
+                    {
+                        "metadata": {
+                            "name": "kube-root-ca.crt",
+                            "annotations": {"kubernetes.io/description": ROOT_CA_DESCRIPTION},
+                        },
+                        "data": {"ca.crt": ROOT_CA},
+                    },
+                ),
             )
             for resource, body in wanted:
                 if store.get(resource, name, body["metadata"]["name"]) is not None:

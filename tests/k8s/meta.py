@@ -44,9 +44,14 @@ def stable_suffix(seed: str, length: int = 10) -> str:
 
 
 def owner_reference(resource: ResourceType, owner: dict[str, Any]) -> dict[str, Any]:
-    return {"apiVersion": resource.api_version, "kind": resource.kind,
-            "name": owner["metadata"]["name"], "uid": owner["metadata"]["uid"],
-            "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": resource.api_version,
+        "kind": resource.kind,
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def namespace_of(obj: dict[str, Any]) -> str:

@@ -81,9 +81,13 @@ def _apply_operation(document: Any, operation: dict[str, Any]) -> Any:
         return _add(document, path, value)
     if op == "test":
         if _get(document, path) != operation.get("value"):
-            raise errors.ApiError(422, "Invalid", f"the server rejected our request due to an "
-                                  f"error in our request: testing value at {operation['path']} "
-                                  "failed")
+            raise errors.ApiError(
+                422,
+                "Invalid",
+                f"the server rejected our request due to an "
+                f"error in our request: testing value at {operation['path']} "
+                "failed",
+            )
         return document
     raise errors.bad_request(f"Unexpected kind: {op}")
 
@@ -139,11 +143,19 @@ def _remove(document: Any, path: list[str]) -> tuple[Any, Any]:
 def _index(items: list[Any], part: str, *, inserting: bool) -> int:
     limit = len(items) if inserting else len(items) - 1
     if not part.isdigit() or int(part) > limit:
-        raise errors.ApiError(422, "Invalid", f"the server rejected our request due to an error "
-                              f"in our request: index {part} out of range")
+        raise errors.ApiError(
+            422,
+            "Invalid",
+            f"the server rejected our request due to an error "
+            f"in our request: index {part} out of range",
+        )
     return int(part)
 
 
 def _missing(path: list[str]) -> errors.ApiError:
-    return errors.ApiError(422, "Invalid", "the server rejected our request due to an error in "
-                           f"our request: doc is missing path: /{'/'.join(path)}")
+    return errors.ApiError(
+        422,
+        "Invalid",
+        "the server rejected our request due to an error in "
+        f"our request: doc is missing path: /{'/'.join(path)}",
+    )

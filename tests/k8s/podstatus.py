@@ -26,9 +26,11 @@ UNSCHEDULABLE = "Unschedulable"
 WAITING_REASONS = ("ImagePullBackOff", "ErrImagePull", "CrashLoopBackOff")
 UNSCHEDULED = (UNSCHEDULABLE, PVC_PENDING)
 
-_UNBOUND_CLAIMS = ("0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. "
-                   "preemption: 0/1 nodes are available: 1 Preemption is not helpful for "
-                   "scheduling.")
+_UNBOUND_CLAIMS = (
+    "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. "
+    "preemption: 0/1 nodes are available: 1 Preemption is not helpful for "
+    "scheduling."
+)
 _pod_ips = itertools.count(10)
 
 
@@ -50,8 +52,10 @@ def observed_state(pod: Obj) -> str | None:
 
 
 def missing_claim_message(claim: str) -> str:
-    return (f'0/1 nodes are available: persistentvolumeclaim "{claim}" not found. preemption: '
-            "0/1 nodes are available: 1 Preemption is not helpful for scheduling.")
+    return (
+        f'0/1 nodes are available: persistentvolumeclaim "{claim}" not found. preemption: '
+        "0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+    )
 
 
 def default_message(state: str, pod: Obj) -> str:
@@ -59,13 +63,13 @@ def default_message(state: str, pod: Obj) -> str:
     image = _containers(pod)[0].get("image", "") if _containers(pod) else ""
     container = _containers(pod)[0].get("name", "") if _containers(pod) else ""
     return {
-        "ErrImagePull": f'rpc error: code = NotFound desc = failed to pull and unpack image '
-                        f'"{image}": failed to resolve reference "{image}": not found',
+        "ErrImagePull": f"rpc error: code = NotFound desc = failed to pull and unpack image "
+        f'"{image}": failed to resolve reference "{image}": not found',
         "ImagePullBackOff": f'Back-off pulling image "{image}"',
         "CrashLoopBackOff": f"back-off 10s restarting failed container={container} "
-                            f"pod={meta['name']}_{meta.get('namespace', '')}({meta['uid']})",
+        f"pod={meta['name']}_{meta.get('namespace', '')}({meta['uid']})",
         UNSCHEDULABLE: "0/1 nodes are available: 1 Insufficient memory. preemption: 0/1 nodes "
-                       "are available: 1 No preemption victims found for incoming pod.",
+        "are available: 1 No preemption victims found for incoming pod.",
         PVC_PENDING: _UNBOUND_CLAIMS,
     }.get(state, "")
 
@@ -76,30 +80,43 @@ def status_for(pod: Obj, state: str, message: str) -> Obj:
     started = old.get("startTime") or now()
     status: Obj = {"qosClass": old.get("qosClass", "BestEffort")}
     if state in UNSCHEDULED:
-        status.update(phase="Pending", conditions=[
-            _condition(old, "PodScheduled", "False", UNSCHEDULABLE, message)])
+        status.update(
+            phase="Pending",
+            conditions=[_condition(old, "PodScheduled", "False", UNSCHEDULABLE, message)],
+        )
         return status
     ip = old.get("podIP") or f"10.244.0.{next(_pod_ips) % 250 + 2}"
-    status.update(hostIP=HOST_IP, hostIPs=[{"ip": HOST_IP}], podIP=ip, podIPs=[{"ip": ip}],
-                  startTime=started)
+    status.update(
+        hostIP=HOST_IP, hostIPs=[{"ip": HOST_IP}], podIP=ip, podIPs=[{"ip": ip}], startTime=started
+    )
     names = [c.get("name", "") for c in _containers(pod)]
     ready = state == RUNNING
     sandbox = state != CREATING
-    not_ready = ("ContainersNotReady" if state not in (SUCCEEDED, FAILED) else "PodCompleted",
-                 f"containers with unready status: [{' '.join(names)}]")
-    status["phase"] = {CREATING: "Pending", RUNNING: RUNNING, SUCCEEDED: SUCCEEDED,
-                       FAILED: FAILED, "ErrImagePull": "Pending",
-                       "ImagePullBackOff": "Pending"}.get(state, RUNNING)
+    not_ready = (
+        "ContainersNotReady" if state not in (SUCCEEDED, FAILED) else "PodCompleted",
+        f"containers with unready status: [{' '.join(names)}]",
+    )
+    status["phase"] = {
+        CREATING: "Pending",
+        RUNNING: RUNNING,
+        SUCCEEDED: SUCCEEDED,
+        FAILED: FAILED,
+        "ErrImagePull": "Pending",
+        "ImagePullBackOff": "Pending",
+    }.get(state, RUNNING)
     status["conditions"] = [
-        _condition(old, "PodReadyToStartContainers", str(sandbox and state not in (
-            SUCCEEDED, FAILED))),
+        _condition(
+            old, "PodReadyToStartContainers", str(sandbox and state not in (SUCCEEDED, FAILED))
+        ),
         _condition(old, "Initialized", "True"),
         _condition(old, "Ready", str(ready), *(() if ready else not_ready)),
         _condition(old, "ContainersReady", str(ready), *(() if ready else not_ready)),
         _condition(old, "PodScheduled", "True"),
     ]
-    status["containerStatuses"] = [_container_status(pod["metadata"]["uid"], c, state, message,
-                                                     started) for c in _containers(pod)]
+    status["containerStatuses"] = [
+        _container_status(pod["metadata"]["uid"], c, state, message, started)
+        for c in _containers(pod)
+    ]
     return status
 
 
@@ -110,50 +127,82 @@ def log_of(pod: Obj, container: str | None) -> str:
     names = [c.get("name", "") for c in _containers(pod)]
     if container is None:
         if len(names) != 1:
-            raise errors.bad_request(f"a container name must be specified for pod "
-                                     f"{meta['name']}, choose one of: [{' '.join(names)}]")
+            raise errors.bad_request(
+                f"a container name must be specified for pod "
+                f"{meta['name']}, choose one of: [{' '.join(names)}]"
+            )
         container = names[0]
     if container not in names:
         raise errors.bad_request(f"container {container} is not valid for pod {meta['name']}")
-    status: Obj = next((c for c in (pod.get("status") or {}).get("containerStatuses") or []
-                        if c.get("name") == container), {})
+    status: Obj = next(
+        (
+            c
+            for c in (pod.get("status") or {}).get("containerStatuses") or []
+            if c.get("name") == container
+        ),
+        {},
+    )
     state = status.get("state") or {}
     waiting = state.get("waiting")
     if not status or (waiting and status.get("restartCount", 0) == 0):
         reason = (waiting or {}).get("reason", "ContainerCreating")
-        raise errors.bad_request(f'container "{container}" in pod "{meta["name"]}" is waiting to '
-                                 f"start: {reason}")
+        raise errors.bad_request(
+            f'container "{container}" in pod "{meta["name"]}" is waiting to start: {reason}'
+        )
     lines = [f"{container}: started by the kube stand-in (no process runs here)"]
     ended = state.get("terminated") or (status.get("lastState") or {}).get("terminated")
     if ended:
-        lines.append(f"{container}: exited with code {ended.get('exitCode')} "
-                     f"({ended.get('reason')})")
+        lines.append(
+            f"{container}: exited with code {ended.get('exitCode')} ({ended.get('reason')})"
+        )
     return "\n".join(lines) + "\n"
 
 
-def _container_status(pod_uid: str, container: Obj, state: str, message: str,
-                      started: str) -> Obj:
+def _container_status(pod_uid: str, container: Obj, state: str, message: str, started: str) -> Obj:
     image = container.get("image", "")
-    status: Obj = {"name": container.get("name", ""), "image": image,
-                   "imageID": f"{image}@sha256:{'0' * 64}" if state != CREATING else "",
-                   "ready": state == RUNNING, "started": state == RUNNING,
-                   "restartCount": 0, "lastState": {}}
+    status: Obj = {
+        "name": container.get("name", ""),
+        "image": image,
+        "imageID": f"{image}@sha256:{'0' * 64}" if state != CREATING else "",
+        "ready": state == RUNNING,
+        "started": state == RUNNING,
+        "restartCount": 0,
+        "lastState": {},
+    }
     if state in (RUNNING, SUCCEEDED, FAILED, "CrashLoopBackOff"):
         digest = hashlib.sha256(f"{pod_uid}/{status['name']}".encode()).hexdigest()
         status["containerID"] = f"containerd://{digest}"
     if state == RUNNING:
         status["state"] = {"running": {"startedAt": started}}
     elif state == SUCCEEDED:
-        status["state"] = {"terminated": {"exitCode": 0, "reason": "Completed",
-                                          "startedAt": started, "finishedAt": now()}}
+        status["state"] = {
+            "terminated": {
+                "exitCode": 0,
+                "reason": "Completed",
+                "startedAt": started,
+                "finishedAt": now(),
+            }
+        }
     elif state == FAILED:
-        status["state"] = {"terminated": {"exitCode": 1, "reason": "Error",
-                                          "startedAt": started, "finishedAt": now()}}
+        status["state"] = {
+            "terminated": {
+                "exitCode": 1,
+                "reason": "Error",
+                "startedAt": started,
+                "finishedAt": now(),
+            }
+        }
     elif state == "CrashLoopBackOff":
         status["restartCount"] = 5
         status["state"] = {"waiting": {"reason": state, "message": message}}
-        status["lastState"] = {"terminated": {"exitCode": 1, "reason": "Error",
-                                              "startedAt": started, "finishedAt": now()}}
+        status["lastState"] = {
+            "terminated": {
+                "exitCode": 1,
+                "reason": "Error",
+                "startedAt": started,
+                "finishedAt": now(),
+            }
+        }
     else:
         waiting: Obj = {"reason": state}
         if state != CREATING:
@@ -162,13 +211,19 @@ def _container_status(pod_uid: str, container: Obj, state: str, message: str,
     return status
 
 
-def _condition(old_status: Obj, kind: str, status: str, reason: str | None = None,
-               message: str | None = None) -> Obj:
-    previous: Obj = next((c for c in old_status.get("conditions") or []
-                          if c.get("type") == kind), {})
+def _condition(
+    old_status: Obj, kind: str, status: str, reason: str | None = None, message: str | None = None
+) -> Obj:
+    previous: Obj = next(
+        (c for c in old_status.get("conditions") or [] if c.get("type") == kind), {}
+    )
     same = previous.get("status") == status
-    condition: Obj = {"type": kind, "status": status, "lastProbeTime": None,
-                      "lastTransitionTime": previous.get("lastTransitionTime") if same else now()}
+    condition: Obj = {
+        "type": kind,
+        "status": status,
+        "lastProbeTime": None,
+        "lastTransitionTime": previous.get("lastTransitionTime") if same else now(),
+    }
     if reason:
         condition["reason"] = reason
     if message:

@@ -30,66 +30,105 @@ def _map(key: str, value: str) -> str:
 
 _TIME: dict[int, Field] = {1: ("seconds", "int64", False), 2: ("nanos", "int32", False)}
 _OWNER_REFERENCE: dict[int, Field] = {
-    1: ("kind", "string", False), 3: ("name", "string", False), 4: ("uid", "string", False),
-    5: ("apiVersion", "string", False), 6: ("controller", "bool", False),
-    7: ("blockOwnerDeletion", "bool", False)}
+    1: ("kind", "string", False),
+    3: ("name", "string", False),
+    4: ("uid", "string", False),
+    5: ("apiVersion", "string", False),
+    6: ("controller", "bool", False),
+    7: ("blockOwnerDeletion", "bool", False),
+}
 _MANAGED_FIELDS: dict[int, Field] = {
-    1: ("manager", "string", False), 2: ("operation", "string", False),
-    3: ("apiVersion", "string", False), 4: ("time", "time", False),
-    6: ("fieldsType", "string", False), 7: ("fieldsV1", "fieldsV1", False),
-    8: ("subresource", "string", False)}
+    1: ("manager", "string", False),
+    2: ("operation", "string", False),
+    3: ("apiVersion", "string", False),
+    4: ("time", "time", False),
+    6: ("fieldsType", "string", False),
+    7: ("fieldsV1", "fieldsV1", False),
+    8: ("subresource", "string", False),
+}
 _OBJECT_META: dict[int, Field] = {
-    1: ("name", "string", False), 2: ("generateName", "string", False),
-    3: ("namespace", "string", False), 4: ("selfLink", "string", False),
-    5: ("uid", "string", False), 6: ("resourceVersion", "string", False),
-    7: ("generation", "count", False), 8: ("creationTimestamp", "time", False),
-    9: ("deletionTimestamp", "time", False), 10: ("deletionGracePeriodSeconds", "int64", False),
+    1: ("name", "string", False),
+    2: ("generateName", "string", False),
+    3: ("namespace", "string", False),
+    4: ("selfLink", "string", False),
+    5: ("uid", "string", False),
+    6: ("resourceVersion", "string", False),
+    7: ("generation", "count", False),
+    8: ("creationTimestamp", "time", False),
+    9: ("deletionTimestamp", "time", False),
+    10: ("deletionGracePeriodSeconds", "int64", False),
     11: ("labels", _map("string", "string"), False),
     12: ("annotations", _map("string", "string"), False),
-    13: ("ownerReferences", _OWNER_REFERENCE, True), 14: ("finalizers", "string", True),
-    17: ("managedFields", _MANAGED_FIELDS, True)}
+    13: ("ownerReferences", _OWNER_REFERENCE, True),
+    14: ("finalizers", "string", True),
+    17: ("managedFields", _MANAGED_FIELDS, True),
+}
 _NAMESPACE_CONDITION: dict[int, Field] = {
-    1: ("type", "string", False), 2: ("status", "string", False),
-    4: ("lastTransitionTime", "time", False), 5: ("reason", "string", False),
-    6: ("message", "string", False)}
+    1: ("type", "string", False),
+    2: ("status", "string", False),
+    4: ("lastTransitionTime", "time", False),
+    5: ("reason", "string", False),
+    6: ("message", "string", False),
+}
 
 MESSAGES: dict[str, dict[int, Field]] = {
-    "Secret": {1: ("metadata", _OBJECT_META, False), 2: ("data", _map("string", "bytes"), False),
-               3: ("type", "string", False), 4: ("stringData", _map("string", "string"), False),
-               5: ("immutable", "bool", False)},
-    "ConfigMap": {1: ("metadata", _OBJECT_META, False),
-                  2: ("data", _map("string", "string"), False),
-                  3: ("binaryData", _map("string", "bytes"), False),
-                  4: ("immutable", "bool", False)},
-    "Namespace": {1: ("metadata", _OBJECT_META, False),
-                  2: ("spec", {1: ("finalizers", "string", True)}, False),
-                  3: ("status", {1: ("phase", "string", False),
-                                 2: ("conditions", _NAMESPACE_CONDITION, True)}, False)},
-    "DeleteOptions": {1: ("gracePeriodSeconds", "int64", False),
-                      2: ("preconditions", {1: ("uid", "string", False),
-                                            2: ("resourceVersion", "string", False)}, False),
-                      3: ("orphanDependents", "bool", False),
-                      4: ("propagationPolicy", "string", False), 5: ("dryRun", "string", True),
-                      6: ("ignoreStoreReadErrorWithClusterBreakingPotential", "bool", False)},
+    "Secret": {
+        1: ("metadata", _OBJECT_META, False),
+        2: ("data", _map("string", "bytes"), False),
+        3: ("type", "string", False),
+        4: ("stringData", _map("string", "string"), False),
+        5: ("immutable", "bool", False),
+    },
+    "ConfigMap": {
+        1: ("metadata", _OBJECT_META, False),
+        2: ("data", _map("string", "string"), False),
+        3: ("binaryData", _map("string", "bytes"), False),
+        4: ("immutable", "bool", False),
+    },
+    "Namespace": {
+        1: ("metadata", _OBJECT_META, False),
+        2: ("spec", {1: ("finalizers", "string", True)}, False),
+        3: (
+            "status",
+            {1: ("phase", "string", False), 2: ("conditions", _NAMESPACE_CONDITION, True)},
+            False,
+        ),
+    },
+    "DeleteOptions": {
+        1: ("gracePeriodSeconds", "int64", False),
+        2: (
+            "preconditions",
+            {1: ("uid", "string", False), 2: ("resourceVersion", "string", False)},
+            False,
+        ),
+        3: ("orphanDependents", "bool", False),
+        4: ("propagationPolicy", "string", False),
+        5: ("dryRun", "string", True),
+        6: ("ignoreStoreReadErrorWithClusterBreakingPotential", "bool", False),
+    },
 }
 
 _TYPE_META: dict[int, Field] = {1: ("apiVersion", "string", False), 2: ("kind", "string", False)}
-_UNKNOWN: dict[int, Field] = {1: ("typeMeta", _TYPE_META, False), 2: ("raw", "raw", False),
-                              3: ("contentEncoding", "string", False),
-                              4: ("contentType", "string", False)}
+_UNKNOWN: dict[int, Field] = {
+    1: ("typeMeta", _TYPE_META, False),
+    2: ("raw", "raw", False),
+    3: ("contentEncoding", "string", False),
+    4: ("contentType", "string", False),
+}
 
 
 def decode(body: bytes) -> dict[str, Any]:
     """A protobuf request body as the JSON object the client meant."""
     if not body.startswith(MAGIC):
         raise errors.bad_request("protobuf body does not start with the k8s magic prefix")
-    envelope = _message(body[len(MAGIC):], _UNKNOWN)
+    envelope = _message(body[len(MAGIC) :], _UNKNOWN)
     type_meta = envelope.get("typeMeta") or {}
     kind = type_meta.get("kind", "")
     schema = MESSAGES.get(kind)
     if schema is None:
-        raise errors.unsupported_media_type(f"{CONTENT_TYPE} ({kind or 'no kind'})",
-                                            ("application/json", "application/yaml"))
+        raise errors.unsupported_media_type(
+            f"{CONTENT_TYPE} ({kind or 'no kind'})", ("application/json", "application/yaml")
+        )
     obj = _message(envelope.get("raw", b""), schema)
     if type_meta.get("apiVersion"):
         obj["apiVersion"] = type_meta["apiVersion"]
@@ -145,11 +184,11 @@ def _fields(data: bytes) -> list[tuple[int, Any]]:
             value, position = _varint(data, position)
         elif wire_type == 2:
             length, position = _varint(data, position)
-            value, position = data[position:position + length], position + length
+            value, position = data[position : position + length], position + length
         elif wire_type == 1:
-            value, position = int.from_bytes(data[position:position + 8], "little"), position + 8
+            value, position = int.from_bytes(data[position : position + 8], "little"), position + 8
         elif wire_type == 5:
-            value, position = int.from_bytes(data[position:position + 4], "little"), position + 4
+            value, position = int.from_bytes(data[position : position + 4], "little"), position + 4
         else:
             raise errors.bad_request(f"protobuf wire type {wire_type} is not supported")
         fields.append((number, value))

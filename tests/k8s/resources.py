@@ -56,68 +56,164 @@ class ResourceType:
 _core = partial(ResourceType, "", "v1")
 
 
-def _workload(group: str, plural: str, kind: str, short_names: tuple[str, ...] = (),
-              field_labels: tuple[str, ...] = ()) -> ResourceType:
-    return ResourceType(group, "v1", plural, kind, has_status=True, has_generation=True,
-                        short_names=short_names, field_labels=field_labels)
+def _workload(
+    group: str,
+    plural: str,
+    kind: str,
+    short_names: tuple[str, ...] = (),
+    field_labels: tuple[str, ...] = (),
+) -> ResourceType:
+    return ResourceType(
+        group,
+        "v1",
+        plural,
+        kind,
+        has_status=True,
+        has_generation=True,
+        short_names=short_names,
+        field_labels=field_labels,
+    )
 
 
 RESOURCES: tuple[ResourceType, ...] = (
-    _core("namespaces", "Namespace", namespaced=False, name_rule="dns1123-label", has_status=True,
-          short_names=("ns",), field_labels=("status.phase",)),
+    _core(
+        "namespaces",
+        "Namespace",
+        namespaced=False,
+        name_rule="dns1123-label",
+        has_status=True,
+        short_names=("ns",),
+        field_labels=("status.phase",),
+    ),
     _core("secrets", "Secret", field_labels=("type",)),
     _core("configmaps", "ConfigMap", short_names=("cm",)),
-    _core("services", "Service", name_rule="dns1035-label", has_status=True,
-          short_names=("svc",)),
-    _core("pods", "Pod", has_status=True, short_names=("po",),
-          field_labels=("spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
-                        "spec.serviceAccountName", "status.phase", "status.podIP",
-                        "status.nominatedNodeName")),
-    _core("persistentvolumeclaims", "PersistentVolumeClaim", has_status=True,
-          short_names=("pvc",)),
+    _core("services", "Service", name_rule="dns1035-label", has_status=True, short_names=("svc",)),
+    _core(
+        "pods",
+        "Pod",
+        has_status=True,
+        short_names=("po",),
+        field_labels=(
+            "spec.nodeName",
+            "spec.restartPolicy",
+            "spec.schedulerName",
+            "spec.serviceAccountName",
+            "status.phase",
+            "status.podIP",
+            "status.nominatedNodeName",
+        ),
+    ),
+    _core("persistentvolumeclaims", "PersistentVolumeClaim", has_status=True, short_names=("pvc",)),
     _core("serviceaccounts", "ServiceAccount", short_names=("sa",)),
-    _core("events", "Event", short_names=("ev",),
-          field_labels=("involvedObject.kind", "involvedObject.namespace",
-                        "involvedObject.name", "involvedObject.uid",
-                        "involvedObject.apiVersion", "involvedObject.resourceVersion",
-                        "involvedObject.fieldPath", "reason", "reportingComponent", "source",
-                        "type")),
+    _core(
+        "events",
+        "Event",
+        short_names=("ev",),
+        field_labels=(
+            "involvedObject.kind",
+            "involvedObject.namespace",
+            "involvedObject.name",
+            "involvedObject.uid",
+            "involvedObject.apiVersion",
+            "involvedObject.resourceVersion",
+            "involvedObject.fieldPath",
+            "reason",
+            "reportingComponent",
+            "source",
+            "type",
+        ),
+    ),
     _core("resourcequotas", "ResourceQuota", has_status=True, short_names=("quota",)),
     _core("limitranges", "LimitRange", short_names=("limits",)),
     _core("endpoints", "Endpoints", short_names=("ep",)),
     _workload("apps", "deployments", "Deployment", short_names=("deploy",)),
     _workload("apps", "statefulsets", "StatefulSet", short_names=("sts",)),
-    _workload("apps", "replicasets", "ReplicaSet", short_names=("rs",),
-              field_labels=("status.replicas",)),
+    _workload(
+        "apps", "replicasets", "ReplicaSet", short_names=("rs",), field_labels=("status.replicas",)
+    ),
     _workload("apps", "daemonsets", "DaemonSet", short_names=("ds",)),
     _workload("batch", "jobs", "Job", field_labels=("status.successful",)),
     _workload("batch", "cronjobs", "CronJob", short_names=("cj",)),
-    ResourceType("autoscaling", "v2", "horizontalpodautoscalers", "HorizontalPodAutoscaler",
-                 has_status=True, has_generation=True, short_names=("hpa",)),
-    ResourceType("networking.k8s.io", "v1", "ingresses", "Ingress", has_status=True,
-                 has_generation=True, short_names=("ing",)),
-    ResourceType("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy",
-                 has_generation=True, short_names=("netpol",)),
+    ResourceType(
+        "autoscaling",
+        "v2",
+        "horizontalpodautoscalers",
+        "HorizontalPodAutoscaler",
+        has_status=True,
+        has_generation=True,
+        short_names=("hpa",),
+    ),
+    ResourceType(
+        "networking.k8s.io",
+        "v1",
+        "ingresses",
+        "Ingress",
+        has_status=True,
+        has_generation=True,
+        short_names=("ing",),
+    ),
+    ResourceType(
+        "networking.k8s.io",
+        "v1",
+        "networkpolicies",
+        "NetworkPolicy",
+        has_generation=True,
+        short_names=("netpol",),
+    ),
     ResourceType("networking.k8s.io", "v1", "ingressclasses", "IngressClass", namespaced=False),
-    ResourceType("policy", "v1", "poddisruptionbudgets", "PodDisruptionBudget", has_status=True,
-                 has_generation=True, short_names=("pdb",)),
-    ResourceType("storage.k8s.io", "v1", "storageclasses", "StorageClass", namespaced=False,
-                 short_names=("sc",)),
-    ResourceType("apiextensions.k8s.io", "v1", "customresourcedefinitions",
-                 "CustomResourceDefinition", namespaced=False, has_status=True,
-                 has_generation=True, short_names=("crd", "crds")),
+    ResourceType(
+        "policy",
+        "v1",
+        "poddisruptionbudgets",
+        "PodDisruptionBudget",
+        has_status=True,
+        has_generation=True,
+        short_names=("pdb",),
+    ),
+    ResourceType(
+        "storage.k8s.io",
+        "v1",
+        "storageclasses",
+        "StorageClass",
+        namespaced=False,
+        short_names=("sc",),
+    ),
+    ResourceType(
+        "apiextensions.k8s.io",
+        "v1",
+        "customresourcedefinitions",
+        "CustomResourceDefinition",
+        namespaced=False,
+        has_status=True,
+        has_generation=True,
+        short_names=("crd", "crds"),
+    ),
     ResourceType("rbac.authorization.k8s.io", "v1", "roles", "Role", name_rule="path-segment"),
-    ResourceType("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding",
-                 name_rule="path-segment"),
-    ResourceType("rbac.authorization.k8s.io", "v1", "clusterroles", "ClusterRole",
-                 namespaced=False, name_rule="path-segment"),
-    ResourceType("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "ClusterRoleBinding",
-                 namespaced=False, name_rule="path-segment"),
+    ResourceType(
+        "rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", name_rule="path-segment"
+    ),
+    ResourceType(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterroles",
+        "ClusterRole",
+        namespaced=False,
+        name_rule="path-segment",
+    ),
+    ResourceType(
+        "rbac.authorization.k8s.io",
+        "v1",
+        "clusterrolebindings",
+        "ClusterRoleBinding",
+        namespaced=False,
+        name_rule="path-segment",
+    ),
 )
 
 _BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
-_BY_ALIAS = {alias.lower(): r for r in RESOURCES
-             for alias in (r.plural, r.kind, r.singular, *r.short_names)}
+_BY_ALIAS = {
+    alias.lower(): r for r in RESOURCES for alias in (r.plural, r.kind, r.singular, *r.short_names)
+}
 
 NAMESPACES = _BY_PATH[("", "v1", "namespaces")]
 SECRETS = _BY_PATH[("", "v1", "secrets")]

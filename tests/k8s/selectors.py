@@ -61,8 +61,9 @@ def field_selector(resource: ResourceType, selector: str) -> Predicate:
             raise errors.bad_request(f"invalid selector: '{selector}'; can't understand '{part}'")
         path, operator, value = match.groups()
         if path not in supported:
-            raise errors.bad_request(f'"{path}" is not a known field selector: only '
-                                     f'"{", ".join(supported)}"')
+            raise errors.bad_request(
+                f'"{path}" is not a known field selector: only "{", ".join(supported)}"'
+            )
         terms.append((path, operator != "!=", value))
 
     def matches(obj: dict[str, Any]) -> bool:
@@ -77,8 +78,11 @@ def match_label_selector(selector: dict[str, Any], labels: dict[str, str]) -> bo
         return False
     operators = {"In": "in", "NotIn": "notin", "Exists": "exists", "DoesNotExist": "!"}
     for expression in selector.get("matchExpressions") or []:
-        requirement = _Requirement(expression["key"], operators[expression["operator"]],
-                                   frozenset(expression.get("values") or ()))
+        requirement = _Requirement(
+            expression["key"],
+            operators[expression["operator"]],
+            frozenset(expression.get("values") or ()),
+        )
         if not requirement.matches(labels):
             return False
     return True
@@ -108,8 +112,10 @@ def _parse_requirement(part: str) -> _Requirement:
     if match := _EXISTS.match(part):
         negated, key = match.groups()
         return _Requirement(key, "!" if negated else "exists", frozenset())
-    raise errors.bad_request(f"unable to parse requirement: found '{part.strip()}', "
-                             "expected: in, notin, =, ==, !=, gt, lt")
+    raise errors.bad_request(
+        f"unable to parse requirement: found '{part.strip()}', "
+        "expected: in, notin, =, ==, !=, gt, lt"
+    )
 
 
 def _field_value(obj: dict[str, Any], path: str) -> str:

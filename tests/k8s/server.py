@@ -49,8 +49,14 @@ class _Target:
     subresource: str | None
 
 
-def build_app(registry: Registry, faults: Faults, requests: deque[RequestRecord], *,
-              kube_version: str, server_address: Callable[[], str]) -> web.Application:
+def build_app(
+    registry: Registry,
+    faults: Faults,
+    requests: deque[RequestRecord],
+    *,
+    kube_version: str,
+    server_address: Callable[[], str],
+) -> web.Application:
     api = _Api(registry, faults, kube_version, server_address)
     app = web.Application(middlewares=[_recorder(requests)], client_max_size=16 * 1024 * 1024)
     queues: set[asyncio.Queue[Change | None]] = set()
@@ -70,15 +76,28 @@ def _recorder(requests: deque[RequestRecord]) -> Any:
     @web.middleware
     async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
-        requests.append(RequestRecord(request.method, request.path, request.query_string,
-                                      request.content_type, response.status))
+        requests.append(
+            RequestRecord(
+                request.method,
+                request.path,
+                request.query_string,
+                request.content_type,
+                response.status,
+            )
+        )
         return response
+
     return record
 
 
 class _Api:
-    def __init__(self, registry: Registry, faults: Faults, kube_version: str,
-                 server_address: Callable[[], str]) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        faults: Faults,
+        kube_version: str,
+        server_address: Callable[[], str],
+    ) -> None:
         self.registry = registry
         self.faults = faults
         self.kube_version = kube_version
@@ -126,9 +145,14 @@ class _Api:
         if path == "openapi/v2":
             if "protobuf" in request.headers.get("Accept", ""):
                 return web.Response(body=b"", content_type=_OPENAPI_V2_PROTO)
-            return _json({"swagger": "2.0", "info": {"title": "Kubernetes",
-                                                     "version": f"v{self.kube_version}"},
-                          "paths": {}, "definitions": {}})
+            return _json(
+                {
+                    "swagger": "2.0",
+                    "info": {"title": "Kubernetes", "version": f"v{self.kube_version}"},
+                    "paths": {},
+                    "definitions": {},
+                }
+            )
         if len(segments) == 2 and segments[0] == "apis" and discovery.has_group(segments[1]):
             return _json(discovery.api_group(segments[1]))
         return None
@@ -146,10 +170,16 @@ class _Api:
                 scope: str | None = namespace if r.namespaced else ""
             else:
                 scope = None
-            return _json(self.registry.list(
-                r, scope, labels=query.get("labelSelector", ""),
-                fields=query.get("fieldSelector", ""), limit=int(query.get("limit") or 0),
-                continue_token=query.get("continue", "")))
+            return _json(
+                self.registry.list(
+                    r,
+                    scope,
+                    labels=query.get("labelSelector", ""),
+                    fields=query.get("fieldSelector", ""),
+                    limit=int(query.get("limit") or 0),
+                    continue_token=query.get("continue", ""),
+                )
+            )
         if method == "GET" and sub == "log" and name is not None:
             log = podstatus.log_of(self.registry.get(r, namespace, name), query.get("container"))
             return web.Response(text=log, content_type="text/plain")
@@ -161,21 +191,31 @@ class _Api:
             if r.namespaced and not namespace:
                 raise errors.method_not_allowed(method)
             body = await _read_body(request)
-            return _json(self.registry.create(r, namespace, body, manager=manager,
-                                              dry_run=dry_run), 201)
+            return _json(
+                self.registry.create(r, namespace, body, manager=manager, dry_run=dry_run), 201
+            )
         if method == "PUT" and name is not None:
             body = await _read_body(request)
-            return _json(self.registry.replace(r, namespace, name, body, manager=manager,
-                                               subresource=sub, dry_run=dry_run))
+            return _json(
+                self.registry.replace(
+                    r, namespace, name, body, manager=manager, subresource=sub, dry_run=dry_run
+                )
+            )
         if method == "PATCH" and name is not None:
             if request.content_type not in patches.PATCH_TYPES:
                 raise errors.unsupported_media_type(request.content_type, patches.PATCH_TYPES)
             body = await _read_body(request)
-            obj, created = self.registry.patch(r, namespace, name, request.content_type, body,
-                                               manager=query.get("fieldManager") or (
-                                                   None if request.content_type == patches.APPLY
-                                                   else manager),
-                                               subresource=sub, dry_run=dry_run)
+            obj, created = self.registry.patch(
+                r,
+                namespace,
+                name,
+                request.content_type,
+                body,
+                manager=query.get("fieldManager")
+                or (None if request.content_type == patches.APPLY else manager),
+                subresource=sub,
+                dry_run=dry_run,
+            )
             return _json(obj, 201 if created else 200)
         if method == "DELETE":
             options = _delete_options(await _read_body(request), query)
@@ -184,9 +224,16 @@ class _Api:
                 if "deletecollection" not in r.verbs:
                     raise errors.method_not_allowed(method)
                 scope = namespace if r.namespaced and namespace else None
-                return _json(self.registry.delete_collection(
-                    r, scope, labels=query.get("labelSelector", ""),
-                    fields=query.get("fieldSelector", ""), options=options, dry_run=dry_run))
+                return _json(
+                    self.registry.delete_collection(
+                        r,
+                        scope,
+                        labels=query.get("labelSelector", ""),
+                        fields=query.get("fieldSelector", ""),
+                        options=options,
+                        dry_run=dry_run,
+                    )
+                )
             result, warnings = self.registry.delete(r, namespace, name, options, dry_run=dry_run)
             return _json(result, 200, {"Warning": warnings[0]} if warnings else None)
         raise errors.method_not_allowed(method)
@@ -230,10 +277,10 @@ async def _read_body(request: web.Request) -> Any:
         if content_type in _JSON_TYPES or content_type in patches.PATCH_TYPES:
             return json.loads(raw)
     except (ValueError, yaml.YAMLError) as error:
-        raise errors.bad_request(f"the body of the request could not be decoded: {error}") \
-            from None
-    raise errors.unsupported_media_type(content_type, ("application/json", "application/yaml",
-                                                       protobuf.CONTENT_TYPE))
+        raise errors.bad_request(f"the body of the request could not be decoded: {error}") from None
+    raise errors.unsupported_media_type(
+        content_type, ("application/json", "application/yaml", protobuf.CONTENT_TYPE)
+    )
 
 
 def _delete_options(body: Any, query: Any) -> Obj:
@@ -261,9 +308,13 @@ async def _watch(request: web.Request, registry: Registry, target: _Target) -> w
 
     send_initial = _is_true(query.get("sendInitialEvents"))
     if send_initial and not _is_true(query.get("allowWatchBookmarks")):
-        raise errors.ApiError(422, "Invalid", 'ListOptions.meta.k8s.io "" is invalid: '
-                              "allowWatchBookmarks: Required value: allowWatchBookmarks "
-                              "required when sendInitialEvents is true")
+        raise errors.ApiError(
+            422,
+            "Invalid",
+            'ListOptions.meta.k8s.io "" is invalid: '
+            "allowWatchBookmarks: Required value: allowWatchBookmarks "
+            "required when sendInitialEvents is true",
+        )
     since_text = query.get("resourceVersion", "")
     since = None if send_initial or since_text in ("", "0") else _int(since_text)
     namespace = target.namespace if resource.namespaced and target.namespace else None
@@ -285,10 +336,18 @@ async def _watch(request: web.Request, registry: Registry, target: _Target) -> w
             if matches(obj):
                 await _send(response, ADDED, obj)
         if send_initial:
-            await _send(response, "BOOKMARK", {
-                "kind": resource.kind, "apiVersion": resource.api_version,
-                "metadata": {"resourceVersion": str(subscription.resource_version),
-                             "annotations": {"k8s.io/initial-events-end": "true"}}})
+            await _send(
+                response,
+                "BOOKMARK",
+                {
+                    "kind": resource.kind,
+                    "apiVersion": resource.api_version,
+                    "metadata": {
+                        "resourceVersion": str(subscription.resource_version),
+                        "annotations": {"k8s.io/initial-events-end": "true"},
+                    },
+                },
+            )
         for change in subscription.backlog:
             await _send_change(response, change, matches)
         deadline = time.monotonic() + float(query.get("timeoutSeconds") or 1800)
@@ -308,8 +367,9 @@ async def _watch(request: web.Request, registry: Registry, target: _Target) -> w
     return response
 
 
-async def _send_change(response: web.StreamResponse, change: Change,
-                       matches: Callable[[Obj | None], bool]) -> None:
+async def _send_change(
+    response: web.StreamResponse, change: Change, matches: Callable[[Obj | None], bool]
+) -> None:
     """Translate a store change for this watch's selectors: an object that starts or stops
     matching is ADDED or DELETED for the watcher, as the apiserver's watch cache does."""
     now, before = matches(change.obj), matches(change.old) if change.type == MODIFIED else False
@@ -327,8 +387,12 @@ async def _send(response: web.StreamResponse, event_type: str, obj: Obj) -> None
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(text=json.dumps(body, separators=(",", ":")), status=status,
-                        content_type="application/json", headers=headers)
+    return web.Response(
+        text=json.dumps(body, separators=(",", ":")),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 def _manager_from(request: web.Request) -> str:

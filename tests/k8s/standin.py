@@ -43,15 +43,23 @@ DEFAULT_KUBE_VERSION = "1.35.0"
 
 
 class KubeStandin:
-    def __init__(self, port: int = 0, *, kubelet: Mode = "ready", ready_after: float = 0.0,
-                 namespace_termination_seconds: float = 0.3,
-                 kube_version: str = DEFAULT_KUBE_VERSION, kubeconfig: Path | None = None,
-                 tick_seconds: float = 0.02) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        *,
+        kubelet: Mode = "ready",
+        ready_after: float = 0.0,
+        namespace_termination_seconds: float = 0.3,
+        kube_version: str = DEFAULT_KUBE_VERSION,
+        kubeconfig: Path | None = None,
+        tick_seconds: float = 0.02,
+    ) -> None:
         self.store = Store()
         self.registry = Registry(self.store)
         self.kubelet = Kubelet(self.registry, kubelet, ready_after)
-        self.namespace_controller = NamespaceController(self.registry,
-                                                        namespace_termination_seconds)
+        self.namespace_controller = NamespaceController(
+            self.registry, namespace_termination_seconds
+        )
         self.faults = Faults()
         self._requests: deque[RequestRecord] = deque(maxlen=10_000)
         self.controller_errors: builtins.list[BaseException] = []
@@ -73,8 +81,12 @@ class KubeStandin:
             raise RuntimeError("the stand-in is already running")
         started = threading.Event()
         failure: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, args=(started, failure),
-                                        name=f"kube-standin-{self._port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run,
+            args=(started, failure),
+            name=f"kube-standin-{self._port}",
+            daemon=True,
+        )
         self._thread.start()
         started.wait()
         if failure:
@@ -139,8 +151,9 @@ class KubeStandin:
     def namespaces(self) -> builtins.list[str]:
         return [o["metadata"]["name"] for o in self.store.items(NAMESPACES)]
 
-    def wait_for(self, condition: Callable[[], T], timeout: float = 5.0,
-                 interval: float = 0.02) -> T:
+    def wait_for(
+        self, condition: Callable[[], T], timeout: float = 5.0, interval: float = 0.02
+    ) -> T:
         """Poll `condition` until it returns something truthy; TimeoutError otherwise."""
         deadline = time.monotonic() + timeout
         while True:
@@ -155,13 +168,23 @@ class KubeStandin:
 
     def _bootstrap(self) -> None:
         for name in PROTECTED_NAMESPACES:
-            self.registry.create(NAMESPACES, "", {"metadata": {"name": name}},
-                                 manager="kube-apiserver")
-        self.registry.create(find("storageclasses"), "", {
-            "metadata": {"name": "standard", "annotations": {
-                "storageclass.kubernetes.io/is-default-class": "true"}},
-            "provisioner": "rancher.io/local-path", "reclaimPolicy": "Delete",
-            "volumeBindingMode": "Immediate"}, manager="kube-apiserver")
+            self.registry.create(
+                NAMESPACES, "", {"metadata": {"name": name}}, manager="kube-apiserver"
+            )
+        self.registry.create(
+            find("storageclasses"),
+            "",
+            {
+                "metadata": {
+                    "name": "standard",
+                    "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+                },
+                "provisioner": "rancher.io/local-path",
+                "reclaimPolicy": "Delete",
+                "volumeBindingMode": "Immediate",
+            },
+            manager="kube-apiserver",
+        )
 
     def _run(self, started: threading.Event, failure: builtins.list[BaseException]) -> None:
         loop = asyncio.new_event_loop()
@@ -180,11 +203,16 @@ class KubeStandin:
             loop.close()
 
     async def _serve(self) -> None:
-        app = build_app(self.registry, self.faults, self._requests,
-                        kube_version=self.kube_version,
-                        server_address=lambda: f"127.0.0.1:{self._port}")
-        runner = web.AppRunner(app, shutdown_timeout=1.0, handler_cancellation=True,
-                               access_log=None)
+        app = build_app(
+            self.registry,
+            self.faults,
+            self._requests,
+            kube_version=self.kube_version,
+            server_address=lambda: f"127.0.0.1:{self._port}",
+        )
+        runner = web.AppRunner(
+            app, shutdown_timeout=1.0, handler_cancellation=True, access_log=None
+        )
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", self._port, reuse_address=True)
         try:
@@ -218,11 +246,17 @@ class KubeStandin:
 
     def _write_kubeconfig(self) -> None:
         config = {
-            "apiVersion": "v1", "kind": "Config", "preferences": {},
+            "apiVersion": "v1",
+            "kind": "Config",
+            "preferences": {},
             "clusters": [{"name": "standin", "cluster": {"server": self.url}}],
             "users": [{"name": "standin", "user": {}}],
-            "contexts": [{"name": "standin", "context": {"cluster": "standin", "user": "standin",
-                                                         "namespace": "default"}}],
+            "contexts": [
+                {
+                    "name": "standin",
+                    "context": {"cluster": "standin", "user": "standin", "namespace": "default"},
+                }
+            ],
             "current-context": "standin",
         }
         self._kubeconfig.parent.mkdir(parents=True, exist_ok=True)

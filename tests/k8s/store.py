@@ -36,6 +36,7 @@ Listener = Callable[[Change], None]
 class Subscription:
     """What a new watch starts from: the current objects (list+watch semantics) or the changes
     after the requested resourceVersion, then live changes through the listener."""
+
     initial: list[Obj]
     backlog: list[Change]
     resource_version: int
@@ -65,26 +66,42 @@ class Store:
             obj = self._objects[resource].get((namespace, name))
             return clone(obj) if obj is not None else None
 
-    def items(self, resource: ResourceType, namespace: str | None = None,
-              where: Callable[[Obj], bool] | None = None) -> list[Obj]:
+    def items(
+        self,
+        resource: ResourceType,
+        namespace: str | None = None,
+        where: Callable[[Obj], bool] | None = None,
+    ) -> list[Obj]:
         """Copies of the stored objects, sorted by namespace and name; `where` filters before
         copying (it must not modify what it is given)."""
         with self._lock:
-            return [clone(obj) for _, obj in self._sorted(resource, namespace)
-                    if where is None or where(obj)]
+            return [
+                clone(obj)
+                for _, obj in self._sorted(resource, namespace)
+                if where is None or where(obj)
+            ]
 
     def in_namespace(self, namespace: str) -> Iterator[tuple[ResourceType, Obj]]:
         with self._lock:
-            found = [(r, clone(obj)) for r in RESOURCES if r.namespaced
-                     for _, obj in self._sorted(r, namespace)]
+            found = [
+                (r, clone(obj))
+                for r in RESOURCES
+                if r.namespaced
+                for _, obj in self._sorted(r, namespace)
+            ]
         yield from found
 
     def dependents(self, owner_uid: str) -> list[tuple[ResourceType, Obj]]:
         with self._lock:
-            return [(r, clone(obj)) for r, objects in self._objects.items()
-                    for obj in objects.values()
-                    if any(ref.get("uid") == owner_uid
-                           for ref in obj["metadata"].get("ownerReferences") or [])]
+            return [
+                (r, clone(obj))
+                for r, objects in self._objects.items()
+                for obj in objects.values()
+                if any(
+                    ref.get("uid") == owner_uid
+                    for ref in obj["metadata"].get("ownerReferences") or []
+                )
+            ]
 
     def write(self, resource: ResourceType, obj: Obj) -> Obj:
         """Store obj (ADDED or MODIFIED), stamping the next resourceVersion; returns a copy."""
@@ -96,8 +113,7 @@ class Store:
             stored = clone(obj)
             stored["metadata"]["resourceVersion"] = str(self._revision)
             self._objects[resource][key] = stored
-            self._publish(Change(MODIFIED if old else ADDED, resource, stored, old,
-                                 self._revision))
+            self._publish(Change(MODIFIED if old else ADDED, resource, stored, old, self._revision))
             return clone(stored)
 
     def remove(self, resource: ResourceType, namespace: str, name: str) -> Obj | None:
@@ -111,8 +127,9 @@ class Store:
             self._publish(Change(DELETED, resource, gone, old, self._revision))
             return clone(gone)
 
-    def subscribe(self, resource: ResourceType, namespace: str | None, listener: Listener,
-                  since: int | None) -> Subscription:
+    def subscribe(
+        self, resource: ResourceType, namespace: str | None, listener: Listener, since: int | None
+    ) -> Subscription:
         """since=None: start with the current objects; else replay the changes after `since`
         (410 Expired if the history no longer reaches back that far)."""
         with self._lock:
@@ -131,8 +148,11 @@ class Store:
             if since < oldest - 1 and len(self._history) == self._history.maxlen:
                 cancel()
                 raise errors.gone(f"too old resource version: {since} ({oldest - 1})")
-            backlog = [c for c in self._history if c.resource_version > since
-                       and c.resource == resource and _in(c.obj, namespace)]
+            backlog = [
+                c
+                for c in self._history
+                if c.resource_version > since and c.resource == resource and _in(c.obj, namespace)
+            ]
             return Subscription([], backlog, self._revision, cancel)
 
     def _publish(self, change: Change) -> None:
@@ -142,8 +162,14 @@ class Store:
                 listener(change)
 
     def _sorted(self, resource: ResourceType, namespace: str | None) -> list[tuple[Any, Obj]]:
-        return sorted(((key, obj) for key, obj in self._objects[resource].items()
-                       if namespace is None or key[0] == namespace), key=lambda kv: kv[0])
+        return sorted(
+            (
+                (key, obj)
+                for key, obj in self._objects[resource].items()
+                if namespace is None or key[0] == namespace
+            ),
+            key=lambda kv: kv[0],
+        )
 
 
 def _in(obj: Obj, namespace: str | None) -> bool:

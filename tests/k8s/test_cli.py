@@ -13,12 +13,24 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-
 def test_runs_until_sigterm_and_writes_a_kubeconfig(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "kc"
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.k8s", "--port", "0", "--kubeconfig", str(kubeconfig),
-         "--kubelet", "hold"], cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "tests.k8s",
+            "--port",
+            "0",
+            "--kubeconfig",
+            str(kubeconfig),
+            "--kubelet",
+            "hold",
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert process.stdout is not None
         banner = process.stdout.readline()

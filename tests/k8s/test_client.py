@@ -43,8 +43,9 @@ def test_namespace_gets_server_fields_and_its_name_label(core: client.CoreV1Api)
 
 def test_secret_string_data_is_stored_as_base64_data(core: client.CoreV1Api) -> None:
     make_namespace(core)
-    core.create_namespaced_secret("shop", client.V1Secret(
-        metadata=Meta(name="db"), string_data={"password": "s3cret"}))
+    core.create_namespaced_secret(
+        "shop", client.V1Secret(metadata=Meta(name="db"), string_data={"password": "s3cret"})
+    )
 
     secret = core.read_namespaced_secret("db", "shop")
 
@@ -54,8 +55,11 @@ def test_secret_string_data_is_stored_as_base64_data(core: client.CoreV1Api) -> 
 
 
 def test_list_filters_by_label_and_field_selectors(core: client.CoreV1Api) -> None:
-    for name, labels in (("a", {"app": "web", "tier": "front"}), ("b", {"app": "db"}),
-                         ("c", {"app": "web"})):
+    for name, labels in (
+        ("a", {"app": "web", "tier": "front"}),
+        ("b", {"app": "db"}),
+        ("c", {"app": "web"}),
+    ):
         make_namespace(core, name, **labels)
 
     def names(labels: str | None = None, fields: str | None = None) -> list[str]:
@@ -71,8 +75,7 @@ def test_list_filters_by_label_and_field_selectors(core: client.CoreV1Api) -> No
     assert refused.value.status == 400
 
 
-def test_list_carries_a_resource_version_and_items_without_kind(
-        kube_standin: KubeStandin) -> None:
+def test_list_carries_a_resource_version_and_items_without_kind(kube_standin: KubeStandin) -> None:
     listed = httpx.get(f"{kube_standin.url}/api/v1/namespaces").json()
 
     assert listed["kind"] == "NamespaceList"
@@ -93,9 +96,15 @@ def test_errors_are_status_bodies_like_the_apiserver(core: client.CoreV1Api) -> 
 
     assert missing.value.status == 404
     assert status_of(missing.value) | {"metadata": {}} == {
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": 'configmaps "nope" not found', "reason": "NotFound",
-        "details": {"name": "nope", "kind": "configmaps"}, "code": 404}
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": 'configmaps "nope" not found',
+        "reason": "NotFound",
+        "details": {"name": "nope", "kind": "configmaps"},
+        "code": 404,
+    }
     assert duplicate.value.status == 409
     assert status_of(duplicate.value)["reason"] == "AlreadyExists"
     assert invalid.value.status == 422
@@ -105,20 +114,34 @@ def test_errors_are_status_bodies_like_the_apiserver(core: client.CoreV1Api) -> 
     assert body["details"]["causes"][0]["field"] == "metadata.name"
 
 
-@pytest.mark.parametrize(("kind", "name", "ok"), [
-    ("service", "web", True), ("service", "3shop-web", False), ("service", "a.b", False),
-    ("secret", "a.b", True), ("secret", "A", False), ("secret", "x" * 254, False),
-    ("namespace", "x" * 64, False), ("namespace", "x" * 63, True),
-])
-def test_names_are_validated_per_kind(core: client.CoreV1Api, kind: str, name: str,
-                                      ok: bool) -> None:
+@pytest.mark.parametrize(
+    ("kind", "name", "ok"),
+    [
+        ("service", "web", True),
+        ("service", "3shop-web", False),
+        ("service", "a.b", False),
+        ("secret", "a.b", True),
+        ("secret", "A", False),
+        ("secret", "x" * 254, False),
+        ("namespace", "x" * 64, False),
+        ("namespace", "x" * 63, True),
+    ],
+)
+def test_names_are_validated_per_kind(
+    core: client.CoreV1Api, kind: str, name: str, ok: bool
+) -> None:
     make_namespace(core)
     create: Callable[[], object] = {
-        "service": lambda: core.create_namespaced_service("shop", client.V1Service(
-            metadata=Meta(name=name), spec=client.V1ServiceSpec(
-                ports=[client.V1ServicePort(port=80)]))),
-        "secret": lambda: core.create_namespaced_secret("shop", client.V1Secret(
-            metadata=Meta(name=name))),
+        "service": lambda: core.create_namespaced_service(
+            "shop",
+            client.V1Service(
+                metadata=Meta(name=name),
+                spec=client.V1ServiceSpec(ports=[client.V1ServicePort(port=80)]),
+            ),
+        ),
+        "secret": lambda: core.create_namespaced_secret(
+            "shop", client.V1Secret(metadata=Meta(name=name))
+        ),
         "namespace": lambda: make_namespace(core, name),
     }[kind]
     if ok:
@@ -145,7 +168,8 @@ def test_creating_in_a_missing_namespace_is_not_found(core: client.CoreV1Api) ->
 
 
 def test_deleted_namespace_terminates_then_disappears_with_its_content(
-        kube_standin: KubeStandin, core: client.CoreV1Api) -> None:
+    kube_standin: KubeStandin, core: client.CoreV1Api
+) -> None:
     make_namespace(core)
     core.create_namespaced_secret("shop", client.V1Secret(metadata=Meta(name="db")))
 
@@ -168,8 +192,9 @@ def test_deleted_namespace_terminates_then_disappears_with_its_content(
     assert kube_standin.list("secrets", "shop") == []
 
 
-def test_new_namespaces_get_the_default_service_account(kube_standin: KubeStandin,
-                                                        core: client.CoreV1Api) -> None:
+def test_new_namespaces_get_the_default_service_account(
+    kube_standin: KubeStandin, core: client.CoreV1Api
+) -> None:
     make_namespace(core)
 
     kube_standin.wait_for(lambda: kube_standin.get("serviceaccount", "shop", "default"))
@@ -177,14 +202,16 @@ def test_new_namespaces_get_the_default_service_account(kube_standin: KubeStandi
     assert kube_standin.get("configmap", "shop", "kube-root-ca.crt") is not None
 
 
-def test_generation_bumps_on_spec_changes_only(apps: client.AppsV1Api,
-                                               core: client.CoreV1Api) -> None:
+def test_generation_bumps_on_spec_changes_only(
+    apps: client.AppsV1Api, core: client.CoreV1Api
+) -> None:
     make_namespace(core)
     created = apps.create_namespaced_deployment("shop", deployment("web"))
 
     scaled = apps.patch_namespaced_deployment("web", "shop", {"spec": {"replicas": 3}})
-    relabelled = apps.patch_namespaced_deployment("web", "shop",
-                                                  {"metadata": {"labels": {"x": "y"}}})
+    relabelled = apps.patch_namespaced_deployment(
+        "web", "shop", {"metadata": {"labels": {"x": "y"}}}
+    )
 
     assert created.metadata.generation == 1
     assert scaled.metadata.generation == 2
@@ -193,8 +220,9 @@ def test_generation_bumps_on_spec_changes_only(apps: client.AppsV1Api,
 
 def test_replace_with_a_stale_resource_version_conflicts(core: client.CoreV1Api) -> None:
     make_namespace(core)
-    created = core.create_namespaced_config_map("shop", client.V1ConfigMap(
-        metadata=Meta(name="cfg"), data={"a": "1"}))
+    created = core.create_namespaced_config_map(
+        "shop", client.V1ConfigMap(metadata=Meta(name="cfg"), data={"a": "1"})
+    )
     created.data = {"a": "2"}
     core.replace_namespaced_config_map("cfg", "shop", created)
 
@@ -204,19 +232,25 @@ def test_replace_with_a_stale_resource_version_conflicts(core: client.CoreV1Api)
     assert stale.value.status == 409
     assert status_of(stale.value)["message"] == (
         'Operation cannot be fulfilled on configmaps "cfg": the object has been modified; '
-        "please apply your changes to the latest version and try again")
+        "please apply your changes to the latest version and try again"
+    )
 
 
 def test_status_subresource_is_separate_from_the_main_resource(core: client.CoreV1Api) -> None:
     make_namespace(core)
-    core.create_namespaced_service("shop", client.V1Service(
-        metadata=Meta(name="web"), spec=client.V1ServiceSpec(
-            type="LoadBalancer", ports=[client.V1ServicePort(port=80)])))
+    core.create_namespaced_service(
+        "shop",
+        client.V1Service(
+            metadata=Meta(name="web"),
+            spec=client.V1ServiceSpec(type="LoadBalancer", ports=[client.V1ServicePort(port=80)]),
+        ),
+    )
     balanced = {"loadBalancer": {"ingress": [{"ip": "192.0.2.10"}]}}
 
     core.patch_namespaced_service_status("web", "shop", {"status": balanced})
-    core.patch_namespaced_service("web", "shop", {"status": {"loadBalancer": {}},
-                                                  "spec": {"sessionAffinity": "ClientIP"}})
+    core.patch_namespaced_service(
+        "web", "shop", {"status": {"loadBalancer": {}}, "spec": {"sessionAffinity": "ClientIP"}}
+    )
 
     stored = core.read_namespaced_service("web", "shop")
     assert stored.status.load_balancer.ingress[0].ip == "192.0.2.10"
@@ -226,13 +260,19 @@ def test_status_subresource_is_separate_from_the_main_resource(core: client.Core
 
 def test_patch_formats(core: client.CoreV1Api) -> None:
     make_namespace(core)
-    core.create_namespaced_config_map("shop", client.V1ConfigMap(
-        metadata=Meta(name="cfg"), data={"a": "1", "b": "2"}))
+    core.create_namespaced_config_map(
+        "shop", client.V1ConfigMap(metadata=Meta(name="cfg"), data={"a": "1", "b": "2"})
+    )
 
     core.patch_namespaced_config_map("cfg", "shop", {"data": {"a": None, "c": "3"}})
-    core.patch_namespaced_config_map("cfg", "shop", [
-        {"op": "replace", "path": "/data/b", "value": "20"},
-        {"op": "add", "path": "/metadata/labels", "value": {"k": "v"}}])
+    core.patch_namespaced_config_map(
+        "cfg",
+        "shop",
+        [
+            {"op": "replace", "path": "/data/b", "value": "20"},
+            {"op": "add", "path": "/metadata/labels", "value": {"k": "v"}},
+        ],
+    )
 
     stored = core.read_namespaced_config_map("cfg", "shop")
     assert stored.data == {"b": "20", "c": "3"}
@@ -240,7 +280,8 @@ def test_patch_formats(core: client.CoreV1Api) -> None:
 
 
 def test_server_side_apply_creates_then_drops_fields_the_manager_stopped_setting(
-        kube_standin: KubeStandin, core: client.CoreV1Api) -> None:
+    kube_standin: KubeStandin, core: client.CoreV1Api
+) -> None:
     make_namespace(core)
 
     def apply(data: dict[str, str]) -> httpx.Response:
@@ -248,8 +289,10 @@ def test_server_side_apply_creates_then_drops_fields_the_manager_stopped_setting
             f"{kube_standin.url}/api/v1/namespaces/shop/configmaps/cfg",
             params={"fieldManager": "test"},
             headers={"Content-Type": "application/apply-patch+yaml"},
-            content=yaml.safe_dump({"apiVersion": "v1", "kind": "ConfigMap",
-                                    "metadata": {"name": "cfg"}, "data": data}))
+            content=yaml.safe_dump(
+                {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cfg"}, "data": data}
+            ),
+        )
 
     created = apply({"a": "1", "b": "2"})
     core.patch_namespaced_config_map("cfg", "shop", {"data": {"mine": "x"}})
@@ -264,18 +307,22 @@ def test_server_side_apply_creates_then_drops_fields_the_manager_stopped_setting
 def test_services_get_a_cluster_ip_unless_headless(core: client.CoreV1Api) -> None:
     make_namespace(core)
     ports = [client.V1ServicePort(port=80)]
-    web = core.create_namespaced_service("shop", client.V1Service(
-        metadata=Meta(name="web"), spec=client.V1ServiceSpec(ports=ports)))
-    db = core.create_namespaced_service("shop", client.V1Service(
-        metadata=Meta(name="db"), spec=client.V1ServiceSpec(cluster_ip="None", ports=ports)))
+    web = core.create_namespaced_service(
+        "shop", client.V1Service(metadata=Meta(name="web"), spec=client.V1ServiceSpec(ports=ports))
+    )
+    db = core.create_namespaced_service(
+        "shop",
+        client.V1Service(
+            metadata=Meta(name="db"), spec=client.V1ServiceSpec(cluster_ip="None", ports=ports)
+        ),
+    )
 
     assert web.spec.cluster_ip.startswith("10.96.")
     assert web.spec.ports[0].target_port == 80
     assert db.spec.cluster_ip == "None"
 
 
-def test_watch_streams_changes_after_the_listed_resource_version(
-        core: client.CoreV1Api) -> None:
+def test_watch_streams_changes_after_the_listed_resource_version(core: client.CoreV1Api) -> None:
     make_namespace(core)
     version = core.list_namespaced_config_map("shop").metadata.resource_version
     core.create_namespaced_config_map("shop", client.V1ConfigMap(metadata=Meta(name="one")))
@@ -283,8 +330,9 @@ def test_watch_streams_changes_after_the_listed_resource_version(
 
     watcher = watch.Watch()
     seen = []
-    for event in watcher.stream(core.list_namespaced_config_map, "shop",
-                                resource_version=version, timeout_seconds=5):
+    for event in watcher.stream(
+        core.list_namespaced_config_map, "shop", resource_version=version, timeout_seconds=5
+    ):
         if event["object"].metadata.name == "one":
             seen.append(event["type"])
         if event["type"] == "DELETED":
@@ -294,7 +342,8 @@ def test_watch_streams_changes_after_the_listed_resource_version(
 
 
 def test_deleting_a_deployment_removes_its_replica_sets_and_pods(
-        kube_standin: KubeStandin, apps: client.AppsV1Api, core: client.CoreV1Api) -> None:
+    kube_standin: KubeStandin, apps: client.AppsV1Api, core: client.CoreV1Api
+) -> None:
     make_namespace(core)
     apps.create_namespaced_deployment("shop", deployment("web", replicas=2))
     kube_standin.wait_for(lambda: len(kube_standin.list("pods", "shop")) == 2)
@@ -306,7 +355,8 @@ def test_deleting_a_deployment_removes_its_replica_sets_and_pods(
 
 
 def test_deleting_a_job_keeps_its_pods_unless_propagation_is_asked(
-        kube_standin: KubeStandin, batch: client.BatchV1Api, core: client.CoreV1Api) -> None:
+    kube_standin: KubeStandin, batch: client.BatchV1Api, core: client.CoreV1Api
+) -> None:
     make_namespace(core)
     for name in ("keep", "drop"):
         batch.create_namespaced_job("shop", job(name))
@@ -317,15 +367,17 @@ def test_deleting_a_job_keeps_its_pods_unless_propagation_is_asked(
 
     pods = kube_standin.list("pods", "shop")
     assert [p["metadata"]["labels"]["job-name"] for p in pods] == ["keep"]
-    assert "ownerReferences" not in pods[0]["metadata"] or not pods[0]["metadata"][
-        "ownerReferences"]
+    assert (
+        "ownerReferences" not in pods[0]["metadata"] or not pods[0]["metadata"]["ownerReferences"]
+    )
 
 
 def test_delete_collection_by_label(core: client.CoreV1Api) -> None:
     make_namespace(core)
     for name, app in (("a", "web"), ("b", "web"), ("c", "db")):
-        core.create_namespaced_secret("shop", client.V1Secret(
-            metadata=Meta(name=name, labels={"app": app})))
+        core.create_namespaced_secret(
+            "shop", client.V1Secret(metadata=Meta(name=name, labels={"app": app}))
+        )
 
     core.delete_collection_namespaced_secret("shop", label_selector="app=web")
 

@@ -16,8 +16,9 @@ from tests.k8s.standin import KubeStandin
 CHART = Path(__file__).parent / "testdata" / "shop"
 
 
-def test_the_next_matching_requests_fail_with_a_status_body(kube_standin: KubeStandin,
-                                                            core: client.CoreV1Api) -> None:
+def test_the_next_matching_requests_fail_with_a_status_body(
+    kube_standin: KubeStandin, core: client.CoreV1Api
+) -> None:
     kube_standin.faults.fail_requests(2, status=500, method="GET", path_contains="/secrets")
 
     core.list_namespace()
@@ -29,8 +30,9 @@ def test_the_next_matching_requests_fail_with_a_status_body(kube_standin: KubeSt
     core.list_namespaced_secret("default")
 
 
-def test_retry_after_makes_the_python_client_retry_by_itself(kube_standin: KubeStandin,
-                                                              core: client.CoreV1Api) -> None:
+def test_retry_after_makes_the_python_client_retry_by_itself(
+    kube_standin: KubeStandin, core: client.CoreV1Api
+) -> None:
     kube_standin.faults.fail_requests(1, status=503, path_contains="/namespaces")
     with pytest.raises(ApiException) as failed:
         core.list_namespace()
@@ -42,12 +44,22 @@ def test_retry_after_makes_the_python_client_retry_by_itself(kube_standin: KubeS
     assert kube_standin.faults.injected == 2
 
 
-def test_helm_fails_on_an_api_error_and_succeeds_on_retry(helm_bin: Path,
-                                                          kube_standin: KubeStandin) -> None:
-    kube_standin.faults.fail_requests(1, status=500, method="PATCH",
-                                      path_contains="/deployments/")
-    argv = [str(helm_bin), "upgrade", "--install", "shop", str(CHART), "-n", "shop",
-            "--create-namespace", "--kubeconfig", str(kube_standin.kubeconfig)]
+def test_helm_fails_on_an_api_error_and_succeeds_on_retry(
+    helm_bin: Path, kube_standin: KubeStandin
+) -> None:
+    kube_standin.faults.fail_requests(1, status=500, method="PATCH", path_contains="/deployments/")
+    argv = [
+        str(helm_bin),
+        "upgrade",
+        "--install",
+        "shop",
+        str(CHART),
+        "-n",
+        "shop",
+        "--create-namespace",
+        "--kubeconfig",
+        str(kube_standin.kubeconfig),
+    ]
 
     failed = subprocess.run(argv, capture_output=True, text=True, timeout=60)
     retried = subprocess.run(argv, capture_output=True, text=True, timeout=60)
@@ -57,8 +69,9 @@ def test_helm_fails_on_an_api_error_and_succeeds_on_retry(helm_bin: Path,
     assert retried.returncode == 0, retried.stderr
 
 
-def test_stop_and_start_keep_the_port_and_the_objects(kube_standin: KubeStandin,
-                                                      core: client.CoreV1Api) -> None:
+def test_stop_and_start_keep_the_port_and_the_objects(
+    kube_standin: KubeStandin, core: client.CoreV1Api
+) -> None:
     core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name="shop")))
     port = kube_standin.port
 
@@ -72,5 +85,4 @@ def test_stop_and_start_keep_the_port_and_the_objects(kube_standin: KubeStandin,
 
 
 def test_each_stand_in_starts_empty(kube_standin: KubeStandin) -> None:
-    assert kube_standin.namespaces() == ["default", "kube-node-lease", "kube-public",
-                                         "kube-system"]
+    assert kube_standin.namespaces() == ["default", "kube-node-lease", "kube-public", "kube-system"]

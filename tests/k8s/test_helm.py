@@ -21,17 +21,29 @@ def helm(helm_bin: Path, kube_standin: KubeStandin) -> Any:
     def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [str(helm_bin), *args, "--kubeconfig", str(kube_standin.kubeconfig)],
-            capture_output=True, text=True, timeout=60)
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         if check and result.returncode != 0:
             raise AssertionError(f"helm {' '.join(args)} failed:\n{result.stderr}")
         return result
+
     return run
 
 
 def install(helm: Any, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     result: subprocess.CompletedProcess[str] = helm(
-        "upgrade", "--install", "shop", str(CHART), "--namespace", NAMESPACE,
-        "--create-namespace", *args, check=check)
+        "upgrade",
+        "--install",
+        "shop",
+        str(CHART),
+        "--namespace",
+        NAMESPACE,
+        "--create-namespace",
+        *args,
+        check=check,
+    )
     return result
 
 
@@ -42,11 +54,19 @@ def test_install_upgrade_uninstall_lifecycle(helm: Any, kube_standin: KubeStandi
 
     status = json.loads(helm("status", "shop", "-n", NAMESPACE, "-o", "json").stdout)
     assert (status["info"]["status"], status["version"]) == ("deployed", 1)
-    for kind, name in (("deployment", "shop-web"), ("statefulset", "shop-db"),
-                       ("service", "shop-web"), ("job", "shop-setup-1"), ("secret", "shop-db"),
-                       ("networkpolicy", "shop-default-deny"), ("ingress", "shop-web"),
-                       ("resourcequota", "shop-quota"), ("limitrange", "shop-limits"),
-                       ("poddisruptionbudget", "shop-web"), ("pvc", "shop-content")):
+    for kind, name in (
+        ("deployment", "shop-web"),
+        ("statefulset", "shop-db"),
+        ("service", "shop-web"),
+        ("job", "shop-setup-1"),
+        ("secret", "shop-db"),
+        ("networkpolicy", "shop-default-deny"),
+        ("ingress", "shop-web"),
+        ("resourcequota", "shop-quota"),
+        ("limitrange", "shop-limits"),
+        ("poddisruptionbudget", "shop-web"),
+        ("pvc", "shop-content"),
+    ):
         obj = kube_standin.get(kind, NAMESPACE, name)
         assert obj is not None, f"{kind}/{name} was not created"
         assert obj["metadata"]["annotations"]["meta.helm.sh/release-name"] == "shop"
@@ -58,7 +78,8 @@ def test_install_upgrade_uninstall_lifecycle(helm: Any, kube_standin: KubeStandi
     install(helm, "--set", "image=nginx:1.28", "--set", "setupRevision=2")
     releases = json.loads(helm("list", "-n", NAMESPACE, "-o", "json").stdout)
     assert [(r["name"], r["revision"], r["status"]) for r in releases] == [
-        ("shop", "2", "deployed")]
+        ("shop", "2", "deployed")
+    ]
     web = kube_standin.get("deployment", NAMESPACE, "shop-web")
     assert web is not None
     assert web["metadata"]["generation"] == 2
@@ -72,12 +93,14 @@ def test_install_upgrade_uninstall_lifecycle(helm: Any, kube_standin: KubeStandi
     assert kube_standin.list("deployments", NAMESPACE) == []
     assert kube_standin.list("pods", NAMESPACE) == []
     assert [c["metadata"]["name"] for c in kube_standin.list("pvc", NAMESPACE)] == [
-        "data-shop-db-0"]  # StatefulSet claims outlive the release, as on a cluster
+        "data-shop-db-0"
+    ]  # StatefulSet claims outlive the release, as on a cluster
     assert installed_in < 5 and uninstalled_in < 5
 
 
-def test_wait_succeeds_once_the_kubelet_makes_workloads_ready(helm: Any,
-                                                              kube_standin: KubeStandin) -> None:
+def test_wait_succeeds_once_the_kubelet_makes_workloads_ready(
+    helm: Any, kube_standin: KubeStandin
+) -> None:
     kube_standin.kubelet.ready_after = 0.2
 
     install(helm, "--wait", "--timeout", "20s")

@@ -41,18 +41,28 @@ def pods(kube: KubeStandin, app: str) -> list[Obj]:
 
 
 def waiting_reasons(kube: KubeStandin, app: str) -> list[str]:
-    return [c["state"]["waiting"]["reason"] for p in pods(kube, app)
-            for c in p["status"].get("containerStatuses") or [] if "waiting" in c["state"]]
+    return [
+        c["state"]["waiting"]["reason"]
+        for p in pods(kube, app)
+        for c in p["status"].get("containerStatuses") or []
+        if "waiting" in c["state"]
+    ]
 
 
 def warnings(kube: KubeStandin) -> list[tuple[str, str, str]]:
-    return [(e["involvedObject"]["kind"], e["reason"], e["message"])
-            for e in kube.list("events", NS) if e["type"] == "Warning"]
+    return [
+        (e["involvedObject"]["kind"], e["reason"], e["message"])
+        for e in kube.list("events", NS)
+        if e["type"] == "Warning"
+    ]
 
 
 def test_ready_mode_makes_workloads_ready_with_real_looking_pods(
-        kube_standin: KubeStandin, apps: client.AppsV1Api, batch: client.BatchV1Api,
-        core: client.CoreV1Api) -> None:
+    kube_standin: KubeStandin,
+    apps: client.AppsV1Api,
+    batch: client.BatchV1Api,
+    core: client.CoreV1Api,
+) -> None:
     core.create_namespaced_persistent_volume_claim(NS, claim("content"))
     apps.create_namespaced_deployment(NS, deployment("web", replicas=2, claim="content"))
     apps.create_namespaced_stateful_set(NS, statefulset("db"))
@@ -88,7 +98,8 @@ def test_ready_mode_makes_workloads_ready_with_real_looking_pods(
 
 
 def test_hold_mode_keeps_everything_pending_until_released(
-        kube_standin: KubeStandin, apps: client.AppsV1Api, core: client.CoreV1Api) -> None:
+    kube_standin: KubeStandin, apps: client.AppsV1Api, core: client.CoreV1Api
+) -> None:
     kube = kube_standin
     kube.kubelet.mode = "hold"
     core.create_namespaced_persistent_volume_claim(NS, claim("content"))
@@ -107,7 +118,8 @@ def test_hold_mode_keeps_everything_pending_until_released(
 
 @pytest.mark.parametrize("reason", ["ImagePullBackOff", "ErrImagePull", "CrashLoopBackOff"])
 def test_container_failures_show_on_the_pod_until_healed(
-        kube_standin: KubeStandin, apps: client.AppsV1Api, reason: str) -> None:
+    kube_standin: KubeStandin, apps: client.AppsV1Api, reason: str
+) -> None:
     kube = kube_standin
     kube.kubelet.fail("Deployment", reason, message="it broke")
     apps.create_namespaced_deployment(NS, deployment("web"))
@@ -126,8 +138,7 @@ def test_container_failures_show_on_the_pod_until_healed(
     assert [p["metadata"]["name"] for p in pods(kube, "web")] != [failing["metadata"]["name"]]
 
 
-def test_crash_loop_in_a_statefulset(kube_standin: KubeStandin,
-                                     apps: client.AppsV1Api) -> None:
+def test_crash_loop_in_a_statefulset(kube_standin: KubeStandin, apps: client.AppsV1Api) -> None:
     kube = kube_standin
     kube.kubelet.fail("StatefulSet", "CrashLoopBackOff")
     apps.create_namespaced_stateful_set(NS, statefulset("db", replicas=2))
@@ -144,10 +155,12 @@ def test_crash_loop_in_a_statefulset(kube_standin: KubeStandin,
 
 
 def test_unschedulable_pods_get_a_condition_and_a_scheduler_event(
-        kube_standin: KubeStandin, apps: client.AppsV1Api) -> None:
+    kube_standin: KubeStandin, apps: client.AppsV1Api
+) -> None:
     kube = kube_standin
-    kube.kubelet.fail("Deployment", "Unschedulable", message="0/1 nodes are available: 1 "
-                      "Insufficient cpu.")
+    kube.kubelet.fail(
+        "Deployment", "Unschedulable", message="0/1 nodes are available: 1 Insufficient cpu."
+    )
     apps.create_namespaced_deployment(NS, deployment("web"))
 
     event = kube.wait_for(lambda: warnings(kube))[0]
@@ -157,12 +170,17 @@ def test_unschedulable_pods_get_a_condition_and_a_scheduler_event(
     assert "nodeName" not in pods(kube, "web")[0]["spec"]
 
 
-def test_quota_exceeded_blocks_pod_creation(kube_standin: KubeStandin, apps: client.AppsV1Api,
-                                            batch: client.BatchV1Api) -> None:
+def test_quota_exceeded_blocks_pod_creation(
+    kube_standin: KubeStandin, apps: client.AppsV1Api, batch: client.BatchV1Api
+) -> None:
     kube = kube_standin
     kube.kubelet.fail("Deployment", "QuotaExceeded")
-    kube.kubelet.fail("Job", "QuotaExceeded", message='pods "setup-x" is forbidden: exceeded '
-                      "quota: shop-quota, requested: pods=1, used: pods=10, limited: pods=10")
+    kube.kubelet.fail(
+        "Job",
+        "QuotaExceeded",
+        message='pods "setup-x" is forbidden: exceeded '
+        "quota: shop-quota, requested: pods=1, used: pods=10, limited: pods=10",
+    )
     apps.create_namespaced_deployment(NS, deployment("web"))
     batch.create_namespaced_job(NS, job("setup"))
 
@@ -174,8 +192,10 @@ def test_quota_exceeded_blocks_pod_creation(kube_standin: KubeStandin, apps: cli
     assert pods(kube, "web") == pods(kube, "setup") == []
     by_kind = {kind: (reason, message) for kind, reason, message in warnings(kube)}
     assert by_kind["ReplicaSet"][0] == by_kind["Job"][0] == "FailedCreate"
-    assert by_kind["Job"][1] == ('Error creating: pods "setup-x" is forbidden: exceeded quota: '
-                                 "shop-quota, requested: pods=1, used: pods=10, limited: pods=10")
+    assert by_kind["Job"][1] == (
+        'Error creating: pods "setup-x" is forbidden: exceeded quota: '
+        "shop-quota, requested: pods=1, used: pods=10, limited: pods=10"
+    )
 
     kube.kubelet.heal()
 
@@ -183,8 +203,9 @@ def test_quota_exceeded_blocks_pod_creation(kube_standin: KubeStandin, apps: cli
     assert not condition(status(kube, "deployment", "web"), "ReplicaFailure")
 
 
-def test_backoff_limit_exceeded_fails_the_job_for_good(kube_standin: KubeStandin,
-                                                       batch: client.BatchV1Api) -> None:
+def test_backoff_limit_exceeded_fails_the_job_for_good(
+    kube_standin: KubeStandin, batch: client.BatchV1Api
+) -> None:
     kube = kube_standin
     kube.kubelet.fail("Job", "BackoffLimitExceeded")
     batch.create_namespaced_job(NS, job("setup", backoff_limit=2))
@@ -204,17 +225,20 @@ def test_backoff_limit_exceeded_fails_the_job_for_good(kube_standin: KubeStandin
     assert condition(status(kube, "job", "setup"), "Failed")["status"] == "True"
 
 
-def test_pending_claims_keep_a_statefulset_unready(kube_standin: KubeStandin,
-                                                   apps: client.AppsV1Api) -> None:
+def test_pending_claims_keep_a_statefulset_unready(
+    kube_standin: KubeStandin, apps: client.AppsV1Api
+) -> None:
     kube = kube_standin
     kube.kubelet.fail("StatefulSet", "PVCPending", message="no storage left")
     apps.create_namespaced_stateful_set(NS, statefulset("db"))
 
-    kube.wait_for(lambda: ("PersistentVolumeClaim", "ProvisioningFailed", "no storage left")
-                  in warnings(kube))
+    kube.wait_for(
+        lambda: ("PersistentVolumeClaim", "ProvisioningFailed", "no storage left") in warnings(kube)
+    )
     assert status(kube, "pvc", "data-db-0")["phase"] == "Pending"
-    scheduled = kube.wait_for(lambda: [c for p in pods(kube, "db")
-                                       if (c := condition(p["status"], "PodScheduled"))])[0]
+    scheduled = kube.wait_for(
+        lambda: [c for p in pods(kube, "db") if (c := condition(p["status"], "PodScheduled"))]
+    )[0]
     assert scheduled["status"] == "False"
     assert "unbound immediate PersistentVolumeClaims" in scheduled["message"]
 
@@ -224,8 +248,7 @@ def test_pending_claims_keep_a_statefulset_unready(kube_standin: KubeStandin,
     assert status(kube, "pvc", "data-db-0")["phase"] == "Bound"
 
 
-def test_failures_match_by_kind_and_name(kube_standin: KubeStandin,
-                                         apps: client.AppsV1Api) -> None:
+def test_failures_match_by_kind_and_name(kube_standin: KubeStandin, apps: client.AppsV1Api) -> None:
     kube = kube_standin
     kube.kubelet.fail("Deployment", "ErrImagePull", name_contains="broken")
     kube.kubelet.fail("StatefulSet", "ErrImagePull")
@@ -236,8 +259,7 @@ def test_failures_match_by_kind_and_name(kube_standin: KubeStandin,
     kube.wait_for(lambda: waiting_reasons(kube, "broken-web") == ["ErrImagePull"])
 
 
-def test_ready_after_delays_readiness(kube_standin: KubeStandin,
-                                      apps: client.AppsV1Api) -> None:
+def test_ready_after_delays_readiness(kube_standin: KubeStandin, apps: client.AppsV1Api) -> None:
     kube = kube_standin
     kube.kubelet.ready_after = 0.2
     apps.create_namespaced_deployment(NS, deployment("web"))
@@ -247,33 +269,52 @@ def test_ready_after_delays_readiness(kube_standin: KubeStandin,
     kube.wait_for(lambda: status(kube, "deployment", "web").get("readyReplicas") == 1)
 
 
-def test_a_new_pod_template_rolls_a_new_replica_set(kube_standin: KubeStandin,
-                                                    apps: client.AppsV1Api) -> None:
+def test_a_new_pod_template_rolls_a_new_replica_set(
+    kube_standin: KubeStandin, apps: client.AppsV1Api
+) -> None:
     kube = kube_standin
     apps.create_namespaced_deployment(NS, deployment("web"))
     first = kube.wait_for(lambda: pods(kube, "web"))[0]["metadata"]["name"]
 
-    apps.patch_namespaced_deployment("web", NS, {"spec": {"template": {"spec": {
-        "containers": [{"name": "web", "image": "example/web:2.0"}]}}}})
+    apps.patch_namespaced_deployment(
+        "web",
+        NS,
+        {
+            "spec": {
+                "template": {"spec": {"containers": [{"name": "web", "image": "example/web:2.0"}]}}
+            }
+        },
+    )
 
     kube.wait_for(lambda: status(kube, "deployment", "web").get("observedGeneration") == 2)
-    kube.wait_for(lambda: [p["spec"]["containers"][0]["image"] for p in pods(kube, "web")]
-                  == ["example/web:2.0"])
+    kube.wait_for(
+        lambda: (
+            [p["spec"]["containers"][0]["image"] for p in pods(kube, "web")] == ["example/web:2.0"]
+        )
+    )
     assert pods(kube, "web")[0]["metadata"]["name"] != first
     assert sorted(rs["spec"]["replicas"] for rs in kube.list("replicasets", NS)) == [0, 1]
 
 
-def test_bare_pods_run_or_complete_by_restart_policy(kube_standin: KubeStandin,
-                                                     core: client.CoreV1Api) -> None:
+def test_bare_pods_run_or_complete_by_restart_policy(
+    kube_standin: KubeStandin, core: client.CoreV1Api
+) -> None:
     kube = kube_standin
     for name, policy in (("server", "Always"), ("check", "Never")):
-        core.create_namespaced_pod(NS, client.V1Pod(
-            metadata=client.V1ObjectMeta(name=name, labels={"app": name}),
-            spec=client.V1PodSpec(restart_policy=policy, containers=[
-                client.V1Container(name=name, image="busybox:1.36")])))
+        core.create_namespaced_pod(
+            NS,
+            client.V1Pod(
+                metadata=client.V1ObjectMeta(name=name, labels={"app": name}),
+                spec=client.V1PodSpec(
+                    restart_policy=policy,
+                    containers=[client.V1Container(name=name, image="busybox:1.36")],
+                ),
+            ),
+        )
 
-    kube.wait_for(lambda: [p["status"]["phase"] for p in kube.list("pods", NS)]
-                  == ["Succeeded", "Running"])
+    kube.wait_for(
+        lambda: [p["status"]["phase"] for p in kube.list("pods", NS)] == ["Succeeded", "Running"]
+    )
 
 
 def test_fail_refuses_what_it_cannot_simulate(kube_standin: KubeStandin) -> None:
@@ -285,16 +326,20 @@ def test_fail_refuses_what_it_cannot_simulate(kube_standin: KubeStandin) -> None
         kube_standin.kubelet.fail("Deployment", "BackoffLimitExceeded")
 
 
-def test_pod_logs_exist_once_a_container_has_started(kube_standin: KubeStandin,
-                                                      apps: client.AppsV1Api,
-                                                      core: client.CoreV1Api) -> None:
+def test_pod_logs_exist_once_a_container_has_started(
+    kube_standin: KubeStandin, apps: client.AppsV1Api, core: client.CoreV1Api
+) -> None:
     kube = kube_standin
     kube.kubelet.fail("Deployment", "CrashLoopBackOff", name_contains="crash")
     kube.kubelet.fail("Deployment", "ImagePullBackOff", name_contains="pull")
     for name in ("web", "crash", "pull"):
         apps.create_namespaced_deployment(NS, deployment(name))
-    kube.wait_for(lambda: waiting_reasons(kube, "crash") == ["CrashLoopBackOff"]
-                  and waiting_reasons(kube, "pull") == ["ImagePullBackOff"])
+    kube.wait_for(
+        lambda: (
+            waiting_reasons(kube, "crash") == ["CrashLoopBackOff"]
+            and waiting_reasons(kube, "pull") == ["ImagePullBackOff"]
+        )
+    )
     kube.wait_for(lambda: status(kube, "deployment", "web").get("readyReplicas") == 1)
 
     def log(app: str) -> str:

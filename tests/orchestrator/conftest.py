@@ -19,7 +19,8 @@ from orchestrator import db
 from orchestrator.config import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
-    "WOO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+    "WOO_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,9 @@ async def running_app(settings: Settings) -> AsyncIterator[RunningApp]:
         async with httpx.AsyncClient(transport=transport, base_url="http://orchestrator") as c:
             yield RunningApp(app, c)
     # The reconciler must not leave passes or loops behind (they would hold helm children).
-    leftovers = [task for task in asyncio.all_tasks() - before
-                 if task.get_name().startswith(("store-", "reconciler-")) and not task.done()]
+    leftovers = [
+        task
+        for task in asyncio.all_tasks() - before
+        if task.get_name().startswith(("store-", "reconciler-")) and not task.done()
+    ]
     assert not leftovers, f"tasks left running after shutdown: {leftovers}"

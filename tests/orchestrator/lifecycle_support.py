@@ -16,9 +16,13 @@ from kubernetes import config as k8s_config
 Store = dict[str, Any]
 
 
-async def wait_for_store(client: httpx.AsyncClient, store_id: str,
-                         until: Callable[[Store], bool], timeout: float = 30.0,
-                         what: str = "condition") -> Store:
+async def wait_for_store(
+    client: httpx.AsyncClient,
+    store_id: str,
+    until: Callable[[Store], bool],
+    timeout: float = 30.0,
+    what: str = "condition",
+) -> Store:
     """Poll GET /stores/{id} until ``until`` holds; fail with the last state seen."""
     deadline = time.monotonic() + timeout
     store: Store = {}
@@ -32,10 +36,12 @@ async def wait_for_store(client: httpx.AsyncClient, store_id: str,
     raise AssertionError(f"store never reached {what} within {timeout}s; last seen: {store}")
 
 
-async def wait_for_status(client: httpx.AsyncClient, store_id: str, status: str,
-                          timeout: float = 30.0) -> Store:
-    return await wait_for_store(client, store_id, lambda s: s["status"] == status, timeout,
-                                what=status)
+async def wait_for_status(
+    client: httpx.AsyncClient, store_id: str, status: str, timeout: float = 30.0
+) -> Store:
+    return await wait_for_store(
+        client, store_id, lambda s: s["status"] == status, timeout, what=status
+    )
 
 
 async def events(client: httpx.AsyncClient, store_id: str) -> list[dict[str, Any]]:
@@ -57,5 +63,6 @@ def core_api(kubeconfig: Path) -> k8s.CoreV1Api:
     """The official client pointed at the stand-in: for tests that set the scene themselves."""
     configuration = k8s.Configuration()
     k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
-        str(kubeconfig), client_configuration=configuration)
+        str(kubeconfig), client_configuration=configuration
+    )
     return k8s.CoreV1Api(k8s.ApiClient(configuration))

@@ -27,8 +27,13 @@ current-context: c
 async def api(database_url: str, tmp_path: Path) -> AsyncIterator[RunningApp]:
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
-    settings = make_settings(database_url, tmp_path, kubeconfig=kubeconfig,
-                             backoff_initial_seconds=30, base_domain="shops.example.com")
+    settings = make_settings(
+        database_url,
+        tmp_path,
+        kubeconfig=kubeconfig,
+        backoff_initial_seconds=30,
+        base_domain="shops.example.com",
+    )
     async with running_app(settings) as running:
         yield running
 
@@ -39,16 +44,27 @@ async def rows(api: RunningApp) -> tuple[int, int]:
 
 
 async def test_create_answers_202_with_location(api: RunningApp) -> None:
-    response = await api.client.post("/stores", json={
-        "store_name": "demo", "domain": "demo.localhost", "environment": "local"})
+    response = await api.client.post(
+        "/stores", json={"store_name": "demo", "domain": "demo.localhost", "environment": "local"}
+    )
     assert response.status_code == 202
     body = response.json()
     assert response.headers["location"] == f"/stores/{body['id']}"
     assert body["status"] == "Provisioning"
     assert body["namespace"].startswith("demo-") and len(body["namespace"]) == len("demo-") + 8
     assert body["urls"] is None
-    assert set(body) == {"id", "store_name", "namespace", "domain", "environment", "status",
-                         "status_reason", "urls", "created_at", "updated_at"}
+    assert set(body) == {
+        "id",
+        "store_name",
+        "namespace",
+        "domain",
+        "environment",
+        "status",
+        "status_reason",
+        "urls",
+        "created_at",
+        "updated_at",
+    }
     fetched = (await api.client.get(f"/stores/{body['id']}")).json()
     assert fetched["namespace"] == body["namespace"]
     events = (await api.client.get(f"/stores/{body['id']}/events")).json()["items"]
@@ -88,21 +104,25 @@ async def test_invalid_input_is_422_and_creates_nothing(
 
 
 async def test_malformed_json_is_422(api: RunningApp) -> None:
-    response = await api.client.post("/stores", content=b"{not json",
-                                     headers={"content-type": "application/json"})
+    response = await api.client.post(
+        "/stores", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert response.status_code == 422
     assert response.json()["error"] == "validation_error"
     assert await rows(api) == (0, 0)
 
 
 async def test_name_or_domain_of_a_live_store_is_409(api: RunningApp) -> None:
-    first = await api.client.post("/stores", json={"store_name": "demo",
-                                                   "domain": "demo.localhost"})
+    first = await api.client.post(
+        "/stores", json={"store_name": "demo", "domain": "demo.localhost"}
+    )
     assert first.status_code == 202
-    same_name = await api.client.post("/stores", json={"store_name": "demo",
-                                                       "domain": "x.localhost"})
-    same_domain = await api.client.post("/stores", json={"store_name": "other",
-                                                         "domain": "demo.localhost"})
+    same_name = await api.client.post(
+        "/stores", json={"store_name": "demo", "domain": "x.localhost"}
+    )
+    same_domain = await api.client.post(
+        "/stores", json={"store_name": "other", "domain": "demo.localhost"}
+    )
     for response in (same_name, same_domain):
         assert response.status_code == 409
         assert response.json()["error"] == "conflict"
@@ -118,9 +138,11 @@ async def test_idempotency_key_returns_the_same_store(api: RunningApp) -> None:
     assert first.status_code == again.status_code == 202
     assert first.json()["id"] == again.json()["id"]
     assert (await rows(api))[0] == 1
-    reused = await api.client.post("/stores", json={**body, "store_name": "other",
-                                                    "domain": "other.localhost"},
-                                   headers=headers)
+    reused = await api.client.post(
+        "/stores",
+        json={**body, "store_name": "other", "domain": "other.localhost"},
+        headers=headers,
+    )
     assert reused.status_code == 409
     assert reused.json()["error"] == "idempotency_key_reused"
     assert (await rows(api))[0] == 1
@@ -142,8 +164,12 @@ async def test_list_pages_and_filters(api: RunningApp) -> None:
 
 
 async def test_unknown_store_is_404_in_the_one_error_shape(api: RunningApp) -> None:
-    for method, path in [("GET", "/stores/nope"), ("GET", "/stores/nope/events"),
-                         ("DELETE", "/stores/nope"), ("POST", "/stores/nope/retry")]:
+    for method, path in [
+        ("GET", "/stores/nope"),
+        ("GET", "/stores/nope/events"),
+        ("DELETE", "/stores/nope"),
+        ("POST", "/stores/nope/retry"),
+    ]:
         response = await api.client.request(method, path)
         assert response.status_code == 404, path
         assert response.json() == {"error": "not_found", "detail": "store nope not found"}
@@ -174,8 +200,12 @@ async def test_operations_endpoints(api: RunningApp) -> None:
     checks = ready.json()["checks"]
     assert checks["database"] == "ok" and checks["kubernetes"].startswith("unreachable")
     config = (await api.client.get("/config")).json()
-    assert config == {"base_domain": "shops.example.com", "environments": ["local", "prod"],
-                      "store_name_max_length": 54, "auth_required": False}
+    assert config == {
+        "base_domain": "shops.example.com",
+        "environments": ["local", "prod"],
+        "store_name_max_length": 54,
+        "auth_required": False,
+    }
     await api.client.post("/stores", json={"store_name": "demo"})
     metrics = (await api.client.get("/metrics")).text
     assert 'woo_stores{status="Provisioning"} 1.0' in metrics
@@ -192,8 +222,9 @@ async def test_root_redirects_to_the_dashboard(api: RunningApp) -> None:
 async def test_token_is_required_when_configured(database_url: str, tmp_path: Path) -> None:
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
-    settings = make_settings(database_url, tmp_path, kubeconfig=kubeconfig,
-                             api_token="s3cret-token")
+    settings = make_settings(
+        database_url, tmp_path, kubeconfig=kubeconfig, api_token="s3cret-token"
+    )
     async with running_app(settings) as api:
         missing = await api.client.get("/stores")
         wrong = await api.client.get("/stores", headers={"Authorization": "Bearer nope"})
@@ -202,16 +233,18 @@ async def test_token_is_required_when_configured(database_url: str, tmp_path: Pa
             assert response.headers["www-authenticate"] == "Bearer"
             assert response.json()["error"] == "unauthorized"
             assert "s3cret" not in response.text
-        created = await api.client.post("/stores", json={"store_name": "demo"},
-                                        headers={"Authorization": "Bearer s3cret-token"})
+        created = await api.client.post(
+            "/stores", json={"store_name": "demo"}, headers={"Authorization": "Bearer s3cret-token"}
+        )
         assert created.status_code == 202
         assert (await api.client.get("/healthz")).status_code == 200
         assert (await api.client.get("/config")).json()["auth_required"] is True
 
 
 async def test_empty_idempotency_key_is_refused(api: RunningApp) -> None:
-    response = await api.client.post("/stores", json={"store_name": "demo"},
-                                     headers={"Idempotency-Key": ""})
+    response = await api.client.post(
+        "/stores", json={"store_name": "demo"}, headers={"Idempotency-Key": ""}
+    )
     assert response.status_code == 422
     assert response.json()["fields"][0]["field"] == "Idempotency-Key"
     assert await rows(api) == (0, 0)

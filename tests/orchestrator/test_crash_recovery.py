@@ -37,9 +37,13 @@ class Orchestrator:
 
     def start(self) -> None:
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "orchestrator"],
-                                            env=self.env, stdout=log, stderr=log,
-                                            cwd=REPO_ROOT)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "orchestrator"],
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                cwd=REPO_ROOT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
@@ -61,17 +65,26 @@ class Orchestrator:
 
 
 @pytest.fixture
-def orchestrator(postgres_database: str, kube_standin: Any, helm_bin: Path,
-                 tmp_path: Path) -> Iterator[Orchestrator]:
+def orchestrator(
+    postgres_database: str, kube_standin: Any, helm_bin: Path, tmp_path: Path
+) -> Iterator[Orchestrator]:
     # helm takes a moment longer here, so the kill lands while the release is being installed.
-    slow_helm = helm_wrapper(tmp_path, "helm",
-                             f'[ "$1" = upgrade ] && sleep 1.5\nexec {helm_bin} "$@"\n')
-    env = {**os.environ,
-           "WOO_PORT": str(_free_port()), "WOO_DATABASE_URL": postgres_database,
-           "WOO_KUBECONFIG": str(kube_standin.kubeconfig), "WOO_HELM_BIN": str(slow_helm),
-           "WOO_LEASE_SECONDS": "2", "WOO_RECONCILE_INTERVAL_SECONDS": "0.2",
-           "WOO_READINESS_POLL_SECONDS": "0.3", "WOO_BACKOFF_INITIAL_SECONDS": "0.2",
-           "WOO_HELM_TIMEOUT_SECONDS": "20", "WOO_DATA_DIR": str(tmp_path / "var")}
+    slow_helm = helm_wrapper(
+        tmp_path, "helm", f'[ "$1" = upgrade ] && sleep 1.5\nexec {helm_bin} "$@"\n'
+    )
+    env = {
+        **os.environ,
+        "WOO_PORT": str(_free_port()),
+        "WOO_DATABASE_URL": postgres_database,
+        "WOO_KUBECONFIG": str(kube_standin.kubeconfig),
+        "WOO_HELM_BIN": str(slow_helm),
+        "WOO_LEASE_SECONDS": "2",
+        "WOO_RECONCILE_INTERVAL_SECONDS": "0.2",
+        "WOO_READINESS_POLL_SECONDS": "0.3",
+        "WOO_BACKOFF_INITIAL_SECONDS": "0.2",
+        "WOO_HELM_TIMEOUT_SECONDS": "20",
+        "WOO_DATA_DIR": str(tmp_path / "var"),
+    }
     process = Orchestrator(env, tmp_path / "orchestrator.log")
     yield process
     process.stop()
@@ -95,26 +108,37 @@ def _wait(url: str, store_id: str, until: Any, timeout: float = 40) -> dict[str,
     raise AssertionError(f"timed out; last seen {store}")
 
 
-def test_sigkill_mid_provision_then_restart_reaches_ready(orchestrator: Orchestrator,
-                                                          kube_standin: Any) -> None:
+def test_sigkill_mid_provision_then_restart_reaches_ready(
+    orchestrator: Orchestrator, kube_standin: Any
+) -> None:
     orchestrator.start()
-    created = httpx.post(f"{orchestrator.url}/stores", timeout=5, json={
-        "store_name": "demo", "domain": "demo.localhost", "environment": "local"}).json()
-    _wait(orchestrator.url, created["id"],
-          lambda s: s["status_reason"] == "installing the helm release")
-    secrets_before = {name: kube_standin.get("secrets", created["namespace"], name)["data"]
-                      for name in ("store-db-credentials", "store-admin-credentials")}
+    created = httpx.post(
+        f"{orchestrator.url}/stores",
+        timeout=5,
+        json={"store_name": "demo", "domain": "demo.localhost", "environment": "local"},
+    ).json()
+    _wait(
+        orchestrator.url,
+        created["id"],
+        lambda s: s["status_reason"] == "installing the helm release",
+    )
+    secrets_before = {
+        name: kube_standin.get("secrets", created["namespace"], name)["data"]
+        for name in ("store-db-credentials", "store-admin-credentials")
+    }
     orchestrator.kill()
 
     orchestrator.start()
     ready = _wait(orchestrator.url, created["id"], lambda s: s["status"] == "Ready")
     assert ready["namespace"] == created["namespace"]
-    assert [n for n in kube_standin.namespaces() if n.startswith("demo-")] == [
-        created["namespace"]]
-    secrets_after = {name: kube_standin.get("secrets", created["namespace"], name)["data"]
-                     for name in secrets_before}
+    assert [n for n in kube_standin.namespaces() if n.startswith("demo-")] == [created["namespace"]]
+    secrets_after = {
+        name: kube_standin.get("secrets", created["namespace"], name)["data"]
+        for name in secrets_before
+    }
     assert secrets_after == secrets_before
     events = httpx.get(f"{orchestrator.url}/stores/{created['id']}/events").json()["items"]
-    namespace_created = [e for e in events if e["step"] == "namespace"
-                         and e["message"].endswith("created")]
+    namespace_created = [
+        e for e in events if e["step"] == "namespace" and e["message"].endswith("created")
+    ]
     assert len(namespace_created) == 1

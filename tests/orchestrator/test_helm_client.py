@@ -22,9 +22,12 @@ from tests.orchestrator.lifecycle_support import core_api
 
 CHART = REPO_ROOT / "helm" / "woocommerce"
 VALUES = [REPO_ROOT / "values-local.yaml"]
-STORE_VALUES = {"store": {"name": "demo"}, "ingress": {"host": "demo.localhost"},
-                "mariadb": {"auth": {"existingSecret": "db"}},
-                "wordpress": {"admin": {"existingSecret": "admin"}}}
+STORE_VALUES = {
+    "store": {"name": "demo"},
+    "ingress": {"host": "demo.localhost"},
+    "mariadb": {"auth": {"existingSecret": "db"}},
+    "wordpress": {"admin": {"existingSecret": "admin"}},
+}
 
 
 @pytest.fixture
@@ -39,20 +42,27 @@ def _pretend_helm_died(kube_standin: Any, revision: int, status: str, age: timed
     last touched ``age`` ago. (This is helm's storage format: gzip'd JSON, base64 twice.)"""
     name = f"sh.helm.release.v1.store.v{revision}"
     secret = kube_standin.get("secrets", "shop", name)
-    document = json.loads(gzip.decompress(base64.b64decode(base64.b64decode(
-        secret["data"]["release"]))))
+    document = json.loads(
+        gzip.decompress(base64.b64decode(base64.b64decode(secret["data"]["release"])))
+    )
     document["info"]["status"] = status
     moment = (datetime.now(UTC) - age).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     document["info"]["last_deployed"] = moment
     encoded = base64.b64encode(gzip.compress(json.dumps(document).encode())).decode()
-    core_api(kube_standin.kubeconfig).patch_namespaced_secret(name, "shop", {
-        "metadata": {"labels": {"status": status}},
-        "data": {"release": base64.b64encode(encoded.encode()).decode()}})
+    core_api(kube_standin.kubeconfig).patch_namespaced_secret(
+        name,
+        "shop",
+        {
+            "metadata": {"labels": {"status": status}},
+            "data": {"release": base64.b64encode(encoded.encode()).decode()},
+        },
+    )
 
 
 async def ensure(helm: HelmClient, **values: Any) -> Any:
-    return await helm.ensure_release("store", "shop", chart=CHART, values_files=VALUES,
-                                     values={**STORE_VALUES, **values})
+    return await helm.ensure_release(
+        "store", "shop", chart=CHART, values_files=VALUES, values={**STORE_VALUES, **values}
+    )
 
 
 async def test_install_upgrade_status_uninstall(helm: HelmClient) -> None:
@@ -95,8 +105,9 @@ async def test_stale_pending_upgrade_is_rolled_back_then_upgraded(
     assert (recovered.revision, recovered.status) == (4, "deployed")
 
 
-async def test_young_pending_release_is_left_to_its_owner(helm: HelmClient,
-                                                          kube_standin: Any) -> None:
+async def test_young_pending_release_is_left_to_its_owner(
+    helm: HelmClient, kube_standin: Any
+) -> None:
     await ensure(helm)
     _pretend_helm_died(kube_standin, 1, "pending-install", age=timedelta(seconds=1))
     with pytest.raises(OperationInProgress, match="pending-install"):
@@ -104,8 +115,9 @@ async def test_young_pending_release_is_left_to_its_owner(helm: HelmClient,
     assert (await helm.status("store", "shop")).status == "pending-install"  # type: ignore[union-attr]
 
 
-async def test_a_failed_first_install_is_installed_over(helm: HelmClient,
-                                                        kube_standin: Any) -> None:
+async def test_a_failed_first_install_is_installed_over(
+    helm: HelmClient, kube_standin: Any
+) -> None:
     kube_standin.faults.fail_requests(1, status=422, method="PATCH", path_contains="statefulsets")
     with pytest.raises(HelmError, match="injected by the test"):
         await ensure(helm)

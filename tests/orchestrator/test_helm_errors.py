@@ -15,20 +15,41 @@ from orchestrator.helm.errors import (
 CASES = [
     ("Error: release: not found\n", ReleaseNotFound, "release: not found"),
     ("Error: uninstall: Release not loaded: store: release: not found\n", ReleaseNotFound, ""),
-    ('Error: kubernetes cluster unreachable: Get "http://127.0.0.1:1/version": dial tcp '
-     "127.0.0.1:1: connect: connection refused\n", ClusterUnreachable, "unreachable"),
-    ("Error: bad/templates/a.yaml:1:10\n  executing \"bad/templates/a.yaml\" at <.Values.x.y>:\n"
-     "    nil pointer evaluating interface {}.y\n\nUse --debug flag to render out invalid YAML\n",
-     ChartRenderError, "nil pointer evaluating"),
-    ("Error: execution error at (bad/templates/a.yaml:1:3): ingress.host is required\n\n"
-     "Use --debug flag to render out invalid YAML\n", ChartRenderError, "ingress.host is required"),
-    ("Error: values don't meet the specifications of the schema(s) in the following chart(s):\n"
-     "bad:\n- at '': additional properties 'y' not allowed\n", ChartRenderError,
-     "additional properties 'y' not allowed"),
-    ("Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress\n",
-     OperationInProgress, "in progress"),
-    ('Error: INSTALLATION FAILED: Service "x" is invalid: metadata.name: Invalid value\n',
-     ApiRejected, "is invalid"),
+    (
+        'Error: kubernetes cluster unreachable: Get "http://127.0.0.1:1/version": dial tcp '
+        "127.0.0.1:1: connect: connection refused\n",
+        ClusterUnreachable,
+        "unreachable",
+    ),
+    (
+        'Error: bad/templates/a.yaml:1:10\n  executing "bad/templates/a.yaml" at <.Values.x.y>:\n'
+        "    nil pointer evaluating interface {}.y\n\n"
+        "Use --debug flag to render out invalid YAML\n",
+        ChartRenderError,
+        "nil pointer evaluating",
+    ),
+    (
+        "Error: execution error at (bad/templates/a.yaml:1:3): ingress.host is required\n\n"
+        "Use --debug flag to render out invalid YAML\n",
+        ChartRenderError,
+        "ingress.host is required",
+    ),
+    (
+        "Error: values don't meet the specifications of the schema(s) in the following chart(s):\n"
+        "bad:\n- at '': additional properties 'y' not allowed\n",
+        ChartRenderError,
+        "additional properties 'y' not allowed",
+    ),
+    (
+        "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress\n",
+        OperationInProgress,
+        "in progress",
+    ),
+    (
+        'Error: INSTALLATION FAILED: Service "x" is invalid: metadata.name: Invalid value\n',
+        ApiRejected,
+        "is invalid",
+    ),
     ("Error: something nobody has seen before\n", HelmError, "nobody has seen"),
 ]
 
@@ -43,8 +64,9 @@ def test_stderr_is_classified(stderr: str, kind: type[HelmError], fragment: str)
 
 def test_only_waiting_kinds_are_transient() -> None:
     assert classify("Error: kubernetes cluster unreachable: x", "status").transient
-    assert classify("Error: another operation (install/upgrade/rollback) is in progress",
-                    "upgrade").transient
+    assert classify(
+        "Error: another operation (install/upgrade/rollback) is in progress", "upgrade"
+    ).transient
     assert not classify("Error: execution error at (a): boom", "upgrade").transient
     assert not classify("Error: release: not found", "status").transient
 

@@ -41,18 +41,21 @@ async def test_missing_binary_is_a_typed_error(tmp_path: Path) -> None:
 async def test_arguments_are_passed_verbatim_without_a_shell(tmp_path: Path) -> None:
     out = tmp_path / "argv"
     fake = _script(tmp_path, f'for a in "$@"; do echo "$a" >> {out}; done\n')
-    await HelmRunner(fake, kubeconfig=Path("/k c")).run(["status", "$(rm -rf /)", "a;b"],
-                                                        timeout=5)
-    assert out.read_text().splitlines() == ["status", "$(rm -rf /)", "a;b",
-                                            "--kubeconfig", "/k c"]
+    await HelmRunner(fake, kubeconfig=Path("/k c")).run(["status", "$(rm -rf /)", "a;b"], timeout=5)
+    assert out.read_text().splitlines() == ["status", "$(rm -rf /)", "a;b", "--kubeconfig", "/k c"]
 
 
 async def test_values_go_on_stdin_not_argv(tmp_path: Path) -> None:
     seen = tmp_path / "seen"
     fake = _script(tmp_path, f'echo "$@" > {seen}.argv; cat > {seen}.stdin; echo "{{}}"\n')
     await HelmRunner(fake).upgrade_install(
-        "store", Path("/chart"), namespace="ns", values_files=[Path("/v.yaml")],
-        values_stdin='{"ingress": {"host": "a.b"}}', timeout=60)
+        "store",
+        Path("/chart"),
+        namespace="ns",
+        values_files=[Path("/v.yaml")],
+        values_stdin='{"ingress": {"host": "a.b"}}',
+        timeout=60,
+    )
     argv = Path(f"{seen}.argv").read_text()
     assert "--values /v.yaml --values -" in argv
     assert "--history-max 5" in argv and "--timeout 60s" in argv and "--output json" in argv

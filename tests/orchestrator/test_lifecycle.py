@@ -27,10 +27,15 @@ DEMO = {"store_name": "demo", "domain": "demo.localhost", "environment": "local"
 @pytest.fixture
 def settings_for(postgres_database: str, tmp_path: Path, kube_standin: Any, helm_bin: Path):  # type: ignore[no-untyped-def]
     def build(**overrides: Any) -> Any:
-        values = {"kubeconfig": kube_standin.kubeconfig, "helm_bin": helm_bin,
-                  "chart_path": REPO_ROOT / "helm" / "woocommerce", "values_dir": REPO_ROOT}
+        values = {
+            "kubeconfig": kube_standin.kubeconfig,
+            "helm_bin": helm_bin,
+            "chart_path": REPO_ROOT / "helm" / "woocommerce",
+            "values_dir": REPO_ROOT,
+        }
         values.update(overrides)
         return make_settings(postgres_database, tmp_path, **values)
+
     return build
 
 
@@ -45,16 +50,22 @@ def store_namespaces(kube_standin: Any, prefix: str = "demo-") -> list[str]:
 
 
 def helm_release_records(kube_standin: Any, namespace: str) -> list[dict[str, Any]]:
-    return [secret for secret in kube_standin.list("secrets", namespace)
-            if (secret["metadata"].get("labels") or {}).get("owner") == "helm"]
+    return [
+        secret
+        for secret in kube_standin.list("secrets", namespace)
+        if (secret["metadata"].get("labels") or {}).get("owner") == "helm"
+    ]
 
 
-async def test_create_reaches_ready_with_everything_in_place(api: RunningApp,
-                                                             kube_standin: Any) -> None:
+async def test_create_reaches_ready_with_everything_in_place(
+    api: RunningApp, kube_standin: Any
+) -> None:
     created = (await api.client.post("/stores", json=DEMO)).json()
     ready = await wait_for_status(api.client, created["id"], "Ready")
-    assert ready["urls"] == {"storefront": "http://demo.localhost/",
-                             "admin": "http://demo.localhost/wp-admin/"}
+    assert ready["urls"] == {
+        "storefront": "http://demo.localhost/",
+        "admin": "http://demo.localhost/wp-admin/",
+    }
     assert ready["status_reason"] is None
 
     namespace = kube_standin.get("namespaces", None, created["namespace"])
@@ -67,9 +78,14 @@ async def test_create_reaches_ready_with_everything_in_place(api: RunningApp,
     admin = kube_standin.get("secrets", created["namespace"], "store-admin-credentials")
     assert set(db["data"]) == {"mariadb-root-password", "mariadb-password"}
     assert set(admin["data"]) == {"admin-user", "admin-password", "admin-email"}
-    passwords = [base64.b64decode(v).decode() for v in
-                 (db["data"]["mariadb-root-password"], db["data"]["mariadb-password"],
-                  admin["data"]["admin-password"])]
+    passwords = [
+        base64.b64decode(v).decode()
+        for v in (
+            db["data"]["mariadb-root-password"],
+            db["data"]["mariadb-password"],
+            admin["data"]["admin-password"],
+        )
+    ]
     assert all(len(p) >= 20 for p in passwords) and len(set(passwords)) == 3
 
     assert helm_release_records(kube_standin, created["namespace"])
@@ -84,8 +100,7 @@ async def test_create_reaches_ready_with_everything_in_place(api: RunningApp,
     assert not any(p in exposed for p in passwords)
     # Nor the helm release: values carry secret names only.
     release = helm_release_records(kube_standin, created["namespace"])[0]
-    assert not any(p.encode() in base64.b64decode(release["data"]["release"])
-                   for p in passwords)
+    assert not any(p.encode() in base64.b64decode(release["data"]["release"]) for p in passwords)
 
 
 async def test_delete_removes_namespace_and_release(api: RunningApp, kube_standin: Any) -> None:
@@ -104,13 +119,15 @@ async def test_delete_removes_namespace_and_release(api: RunningApp, kube_standi
     assert (await api.client.post("/stores", json=DEMO)).status_code == 202
 
 
-async def test_delete_while_provisioning_leaves_nothing(api: RunningApp,
-                                                        kube_standin: Any) -> None:
+async def test_delete_while_provisioning_leaves_nothing(api: RunningApp, kube_standin: Any) -> None:
     kube_standin.kubelet.mode = "hold"
     created = (await api.client.post("/stores", json=DEMO)).json()
-    await wait_for_store(api.client, created["id"],
-                         lambda s: "waiting for" in (s["status_reason"] or ""),
-                         what="waiting for workloads")
+    await wait_for_store(
+        api.client,
+        created["id"],
+        lambda s: "waiting for" in (s["status_reason"] or ""),
+        what="waiting for workloads",
+    )
     await api.client.delete(f"/stores/{created['id']}")
     await wait_for_status(api.client, created["id"], "Deleted")
     assert store_namespaces(kube_standin) == []
@@ -119,13 +136,17 @@ async def test_delete_while_provisioning_leaves_nothing(api: RunningApp,
 async def test_image_pull_error_is_reported_then_fails_then_retry_succeeds(
     settings_for: Any, kube_standin: Any
 ) -> None:
-    kube_standin.kubelet.fail("Deployment", "ImagePullBackOff",
-                              message='Back-off pulling image "wordpress:6.8"')
+    kube_standin.kubelet.fail(
+        "Deployment", "ImagePullBackOff", message='Back-off pulling image "wordpress:6.8"'
+    )
     async with running_app(settings_for(ready_deadline_seconds=4)) as api:
         created = (await api.client.post("/stores", json=DEMO)).json()
         waiting = await wait_for_store(
-            api.client, created["id"], lambda s: "ImagePullBackOff" in (s["status_reason"] or ""),
-            what="ImagePullBackOff in status_reason")
+            api.client,
+            created["id"],
+            lambda s: "ImagePullBackOff" in (s["status_reason"] or ""),
+            what="ImagePullBackOff in status_reason",
+        )
         assert waiting["status"] == "Provisioning"
         failed = await wait_for_status(api.client, created["id"], "Failed")
         assert "not ready within 4s" in failed["status_reason"]
@@ -155,8 +176,9 @@ async def test_failed_setup_job_fails_the_store_and_retry_runs_a_new_job(
     assert revisions == ["2"]
 
 
-async def test_chart_render_error_is_a_typed_failure(settings_for: Any, kube_standin: Any,
-                                                     tmp_path: Path) -> None:
+async def test_chart_render_error_is_a_typed_failure(
+    settings_for: Any, kube_standin: Any, tmp_path: Path
+) -> None:
     values_dir = tmp_path / "values"
     values_dir.mkdir()
     (values_dir / "values-local.yaml").write_text("notAChartValue: true\n")
@@ -172,14 +194,16 @@ async def test_chart_render_error_is_a_typed_failure(settings_for: Any, kube_sta
         assert store_namespaces(kube_standin) == []
 
 
-async def test_helm_exiting_nonzero_is_a_typed_failure(settings_for: Any, kube_standin: Any,
-                                                       tmp_path: Path) -> None:
+async def test_helm_exiting_nonzero_is_a_typed_failure(
+    settings_for: Any, kube_standin: Any, tmp_path: Path
+) -> None:
     broken = helm_wrapper(tmp_path, "helm", 'echo "Error: plugin crashed: boom" >&2\nexit 1\n')
     async with running_app(settings_for(helm_bin=broken)) as api:
         created = (await api.client.post("/stores", json=DEMO)).json()
         failed = await wait_for_status(api.client, created["id"], "Failed")
-        assert failed["status_reason"] == ("installing the helm release failed: "
-                                           "plugin crashed: boom")
+        assert failed["status_reason"] == (
+            "installing the helm release failed: plugin crashed: boom"
+        )
         await api.client.delete(f"/stores/{created['id']}")
         # Uninstall cannot work with this helm either: the delete fails visibly, not silently.
         failed_delete = await wait_for_status(api.client, created["id"], "Failed")
@@ -190,21 +214,26 @@ async def test_hanging_helm_is_killed_and_the_store_fails_at_its_deadline(
     settings_for: Any, kube_standin: Any, tmp_path: Path, helm_bin: Path
 ) -> None:
     pids = tmp_path / "pids"
-    hanging = helm_wrapper(tmp_path, "helm", f'case "$1" in\n  upgrade) echo $$ >> {pids}; '
-                                             f'exec sleep 600;;\n  *) exec {helm_bin} "$@";;\n'
-                                             "esac\n")
+    hanging = helm_wrapper(
+        tmp_path,
+        "helm",
+        f'case "$1" in\n  upgrade) echo $$ >> {pids}; '
+        f'exec sleep 600;;\n  *) exec {helm_bin} "$@";;\n'
+        "esac\n",
+    )
     settings = settings_for(helm_bin=hanging, helm_timeout_seconds=1, step_deadline_seconds=21)
     async with running_app(settings) as api:
         created = (await api.client.post("/stores", json=DEMO)).json()
         failed = await wait_for_status(api.client, created["id"], "Failed", timeout=60)
         assert "did not succeed before its deadline" in failed["status_reason"]
         assert "did not finish within 1s" in failed["status_reason"]
-        retried = [e for e in await events(api.client, created["id"])
-                   if e["outcome"] == "retrying"]
+        retried = [e for e in await events(api.client, created["id"]) if e["outcome"] == "retrying"]
         assert retried, "a helm timeout is transient and must be retried before failing"
     for pid in pids.read_text().split():
-        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(
-            f"/proc/{pid}/status").read_text().lower(), "a hanging helm was left running"
+        assert (
+            not Path(f"/proc/{pid}").exists()
+            or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+        ), "a hanging helm was left running"
 
 
 async def test_api_server_errors_are_retried(api: RunningApp, kube_standin: Any) -> None:
@@ -215,10 +244,13 @@ async def test_api_server_errors_are_retried(api: RunningApp, kube_standin: Any)
     assert ("namespace", "retrying") in outcomes
 
 
-async def test_two_replicas_share_the_work_without_overlap(settings_for: Any,
-                                                           kube_standin: Any) -> None:
-    async with running_app(settings_for(replica_id="replica-a")) as a, \
-               running_app(settings_for(replica_id="replica-b")) as b:
+async def test_two_replicas_share_the_work_without_overlap(
+    settings_for: Any, kube_standin: Any
+) -> None:
+    async with (
+        running_app(settings_for(replica_id="replica-a")) as a,
+        running_app(settings_for(replica_id="replica-b")) as b,
+    ):
         ids = []
         for i in range(4):
             client = (a if i % 2 else b).client
@@ -226,11 +258,13 @@ async def test_two_replicas_share_the_work_without_overlap(settings_for: Any,
             ids.append(response.json()["id"])
         for store_id in ids:
             await wait_for_status(a.client, store_id, "Ready")
-            created = [e for e in await events(a.client, store_id)
-                       if e["step"] == "namespace" and e["outcome"] == "succeeded"]
+            created = [
+                e
+                for e in await events(a.client, store_id)
+                if e["step"] == "namespace" and e["outcome"] == "succeeded"
+            ]
             assert len(created) == 1
     assert len([n for n in kube_standin.namespaces() if n.startswith("shop")]) == 4
-
 
 
 @pytest.mark.parametrize(
@@ -248,8 +282,9 @@ async def test_blocking_reason_is_shown_while_provisioning(
 ) -> None:
     kube_standin.kubelet.fail(kind, reason)
     created = (await api.client.post("/stores", json=DEMO)).json()
-    waiting = await wait_for_store(api.client, created["id"],
-                                   lambda s: shown in (s["status_reason"] or ""), what=shown)
+    waiting = await wait_for_store(
+        api.client, created["id"], lambda s: shown in (s["status_reason"] or ""), what=shown
+    )
     assert waiting["status"] == "Provisioning"
     timeline = await events(api.client, created["id"])
     assert any(shown in e["message"] for e in timeline if e["outcome"] == "waiting")

@@ -9,43 +9,66 @@ Obj = dict[str, Any]
 
 
 def _meta(name: str, component: str, **labels: str) -> Obj:
-    return {"name": name, "generation": 1,
-            "labels": {"app.kubernetes.io/component": component, **labels}}
+    return {
+        "name": name,
+        "generation": 1,
+        "labels": {"app.kubernetes.io/component": component, **labels},
+    }
 
 
 def statefulset(ready: int = 1) -> Obj:
-    return {"metadata": _meta("store-mariadb", "mariadb"), "spec": {"replicas": 1},
-            "status": {"observedGeneration": 1, "readyReplicas": ready, "updatedReplicas": 1}}
+    return {
+        "metadata": _meta("store-mariadb", "mariadb"),
+        "spec": {"replicas": 1},
+        "status": {"observedGeneration": 1, "readyReplicas": ready, "updatedReplicas": 1},
+    }
 
 
 def deployment(available: bool = True, conditions: list[Obj] | None = None) -> Obj:
     conds = [{"type": "Available", "status": "True" if available else "False"}]
-    return {"metadata": _meta("store-wordpress", "wordpress"), "spec": {"replicas": 1},
-            "status": {"observedGeneration": 1, "updatedReplicas": 1,
-                       "availableReplicas": 1 if available else 0,
-                       "conditions": conds + (conditions or [])}}
+    return {
+        "metadata": _meta("store-wordpress", "wordpress"),
+        "spec": {"replicas": 1},
+        "status": {
+            "observedGeneration": 1,
+            "updatedReplicas": 1,
+            "availableReplicas": 1 if available else 0,
+            "conditions": conds + (conditions or []),
+        },
+    }
 
 
 def job(revision: int = 1, condition: Obj | None = None) -> Obj:
-    return {"metadata": _meta(f"store-setup-r{revision}", "setup",
-                              **{"woo-platform/release-revision": str(revision)}),
-            "status": {"conditions": [condition] if condition else []}}
+    return {
+        "metadata": _meta(
+            f"store-setup-r{revision}", "setup", **{"woo-platform/release-revision": str(revision)}
+        ),
+        "status": {"conditions": [condition] if condition else []},
+    }
 
 
 COMPLETE = {"type": "Complete", "status": "True"}
 
 
 def ready_snapshot(**overrides: Any) -> Snapshot:
-    values: dict[str, Any] = {"statefulsets": [statefulset()], "deployments": [deployment()],
-                              "jobs": [job(condition=COMPLETE)]}
+    values: dict[str, Any] = {
+        "statefulsets": [statefulset()],
+        "deployments": [deployment()],
+        "jobs": [job(condition=COMPLETE)],
+    }
     values.update(overrides)
     return Snapshot(**values)
 
 
 def waiting_pod(reason: str, message: str = "") -> Obj:
-    return {"metadata": {"name": "store-wordpress-abc"},
-            "status": {"containerStatuses": [{"name": "wordpress", "state": {
-                "waiting": {"reason": reason, "message": message}}}]}}
+    return {
+        "metadata": {"name": "store-wordpress-abc"},
+        "status": {
+            "containerStatuses": [
+                {"name": "wordpress", "state": {"waiting": {"reason": reason, "message": message}}}
+            ]
+        },
+    }
 
 
 def test_all_ready() -> None:
@@ -65,8 +88,7 @@ def test_nothing_there_is_reported_missing() -> None:
 
 
 def test_waiting_lists_what_is_pending() -> None:
-    result = assess(ready_snapshot(statefulsets=[statefulset(ready=0)],
-                                   jobs=[job()]), 1)
+    result = assess(ready_snapshot(statefulsets=[statefulset(ready=0)], jobs=[job()]), 1)
     assert result.verdict == Verdict.WAITING
     assert "MariaDB 0/1 ready" in result.reason
     assert "setup job running" in result.reason
@@ -82,8 +104,14 @@ def test_image_pull_error_is_named() -> None:
 
 
 def test_crash_loop_in_an_init_container_is_named() -> None:
-    pod = {"metadata": {"name": "p"}, "status": {"initContainerStatuses": [
-        {"name": "init", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}}
+    pod = {
+        "metadata": {"name": "p"},
+        "status": {
+            "initContainerStatuses": [
+                {"name": "init", "state": {"waiting": {"reason": "CrashLoopBackOff"}}}
+            ]
+        },
+    }
     result = assess(ready_snapshot(statefulsets=[statefulset(ready=0)], pods=[pod]), 1)
     assert result.reason.startswith("CrashLoopBackOff: pod p container init")
 
@@ -95,42 +123,66 @@ def test_ordinary_container_creation_is_not_a_blocker() -> None:
 
 
 def test_unschedulable_pod_is_named() -> None:
-    pod = {"metadata": {"name": "p"}, "status": {"conditions": [
-        {"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-         "message": "0/3 nodes are available: 3 Insufficient memory."}]}}
+    pod = {
+        "metadata": {"name": "p"},
+        "status": {
+            "conditions": [
+                {
+                    "type": "PodScheduled",
+                    "status": "False",
+                    "reason": "Unschedulable",
+                    "message": "0/3 nodes are available: 3 Insufficient memory.",
+                }
+            ]
+        },
+    }
     result = assess(ready_snapshot(deployments=[deployment(available=False)], pods=[pod]), 1)
     assert result.reason.startswith("Unschedulable: pod p: 0/3 nodes are available")
 
 
 def test_quota_refusal_from_deployment_condition() -> None:
-    failure = {"type": "ReplicaFailure", "status": "True", "reason": "FailedCreate",
-               "message": 'pods "x" is forbidden: exceeded quota: store, requested: cpu=2'}
+    failure = {
+        "type": "ReplicaFailure",
+        "status": "True",
+        "reason": "FailedCreate",
+        "message": 'pods "x" is forbidden: exceeded quota: store, requested: cpu=2',
+    }
     result = assess(ready_snapshot(deployments=[deployment(False, [failure])]), 1)
-    assert result.reason.startswith("QuotaExceeded: pods \"x\" is forbidden: exceeded quota")
+    assert result.reason.startswith('QuotaExceeded: pods "x" is forbidden: exceeded quota')
 
 
 def test_quota_refusal_from_events() -> None:
-    event = {"type": "Warning", "reason": "FailedCreate", "lastTimestamp": "2026-01-01T00:00:00Z",
-             "involvedObject": {"kind": "StatefulSet", "name": "store-mariadb"},
-             "message": "create Pod store-mariadb-0 failed: exceeded quota: store"}
+    event = {
+        "type": "Warning",
+        "reason": "FailedCreate",
+        "lastTimestamp": "2026-01-01T00:00:00Z",
+        "involvedObject": {"kind": "StatefulSet", "name": "store-mariadb"},
+        "message": "create Pod store-mariadb-0 failed: exceeded quota: store",
+    }
     result = assess(ready_snapshot(statefulsets=[statefulset(0)], events=[event]), 1)
     assert result.reason.startswith("QuotaExceeded: create Pod store-mariadb-0 failed")
 
 
 def test_pending_claim_is_named_with_its_event() -> None:
     claim = {"metadata": {"name": "data-store-mariadb-0"}, "status": {"phase": "Pending"}}
-    event = {"type": "Warning", "reason": "ProvisioningFailed",
-             "involvedObject": {"kind": "PersistentVolumeClaim", "name": "data-store-mariadb-0"},
-             "message": 'storageclass "fast" not found'}
-    result = assess(ready_snapshot(statefulsets=[statefulset(0)], pvcs=[claim],
-                                   events=[event]), 1)
+    event = {
+        "type": "Warning",
+        "reason": "ProvisioningFailed",
+        "involvedObject": {"kind": "PersistentVolumeClaim", "name": "data-store-mariadb-0"},
+        "message": 'storageclass "fast" not found',
+    }
+    result = assess(ready_snapshot(statefulsets=[statefulset(0)], pvcs=[claim], events=[event]), 1)
     assert result.reason.startswith("PVCPending: claim data-store-mariadb-0 is not bound")
     assert 'storageclass "fast" not found' in result.reason
 
 
 def test_failed_setup_job_is_final() -> None:
-    failed = {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded",
-              "message": "Job has reached the specified backoff limit"}
+    failed = {
+        "type": "Failed",
+        "status": "True",
+        "reason": "BackoffLimitExceeded",
+        "message": "Job has reached the specified backoff limit",
+    }
     result = assess(ready_snapshot(jobs=[job(condition=failed)]), 1)
     assert result.verdict == Verdict.FAILED
     assert "store-setup-r1 failed: BackoffLimitExceeded" in result.reason
@@ -149,9 +201,11 @@ def test_stale_observed_generation_is_not_ready() -> None:
 
 def test_a_claim_waiting_for_its_first_consumer_is_not_a_blocker() -> None:
     claim = {"metadata": {"name": "data-store-mariadb-0"}, "status": {"phase": "Pending"}}
-    normal = {"type": "Normal", "reason": "WaitForFirstConsumer",
-              "involvedObject": {"kind": "PersistentVolumeClaim", "name": "data-store-mariadb-0"},
-              "message": "waiting for first consumer to be created before binding"}
-    result = assess(ready_snapshot(statefulsets=[statefulset(0)], pvcs=[claim],
-                                   events=[normal]), 1)
+    normal = {
+        "type": "Normal",
+        "reason": "WaitForFirstConsumer",
+        "involvedObject": {"kind": "PersistentVolumeClaim", "name": "data-store-mariadb-0"},
+        "message": "waiting for first consumer to be created before binding",
+    }
+    result = assess(ready_snapshot(statefulsets=[statefulset(0)], pvcs=[claim], events=[normal]), 1)
     assert result.reason == "waiting for MariaDB 0/1 ready"

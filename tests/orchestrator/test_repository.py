@@ -17,9 +17,17 @@ Sessions = async_sessionmaker[AsyncSession]
 def new_store(name: str, status: str = StoreStatus.PROVISIONING, **extra: object) -> Store:
     now = utcnow()
     values: dict[str, object] = dict(
-        id=str(uuid.uuid4()), store_name=name, namespace=f"{name}-{uuid.uuid4().hex[:8]}",
-        domain=f"{name}.localhost", environment="local", status=status,
-        desired_state=DesiredState.PRESENT, created_at=now, updated_at=now, next_attempt_at=now)
+        id=str(uuid.uuid4()),
+        store_name=name,
+        namespace=f"{name}-{uuid.uuid4().hex[:8]}",
+        domain=f"{name}.localhost",
+        environment="local",
+        status=status,
+        desired_state=DesiredState.PRESENT,
+        created_at=now,
+        updated_at=now,
+        next_attempt_at=now,
+    )
     values.update(extra)
     return Store(**values)
 
@@ -43,15 +51,21 @@ async def test_deleted_store_frees_its_name(sessions: Sessions) -> None:
     await add(sessions, new_store("demo"))
     async with sessions() as session:
         _, total = await StoreRepository(session).page(
-            status=None, include_deleted=True, limit=10, offset=0)
+            status=None, include_deleted=True, limit=10, offset=0
+        )
     assert total == 2
 
 
 async def test_page_filters_and_orders_newest_first(sessions: Sessions) -> None:
     now = utcnow()
-    stores = [new_store(f"s{i}", created_at=now + timedelta(seconds=i),
-                        status=StoreStatus.READY if i % 2 else StoreStatus.PROVISIONING)
-              for i in range(7)]
+    stores = [
+        new_store(
+            f"s{i}",
+            created_at=now + timedelta(seconds=i),
+            status=StoreStatus.READY if i % 2 else StoreStatus.PROVISIONING,
+        )
+        for i in range(7)
+    ]
     stores.append(new_store("gone", status=StoreStatus.DELETED))
     await add(sessions, *stores)
     async with sessions() as session:
@@ -61,8 +75,9 @@ async def test_page_filters_and_orders_newest_first(sessions: Sessions) -> None:
         assert [s.store_name for s in page] == ["s6", "s5", "s4"]
         page, total = await repository.page(status=None, include_deleted=False, limit=3, offset=6)
         assert [s.store_name for s in page] == ["s0"]
-        ready, total = await repository.page(status=StoreStatus.READY, include_deleted=False,
-                                             limit=50, offset=0)
+        ready, total = await repository.page(
+            status=StoreStatus.READY, include_deleted=False, limit=50, offset=0
+        )
         assert total == 3 and {s.store_name for s in ready} == {"s1", "s3", "s5"}
         _, total = await repository.page(status=None, include_deleted=True, limit=1, offset=0)
         assert total == 8
@@ -75,7 +90,8 @@ async def test_claims_never_overlap(sessions: Sessions, database_url: str) -> No
     async def claim(owner: str) -> list[Store]:
         async with sessions() as session:
             claimed = await StoreRepository(session).claim_due(
-                owner, now, now + timedelta(seconds=30), 8)
+                owner, now, now + timedelta(seconds=30), 8
+            )
             await asyncio.sleep(0.05)  # hold the row locks while the others try
             await session.commit()
             return claimed
@@ -84,8 +100,9 @@ async def test_claims_never_overlap(sessions: Sessions, database_url: str) -> No
     for _ in range(5):  # rounds of four replicas claiming at once, until nothing is left
         results = await asyncio.gather(*(claim(f"replica-{i}") for i in range(4)))
         claimed += [store.id for stores in results for store in stores]
-    assert all((store.lease_owner or "").startswith("replica-")
-               for stores in results for store in stores)
+    assert all(
+        (store.lease_owner or "").startswith("replica-") for stores in results for store in stores
+    )
     assert len(claimed) == len(set(claimed)) == 20
 
 
@@ -95,7 +112,8 @@ async def test_expired_lease_can_be_taken_over(sessions: Sessions) -> None:
     now = utcnow()
     async with sessions() as session:
         [claimed] = await StoreRepository(session).claim_due(
-            "a", now, now + timedelta(seconds=1), 5)
+            "a", now, now + timedelta(seconds=1), 5
+        )
         await session.commit()
     first = Fence.of(claimed)
     later = now + timedelta(seconds=2)
@@ -121,7 +139,8 @@ async def test_fence_breaks_when_the_user_changes_their_mind(sessions: Sessions)
     now = utcnow()
     async with sessions() as session:
         [claimed] = await StoreRepository(session).claim_due(
-            "a", now, now + timedelta(seconds=30), 1)
+            "a", now, now + timedelta(seconds=30), 1
+        )
         await session.commit()
     fence = Fence.of(claimed)
     async with sessions() as session:
@@ -138,15 +157,18 @@ async def test_fence_breaks_when_the_user_changes_their_mind(sessions: Sessions)
 
 async def test_stores_not_due_or_settled_are_not_claimed(sessions: Sessions) -> None:
     now = utcnow()
-    await add(sessions,
-              new_store("later", next_attempt_at=now + timedelta(seconds=60)),
-              new_store("failed", status=StoreStatus.FAILED),
-              new_store("deleted", status=StoreStatus.DELETED),
-              new_store("due"))
+    await add(
+        sessions,
+        new_store("later", next_attempt_at=now + timedelta(seconds=60)),
+        new_store("failed", status=StoreStatus.FAILED),
+        new_store("deleted", status=StoreStatus.DELETED),
+        new_store("due"),
+    )
     claim_time = utcnow()
     async with sessions() as session:
         repository = StoreRepository(session)
-        claimed = await repository.claim_due("a", claim_time,
-                                             claim_time + timedelta(seconds=30), 10)
+        claimed = await repository.claim_due(
+            "a", claim_time, claim_time + timedelta(seconds=30), 10
+        )
         assert [store.store_name for store in claimed] == ["due"]
         assert await repository.next_due(claim_time) == now + timedelta(seconds=60)

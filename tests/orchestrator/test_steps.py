@@ -22,27 +22,41 @@ from tests.orchestrator.lifecycle_support import core_api
 
 @pytest.fixture
 def steps(kube_standin: Any, helm_bin: Path, tmp_path: Path) -> StoreSteps:
-    settings = make_settings("sqlite://", tmp_path, kubeconfig=kube_standin.kubeconfig,
-                             chart_path=REPO_ROOT / "helm" / "woocommerce", values_dir=REPO_ROOT)
+    settings = make_settings(
+        "sqlite://",
+        tmp_path,
+        kubeconfig=kube_standin.kubeconfig,
+        chart_path=REPO_ROOT / "helm" / "woocommerce",
+        values_dir=REPO_ROOT,
+    )
     kube = KubeClient(kubeconfig=kube_standin.kubeconfig, context=None, request_timeout=5)
     helm = HelmClient(HelmRunner(helm_bin, kubeconfig=kube_standin.kubeconfig), timeout=15)
     return StoreSteps(settings, kube, helm)
 
 
 def store() -> Store:
-    return Store(id="4f1c4c43-0000-4000-8000-000000000001", store_name="demo",
-                 namespace="demo-0a1b2c3d", domain="demo.localhost", environment="local")
+    return Store(
+        id="4f1c4c43-0000-4000-8000-000000000001",
+        store_name="demo",
+        namespace="demo-0a1b2c3d",
+        domain="demo.localhost",
+        environment="local",
+    )
 
 
 @pytest.fixture
 def foreign_namespace(kube_standin: Any) -> str:
-    core_api(kube_standin.kubeconfig).create_namespace(k8s.V1Namespace(
-        metadata=k8s.V1ObjectMeta(name="demo-0a1b2c3d", labels={"team": "someone-else"})))
+    core_api(kube_standin.kubeconfig).create_namespace(
+        k8s.V1Namespace(
+            metadata=k8s.V1ObjectMeta(name="demo-0a1b2c3d", labels={"team": "someone-else"})
+        )
+    )
     return "demo-0a1b2c3d"
 
 
-async def test_a_namespace_of_someone_else_is_never_adopted(steps: StoreSteps,
-                                                             foreign_namespace: str) -> None:
+async def test_a_namespace_of_someone_else_is_never_adopted(
+    steps: StoreSteps, foreign_namespace: str
+) -> None:
     with pytest.raises(PermanentStepError, match="does not belong to this store"):
         await steps.ensure_namespace(store())
 
@@ -56,12 +70,12 @@ async def test_deleting_a_store_never_touches_someone_elses_namespace(
     assert namespace is not None and not namespace["metadata"].get("deletionTimestamp")
 
 
-async def test_namespace_and_secrets_are_created_once(steps: StoreSteps,
-                                                      kube_standin: Any) -> None:
+async def test_namespace_and_secrets_are_created_once(steps: StoreSteps, kube_standin: Any) -> None:
     assert await steps.ensure_namespace(store()) == "namespace demo-0a1b2c3d created"
     assert await steps.ensure_namespace(store()) == "namespace demo-0a1b2c3d exists"
-    assert await steps.ensure_secrets(store()) == ("secrets created: store-db-credentials, "
-                                                   "store-admin-credentials")
+    assert await steps.ensure_secrets(store()) == (
+        "secrets created: store-db-credentials, store-admin-credentials"
+    )
     before = kube_standin.get("secrets", "demo-0a1b2c3d", "store-db-credentials")["data"]
     assert await steps.ensure_secrets(store()) == "secrets already present, kept as they are"
     after = kube_standin.get("secrets", "demo-0a1b2c3d", "store-db-credentials")["data"]

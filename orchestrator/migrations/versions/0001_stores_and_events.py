@@ -53,12 +53,20 @@ def upgrade() -> None:
         sa.UniqueConstraint("idempotency_key", name="uq_stores_idempotency_key"),
     )
     op.create_index(
-        "uq_stores_live_store_name", "stores", ["store_name"], unique=True,
-        postgresql_where=LIVE, sqlite_where=LIVE,
+        "uq_stores_live_store_name",
+        "stores",
+        ["store_name"],
+        unique=True,
+        postgresql_where=LIVE,
+        sqlite_where=LIVE,
     )
     op.create_index(
-        "uq_stores_live_domain", "stores", ["domain"], unique=True,
-        postgresql_where=LIVE, sqlite_where=LIVE,
+        "uq_stores_live_domain",
+        "stores",
+        ["domain"],
+        unique=True,
+        postgresql_where=LIVE,
+        sqlite_where=LIVE,
     )
     op.create_index("ix_stores_status_created", "stores", ["status", "created_at"])
     op.create_index("ix_stores_created_at", "stores", ["created_at"])
@@ -73,7 +81,9 @@ def upgrade() -> None:
         sa.Column("outcome", sa.String(16), nullable=False),
         sa.Column("message", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["store_id"], ["stores.id"], ondelete="CASCADE",
+            ["store_id"],
+            ["stores.id"],
+            ondelete="CASCADE",
             name="fk_store_events_store_id_stores",
         ),
         sa.PrimaryKeyConstraint("id", name="pk_store_events"),
