@@ -13,6 +13,7 @@ setup:
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 
 typecheck:
 	.venv/bin/mypy

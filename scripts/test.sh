@@ -11,6 +11,7 @@ run() {
 }
 
 run .venv/bin/ruff check .
+run .venv/bin/ruff format --check .
 run .venv/bin/mypy
 run .venv/bin/python -m pytest
 run dashboard/scripts/ci.sh

