@@ -22,7 +22,9 @@ if (mode !== "write" && mode !== "check") {
   process.exit(2);
 }
 
-const fresh = header + astToString(await openapiTS(readOpenApiDocument()));
+// enumValues: every enum also becomes a runtime array (e.g. `storeStatusValues`), so lists the
+// dashboard offers (status filter, environments) follow the API instead of a copy kept by hand.
+const fresh = header + astToString(await openapiTS(readOpenApiDocument(), { enumValues: true }));
 const shown = relative(process.cwd(), target) || target;
 
 if (mode === "write") {

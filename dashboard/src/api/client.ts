@@ -3,19 +3,7 @@
 import createClient from "openapi-fetch";
 import { ApiError } from "./errors";
 import type { paths } from "./schema.gen";
-import type { Environment, PlatformInfo, Store, StoreEvent, StorePage, StoreStatus } from "./types";
-
-export interface StoreQuery {
-  status?: StoreStatus;
-  limit: number;
-  offset: number;
-}
-
-export interface NewStore {
-  store_name: string;
-  domain?: string;
-  environment: Environment;
-}
+import type { PlatformInfo, Store, StoreCreate, StoreEvent, StorePage, StoreQuery } from "./types";
 
 export interface PlatformApiOptions {
   baseUrl: string;
@@ -65,7 +53,7 @@ export function createPlatformApi(options: PlatformApiOptions) {
     listStores: (query: StoreQuery): Promise<StorePage> =>
       call(() =>
         client.GET("/stores", {
-          params: { query: { status: query.status, limit: query.limit, offset: query.offset } },
+          params: { query },
         }),
       ),
 
@@ -80,7 +68,7 @@ export function createPlatformApi(options: PlatformApiOptions) {
     },
 
     /** The same key with the same body returns the first store instead of creating a second. */
-    createStore: (body: NewStore, idempotencyKey: string): Promise<Store> =>
+    createStore: (body: StoreCreate, idempotencyKey: string): Promise<Store> =>
       call(() =>
         client.POST("/stores", { body, params: { header: { "Idempotency-Key": idempotencyKey } } }),
       ),

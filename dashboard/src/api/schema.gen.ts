@@ -780,3 +780,16 @@ export interface operations {
         };
     };
 }
+type FlattenedDeepRequired<T> = {
+    [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
+};
+type ReadonlyArray<T> = [
+    Exclude<T, undefined>
+] extends [
+    unknown[]
+] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const healthOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HealthOut"]["status"]> = ["ok", "unavailable"];
+export const platformInfoEnvironmentsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PlatformInfo"]["environments"]> = ["local", "prod"];
+export const storeCreateEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreCreate"]["environment"]> = ["local", "prod"];
+export const storeOutEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOut"]["environment"]> = ["local", "prod"];
+export const storeStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreStatus"]> = ["Provisioning", "Ready", "Degraded", "Failed", "Deleting", "Deleted"];

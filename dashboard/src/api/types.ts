@@ -1,5 +1,6 @@
-// Names the dashboard uses for the API's shapes; all of them come from the generated schema.
-import type { components } from "./schema.gen";
+// Names the dashboard uses for the API's shapes and enums; all of them come from the generated
+// schema, so a change in the API (a new status, a new environment) reaches every view through it.
+import { storeCreateEnvironmentValues, storeStatusValues, type components, type operations } from "./schema.gen";
 
 type Schemas = components["schemas"];
 
@@ -8,16 +9,13 @@ export type StoreStatus = Schemas["StoreStatus"];
 export type StorePage = Schemas["StorePage"];
 export type StoreEvent = Schemas["StoreEventOut"];
 export type StoreCreate = Schemas["StoreCreate"];
-export type Environment = NonNullable<StoreCreate["environment"]>;
+export type StoreQuery = NonNullable<operations["listStores"]["parameters"]["query"]>;
+export type Environment = StoreCreate["environment"];
 export type PlatformInfo = Schemas["PlatformInfo"];
 export type FieldError = Schemas["FieldErrorOut"];
 export type ErrorBody = Schemas["ErrorOut"];
 
-export const STORE_STATUSES: readonly StoreStatus[] = [
-  "Provisioning",
-  "Ready",
-  "Degraded",
-  "Failed",
-  "Deleting",
-  "Deleted",
-];
+/** Every store status, in the API's order. */
+export const STORE_STATUSES: readonly StoreStatus[] = storeStatusValues;
+/** Every environment the API accepts for a new store. */
+export const ENVIRONMENTS: readonly Environment[] = storeCreateEnvironmentValues;

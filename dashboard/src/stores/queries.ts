@@ -1,8 +1,7 @@
 // Server state for stores, through TanStack Query. Views that show a changing store keep
 // polling until it settles; mutations write their answer into the cache at once.
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import type { NewStore, StoreQuery } from "../api/client";
-import type { Store } from "../api/types";
+import type { Store, StoreCreate, StoreQuery } from "../api/types";
 import { usePlatform } from "../app/platform";
 import { isChanging, refreshInterval } from "./status";
 
@@ -60,7 +59,7 @@ export function useCreateStore() {
   const { api } = usePlatform();
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ store, idempotencyKey }: { store: NewStore; idempotencyKey: string }) =>
+    mutationFn: ({ store, idempotencyKey }: { store: StoreCreate; idempotencyKey: string }) =>
       api.createStore(store, idempotencyKey),
     onSuccess: (store) => remember(queryClient, store),
   });
