@@ -1,5 +1,6 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
+import { storeStatusValues } from "../api/schema.gen";
 import { fakeApi, json, makeStore, page } from "../test/fakeApi";
 import { renderApp } from "../test/renderApp";
 
@@ -82,6 +83,16 @@ describe("store list", () => {
     expect(screen.getByRole("row", { name: /broken/ })).toBeInTheDocument();
     const last = api.requestsTo("GET /stores").at(-1);
     expect(new URL(last?.url ?? "").searchParams.get("status")).toBe("Failed");
+  });
+
+  it("offers every status the API defines as a filter", async () => {
+    renderApp(fakeApi().on("GET /stores", () => page([])));
+    const filter = screen.getByLabelText("Status");
+    const offered = within(filter)
+      .getAllByRole("option")
+      .map((option) => option.getAttribute("value"));
+    expect(offered).toEqual(["", ...storeStatusValues]);
+    expect(await screen.findByText(/No stores yet/)).toBeInTheDocument();
   });
 
   it("shows an empty state with a way to create the first store", async () => {
