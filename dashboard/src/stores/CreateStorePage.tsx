@@ -1,11 +1,12 @@
-import { useRef, useState, type FormEvent, type ReactNode } from "react";
+import { useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { ApiError } from "../api/errors";
-import type { Environment } from "../api/types";
+import { ENVIRONMENTS, type Environment } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { Field } from "../components/Field";
 import { routes } from "../urls";
 import { useCreateStore, usePlatformInfo } from "./queries";
-import type { ListNotice } from "./StoreListPage";
+import type { ListNoticeState } from "./ListNotice";
 import {
   defaultDomain,
   STORE_NAME_MAX,
@@ -15,14 +16,13 @@ import {
   type StoreFormValues,
 } from "./validation";
 
-const FALLBACK_ENVIRONMENTS: readonly Environment[] = ["local", "prod"];
 const FIELDS: readonly StoreField[] = ["store_name", "domain", "environment"];
 
 export function CreateStorePage() {
   const info = usePlatformInfo();
   const create = useCreateStore();
   const navigate = useNavigate();
-  const environments = info.data?.environments ?? FALLBACK_ENVIRONMENTS;
+  const environments = info.data?.environments ?? ENVIRONMENTS;
   const storeNameMax = info.data?.store_name_max_length ?? STORE_NAME_MAX;
   const baseDomain = info.data?.base_domain;
 
@@ -72,7 +72,7 @@ export function CreateStorePage() {
       { store, idempotencyKey: idempotency.current.key },
       {
         onSuccess: (created) => {
-          const state: ListNotice = {
+          const state: ListNoticeState = {
             notice: `Store ${created.store_name} requested. Provisioning has started; it shows as Ready when it can take orders.`,
           };
           void navigate(routes.storeList(), { state });
@@ -184,40 +184,6 @@ export function CreateStorePage() {
         </div>
       </form>
     </section>
-  );
-}
-
-interface FieldProps {
-  id: StoreField;
-  label: string;
-  hint: string;
-  problem: string | undefined;
-  children: (described: {
-    "aria-describedby": string;
-    "aria-invalid": boolean;
-  }) => ReactNode;
-}
-
-function Field({ id, label, hint, problem, children }: FieldProps) {
-  const hintId = `${id}-hint`;
-  const problemId = `${id}-problem`;
-  return (
-    <div className={problem ? "field field-invalid" : "field"}>
-      <label htmlFor={id}>{label}</label>
-      {children({
-        "aria-describedby": problem ? `${problemId} ${hintId}` : hintId,
-        "aria-invalid": Boolean(problem),
-      })}
-      {problem && (
-        <p id={problemId} className="field-problem">
-          <span aria-hidden="true">✕ </span>
-          {label}: {problem}
-        </p>
-      )}
-      <p id={hintId} className="field-hint">
-        {hint}
-      </p>
-    </div>
   );
 }
 

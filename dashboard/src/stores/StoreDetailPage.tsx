@@ -9,7 +9,7 @@ import { EventTimeline } from "./EventTimeline";
 import { useRetryStore, useStore, useStoreEvents } from "./queries";
 import { STATUS_LOOK } from "./status";
 import { StatusBadge } from "./StatusBadge";
-import type { ListNotice } from "./StoreListPage";
+import type { ListNoticeState } from "./ListNotice";
 import { formatTimestamp } from "./time";
 
 export function StoreDetailPage() {
@@ -133,7 +133,7 @@ function StoreSummary({ store }: { store: Store }) {
           store={store}
           onCancel={() => setConfirmingDelete(false)}
           onDeleted={(deleted) => {
-            const state: ListNotice = {
+            const state: ListNoticeState = {
               notice: `Deleting store ${deleted.store_name}. It disappears from the list once it is gone.`,
             };
             void navigate(routes.storeList(), { state });

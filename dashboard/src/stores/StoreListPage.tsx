@@ -1,7 +1,8 @@
-import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
+import { Link, useNavigate, useSearchParams } from "react-router";
 import { STORE_STATUSES, type Store, type StoreStatus } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { routes } from "../urls";
+import { ListNotice } from "./ListNotice";
 import { useStorePage } from "./queries";
 import { isChanging } from "./status";
 import { StatusBadge } from "./StatusBadge";
@@ -10,19 +11,12 @@ import { useNow } from "./useNow";
 
 export const PAGE_SIZE = 20;
 
-/** What the create form leaves behind for the list to announce. */
-export interface ListNotice {
-  notice: string;
-}
-
 export function StoreListPage() {
   const [search] = useSearchParams();
   const navigate = useNavigate();
-  const location = useLocation();
   const status = parseStatus(search.get("status"));
   const page = parsePage(search.get("page"));
   const stores = useStorePage({ status, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
-  const notice = (location.state as ListNotice | null)?.notice;
 
   return (
     <section aria-labelledby="stores-heading">
@@ -33,11 +27,7 @@ export function StoreListPage() {
         </Link>
       </div>
 
-      {notice && (
-        <p className="notice notice-success" role="status">
-          {notice}
-        </p>
-      )}
+      <ListNotice />
 
       <div className="toolbar">
         <label htmlFor="status-filter">Status</label>
