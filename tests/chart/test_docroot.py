@@ -297,3 +297,30 @@ def test_an_unexpected_copy_failure_is_retryable_and_names_the_step(pod: Pod) ->
     assert result.returncode == 1, result.stdout + result.stderr
     assert "[docroot] failed (line " in result.stderr
     assert "Permission denied" in result.stderr
+
+
+def test_a_plugin_another_pod_copied_meanwhile_is_kept(pod: Pod) -> None:
+    """The WordPress pod and the setup Job seed a new volume at the same time. Here cp (the
+    process edge) lets the other pod finish akismet between this pod's check and its rename:
+    this pod drops its own copy and leaves the other's in place."""
+    real_cp = shutil.which("cp")
+    bin_dir = pod.root / "bin"
+    bin_dir.mkdir()
+    wrapper = bin_dir / "cp"
+    wrapper.write_text(
+        f"""#!/bin/bash
+"{real_cp}" "$@" || exit
+target="${{!#}}"
+case "$target" in
+*/.akismet.copy-*)
+	mkdir "${{target%/*}}/akismet"
+	echo "akismet (the other pod)" > "${{target%/*}}/akismet/akismet.php" ;;
+esac
+"""
+    )
+    wrapper.chmod(0o755)
+    succeed(pod.prepare(PATH=f"{bin_dir}:{os.environ['PATH']}"))
+    akismet = pod.content / "plugins" / "akismet"
+    assert (akismet / "akismet.php").read_text() == "akismet (the other pod)\n"
+    assert sorted(path.name for path in akismet.iterdir()) == ["akismet.php"]
+    assert leftovers(pod.content) == []
