@@ -633,6 +633,38 @@ def test_setup_job_is_a_plain_job_named_per_revision(manifest: Manifest) -> None
     assert {"action": "FailJob", "onExitCodes": {"operator": "In", "values": [3]}} in rules
 
 
+def test_wordpress_and_the_setup_job_prepare_the_docroot_with_the_charts_script(
+    manifest: Manifest,
+) -> None:
+    """Both pods build the docroot with files/prepare-docroot.sh, as uid 33 (the image's own
+    tar copy fails on volumes uid 33 does not own); WordPress then runs the image's entrypoint
+    and command, the Job's init container only prepares."""
+    script = "/usr/local/bin/prepare-docroot.sh"
+    mount = {
+        "name": "config",
+        "mountPath": script,
+        "subPath": "prepare-docroot.sh",
+        "readOnly": True,
+    }
+    config = manifest.one("ConfigMap", "store-wordpress-config")
+    assert config["data"]["prepare-docroot.sh"].startswith("#!/bin/bash")
+    wordpress_pod = manifest.one("Deployment", "store-wordpress")["spec"]["template"]["spec"]
+    job_pod = manifest.of_kind("Job")[0]["spec"]["template"]["spec"]
+    [wordpress] = wordpress_pod["containers"]
+    [docroot] = job_pod["initContainers"]
+    assert wordpress["command"] == ["bash", script, "docker-entrypoint.sh", "apache2-foreground"]
+    assert "args" not in wordpress
+    assert docroot["command"] == ["bash", script]
+    assert docroot["image"] == wordpress["image"]
+    for pod, container in ((wordpress_pod, wordpress), (job_pod, docroot)):
+        assert mount in container["volumeMounts"]
+        volumes = {volume["name"]: volume for volume in pod["volumes"]}
+        assert volumes["config"]["configMap"]["name"] == "store-wordpress-config"
+        assert pod["securityContext"]["runAsUser"] == 33
+        assert pod["securityContext"]["fsGroup"] == 33
+        assert "runAsUser" not in container["securityContext"]
+
+
 def test_setup_job_writes_into_the_wordpress_volume(rendered: Callable[[str], Manifest]) -> None:
     for environment in ENVIRONMENTS:
         manifest = rendered(environment)

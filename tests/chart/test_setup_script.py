@@ -54,10 +54,15 @@ def test_script_passes_shellcheck(script: Path) -> None:
 
 
 def test_the_chart_ships_the_checked_scripts(rendered: Callable[[str], Manifest]) -> None:
-    data = rendered("local").one("ConfigMap", "store-setup-scripts")["data"]
-    assert set(data) == {path.name for path in SHELL_SCRIPTS}
+    """The setup Job's scripts, and the docroot script that WordPress pods run as well."""
+    manifest = rendered("local")
+    setup_scripts = manifest.one("ConfigMap", "store-setup-scripts")["data"]
+    wordpress_config = manifest.one("ConfigMap", "store-wordpress-config")["data"]
+    shipped = {**setup_scripts, **{k: v for k, v in wordpress_config.items() if k.endswith(".sh")}}
+    assert set(shipped) == {path.name for path in SHELL_SCRIPTS}
+    assert "prepare-docroot.sh" in wordpress_config
     for path in SHELL_SCRIPTS:
-        assert data[path.name].strip() == path.read_text().strip()
+        assert shipped[path.name].strip() == path.read_text().strip()
 
 
 @dataclass
@@ -322,3 +327,38 @@ def test_a_failing_step_is_retryable_and_its_log_carries_no_secret(
     assert "store is set up" not in output
     assert ADMIN_PASSWORD not in output
     assert store.env["WORDPRESS_DB_PASSWORD"] not in output
+
+
+def test_a_missing_wp_cli_fails_the_job_at_once(store: Store) -> None:
+    """A setup.image without WP-CLI can never succeed: exit 3 before waiting for the database."""
+    (store.root / "bin" / "wp").unlink()
+    result = store.run()
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "[setup] configuration error: WP-CLI ('wp') is not on PATH" in result.stderr
+    assert "waiting for the database" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "status"), [("exec /nonexistent/php", 127), ("exec /dev/null", 126)]
+)
+def test_a_wp_cli_that_cannot_run_is_not_taken_for_a_new_site(
+    store: Store, body: str, status: int
+) -> None:
+    """Exit 126/127 from `wp core is-installed` means WP-CLI itself is broken: no install is
+    tried, and the Job fails at once instead of retrying."""
+    store.stub(store.root / "bin" / "wp", f'echo "$*" >> "{store.root}/wp.log"; {body} "$@"')
+    result = store.run()
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert (
+        f"[setup] configuration error: WP-CLI cannot run ('wp core is-installed' exited {status})"
+        in result.stderr
+    )
+    assert (store.root / "wp.log").read_text() == "core is-installed\n"
+
+
+def test_another_wp_cli_failure_on_the_install_check_is_retryable(store: Store) -> None:
+    store.stub(store.root / "bin" / "wp", 'echo "PHP Fatal error" >&2; exit 255')
+    result = store.run()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "'wp core is-installed' failed with exit status 255" in result.stderr
+    assert "installing WordPress" not in result.stdout

@@ -1,24 +1,135 @@
 #!/bin/bash
-# Init container of the setup Job, run from the WordPress image (the same image as the store's
-# WordPress pods). It builds the docroot the Job's WP-CLI container works in: WordPress core in
-# an emptyDir at /var/www/html, and wp-content on the store's shared volume.
+# Builds a store's docroot from its WordPress image: core into /var/www/html (an emptyDir, fresh
+# for every pod) and the image's bundled plugins and themes into wp-content (the store's volume).
+# Runs as uid 33 in the setup Job's init container and at the start of every WordPress container,
+# which then execs the image's entrypoint: it finds index.php and skips its own copy.
+#
+# Why not the entrypoint's copy: it extracts with `tar --no-overwrite-dir`, and GNU tar (1.34,
+# 1.35) still chmods directories that already exist. In the pod these are the emptyDir (owned by
+# root, group 33 through fsGroup, mode 2777) and the wp-content volume (owned by root on a
+# local-path volume): uid 33 may write into them but not change their mode, so tar exits 2. cp
+# creates what is missing and writes into existing directories without touching their mode or
+# owner, so no root init container is needed.
+#
+# Usage: prepare-docroot.sh [COMMAND ARGS...]   prepares the docroot, then execs COMMAND if given.
+# Environment: DOCROOT (/var/www/html), DOCROOT_SOURCE (/usr/src/wordpress); with
+# WOOCOMMERCE_SOURCE=image also BUNDLED_DIR (/bundled), which receives the image's WooCommerce.
+#
+# Exit status: 3 = can never succeed (a directory uid 33 cannot write, an image without WordPress
+#                  or without the expected WooCommerce): the setup Job fails at once;
+#              1 = failed, a new pod may succeed (e.g. a full volume).
 set -Eeuo pipefail
+shopt -s dotglob nullglob
 
-cd /var/www/html
+readonly DOCROOT="${DOCROOT:-/var/www/html}"
+readonly DOCROOT_SOURCE="${DOCROOT_SOURCE:-/usr/src/wordpress}"
+readonly BUNDLED_DIR="${BUNDLED_DIR:-/bundled}"
+readonly CONTENT="${DOCROOT}/wp-content"
 
-# The image's own entrypoint does the docroot work for any "apache2*" command: it copies core
-# from /usr/src/wordpress and seeds wp-content with the bundled themes and plugins that are not
-# there yet, exactly as it does when a WordPress pod starts. "apache2 -v" then only prints
-# Apache's version, so nothing keeps running.
-docker-entrypoint.sh apache2 -v
+log() {
+	printf '[docroot] %s\n' "$*" >&2
+}
+
+permanent_error() {
+	printf '[docroot] cannot prepare the docroot: %s\n' "$*" >&2
+	exit 3
+}
+
+trap 'printf "[docroot] failed (line %s): %s\n" "${LINENO}" "${BASH_COMMAND}" >&2' ERR
+
+main() {
+	if [ ! -f "${DOCROOT_SOURCE}/wp-includes/version.php" ]; then
+		permanent_error "${DOCROOT_SOURCE} holds no WordPress: wordpress.image must be an official wordpress:*-apache image or built from one"
+	fi
+	require_writable "${DOCROOT}"
+	require_writable "${CONTENT}"
+	copy_core
+	seed_content
+	if [ "${WOOCOMMERCE_SOURCE:-}" = image ]; then
+		hand_over_bundled_woocommerce
+	fi
+	log "WordPress core from ${DOCROOT_SOURCE} is in ${DOCROOT}"
+	if [ "$#" -gt 0 ]; then
+		cd "${DOCROOT}"
+		exec "$@"
+	fi
+}
+
+# A directory this script writes into must exist and be writable by the user it runs as; the
+# user, the volumes and their modes come from the pod spec, so a retry would fail the same way.
+require_writable() {
+	local dir="$1"
+	if [ ! -d "${dir}" ] || [ ! -w "${dir}" ] || [ ! -x "${dir}" ]; then
+		permanent_error "${dir} is not a directory that uid $(id -u) (groups $(id -G)) can write: check the pod's fsGroup and the volume's owner and mode"
+	fi
+}
+
+# Core lives in the emptyDir and is overwritten on every start, so a container that died half-way
+# through a copy leaves nothing stale behind. .htaccess is kept if present, as the entrypoint does.
+copy_core() {
+	local entry name
+	for entry in "${DOCROOT_SOURCE}"/*; do
+		name="${entry##*/}"
+		case "${name}" in
+		wp-content) ;;
+		.htaccess) copy_if_missing "${entry}" "${DOCROOT}/${name}" ;;
+		*) cp -R -T "${entry}" "${DOCROOT}/${name}" ;;
+		esac
+	done
+}
+
+# wp-content is the store's volume: it gets what the image brings and the volume lacks, and an
+# existing wp-content/*/* entry is never replaced, the entrypoint's rule (a store that updated a
+# plugin must not get the image's older copy back on restart). Upgrading WooCommerce is the setup
+# Job's work (setup.sh).
+seed_content() {
+	local entry kind item
+	for entry in "${DOCROOT_SOURCE}/wp-content"/*; do
+		kind="${entry##*/}"
+		if [ -d "${entry}" ]; then
+			if [ ! -d "${CONTENT}/${kind}" ]; then
+				mkdir -p "${CONTENT}/${kind}"
+			fi
+			for item in "${entry}"/*; do
+				copy_if_missing "${item}" "${CONTENT}/${kind}/${item##*/}"
+			done
+		else
+			copy_if_missing "${entry}" "${CONTENT}/${kind}"
+		fi
+	done
+}
+
+# copy_if_missing SOURCE TARGET: copies to a hidden name beside TARGET and renames it, so nobody
+# sees a half-copied plugin, and a pod that dies mid-copy leaves no partial TARGET that every
+# later start would skip. The WordPress pod and the setup Job may seed a new volume at the same
+# time: whoever renames second drops its copy.
+copy_if_missing() {
+	local source="$1" target="$2" staging error
+	if [ -e "${target}" ] || [ -L "${target}" ]; then
+		return
+	fi
+	require_writable "${target%/*}"
+	staging="${target%/*}/.${target##*/}.copy-${HOSTNAME:-$$}"
+	rm -rf "${staging}"
+	cp -R -T "${source}" "${staging}"
+	if ! error="$(mv -T "${staging}" "${target}" 2>&1)"; then
+		if [ ! -e "${target}" ]; then
+			log "${error}"
+			return 1
+		fi
+		rm -rf "${staging}"
+	fi
+}
 
 # With a prebuilt image, hand the WooCommerce it carries to the setup container, which decides
-# whether the copy on the shared volume must be replaced (the entrypoint never overwrites one).
-if [ "${WOOCOMMERCE_SOURCE}" = image ]; then
-	bundled=/usr/src/wordpress/wp-content/plugins/woocommerce
+# whether the copy on the store's volume must be replaced.
+hand_over_bundled_woocommerce() {
+	local bundled="${DOCROOT_SOURCE}/wp-content/plugins/woocommerce"
 	if [ ! -f "${bundled}/woocommerce.php" ]; then
-		echo "woocommerce.source is 'image' but the WordPress image has no ${bundled}" >&2
-		exit 3
+		permanent_error "woocommerce.source is 'image' but the WordPress image has no ${bundled}"
 	fi
-	cp -a "${bundled}" /bundled/
-fi
+	require_writable "${BUNDLED_DIR}"
+	cp -R -T "${bundled}" "${BUNDLED_DIR}/woocommerce"
+}
+
+main "$@"

@@ -6,7 +6,8 @@
 # Helm revision (retry, upgrade, changed settings).
 #
 # Exit status: 1 = failed, a new pod may succeed (the Job retries up to its backoffLimit);
-#              3 = configuration error, retrying cannot help (the Job fails at once).
+#              3 = configuration error or an image without a working WP-CLI, retrying cannot
+#                  help (the Job fails at once).
 set -Eeuo pipefail
 
 # Where the Job pod mounts the store's wp-content volume and the image's bundled WooCommerce.
@@ -28,6 +29,7 @@ trap 'printf "[setup] failed (line %s): %s\n" "${LINENO}" "${BASH_COMMAND}" >&2'
 
 main() {
 	require_environment
+	require_wp_cli
 	wait_for_database
 	ensure_wordpress_installed
 	ensure_wordpress_database_current
@@ -51,6 +53,13 @@ require_environment() {
 			config_error "environment variable ${name} is empty"
 		fi
 	done
+}
+
+# Checked before the database wait, so a wrong setup.image fails at once, not after minutes.
+require_wp_cli() {
+	if ! command -v wp >/dev/null; then
+		config_error "WP-CLI ('wp') is not on PATH: setup.image must be a wordpress:cli image"
+	fi
 }
 
 # MariaDB may still be initialising on a first install; WP-CLI would fail at once, so wait.
@@ -79,11 +88,23 @@ database_answers() {
 		exit($db ? 0 : 1);'
 }
 
+# "wp core is-installed" exits 1 for a site that is not installed; 126 and 127 mean WP-CLI
+# itself cannot run (e.g. its PHP is missing), which no retry heals and no install fixes.
 ensure_wordpress_installed() {
-	if wp core is-installed; then
+	local status=0
+	wp core is-installed || status=$?
+	case "${status}" in
+	0)
 		log "WordPress is installed"
 		return
-	fi
+		;;
+	1) ;;
+	126 | 127) config_error "WP-CLI cannot run ('wp core is-installed' exited ${status}): setup.image must be a working wordpress:cli image" ;;
+	*)
+		log "'wp core is-installed' failed with exit status ${status}" >&2
+		return 1
+		;;
+	esac
 	log "installing WordPress for ${WORDPRESS_HOME_URL}"
 	# --prompt reads the admin password from standard input: it stays off the command line.
 	printf '%s\n' "${WORDPRESS_ADMIN_PASSWORD}" | wp core install \
