@@ -183,7 +183,7 @@ def standin_process(work: Path, ready_after: float) -> Iterator[Standin]:
         [
             sys.executable,
             "-m",
-            "tests.k8s",
+            "kube_standin",
             "--port",
             str(port),
             "--kubeconfig",

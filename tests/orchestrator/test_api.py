@@ -10,9 +10,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from harness.app import RunningApp, running_app
 from orchestrator.db import session_factory
 from tests.orchestrator.conftest import POSTGRES_ADMIN_URL, count_rows, make_settings
-from tests.orchestrator.harness import RunningApp, running_app
 
 UNREACHABLE_KUBECONFIG = """apiVersion: v1
 kind: Config

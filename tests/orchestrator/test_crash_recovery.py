@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 
+from kube_standin import KubeStandin
 from orchestrator.config import REPO_ROOT
-from tests.k8s.fixtures import *  # noqa: F403  (the kube_standin fixture)
 from tests.orchestrator.lifecycle_support import helm_wrapper
 
 
@@ -66,7 +66,7 @@ class Orchestrator:
 
 @pytest.fixture
 def orchestrator(
-    postgres_database: str, kube_standin: Any, helm_bin: Path, tmp_path: Path
+    postgres_database: str, kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path
 ) -> Iterator[Orchestrator]:
     # helm takes a moment longer here, so the kill lands while the release is being installed.
     slow_helm = helm_wrapper(
@@ -109,7 +109,7 @@ def _wait(url: str, store_id: str, until: Any, timeout: float = 40) -> dict[str,
 
 
 def test_sigkill_mid_provision_then_restart_reaches_ready(
-    orchestrator: Orchestrator, kube_standin: Any
+    orchestrator: Orchestrator, kube_standin: KubeStandin
 ) -> None:
     orchestrator.start()
     created = httpx.post(
@@ -123,7 +123,7 @@ def test_sigkill_mid_provision_then_restart_reaches_ready(
         lambda s: s["status_reason"] == "installing the helm release",
     )
     secrets_before = {
-        name: kube_standin.get("secrets", created["namespace"], name)["data"]
+        name: kube_standin.read("secrets", created["namespace"], name)["data"]
         for name in ("store-db-credentials", "store-admin-credentials")
     }
     orchestrator.kill()
@@ -133,7 +133,7 @@ def test_sigkill_mid_provision_then_restart_reaches_ready(
     assert ready["namespace"] == created["namespace"]
     assert [n for n in kube_standin.namespaces() if n.startswith("demo-")] == [created["namespace"]]
     secrets_after = {
-        name: kube_standin.get("secrets", created["namespace"], name)["data"]
+        name: kube_standin.read("secrets", created["namespace"], name)["data"]
         for name in secrets_before
     }
     assert secrets_after == secrets_before
