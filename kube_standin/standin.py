@@ -162,14 +162,7 @@ class KubeStandin:
         self, condition: Callable[[], T], timeout: float = 5.0, interval: float = 0.02
     ) -> T:
         """Poll `condition` until it returns something truthy; TimeoutError otherwise."""
-        deadline = time.monotonic() + timeout
-        while True:
-            value = condition()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"condition not met within {timeout}s")
-            time.sleep(interval)
+        return wait_for(condition, timeout, interval)
 
     # -- internals -------------------------------------------------------------------------
 
@@ -268,3 +261,15 @@ class KubeStandin:
         }
         self._kubeconfig.parent.mkdir(parents=True, exist_ok=True)
         self._kubeconfig.write_text(yaml.safe_dump(config, sort_keys=False))
+
+
+def wait_for(condition: Callable[[], T], timeout: float = 5.0, interval: float = 0.02) -> T:
+    """Poll `condition` until it returns something truthy; TimeoutError otherwise."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"condition not met within {timeout}s")
+        time.sleep(interval)

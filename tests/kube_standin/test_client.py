@@ -1,4 +1,5 @@
-"""The stand-in as the official Python client sees it: CRUD, selectors, errors, lifecycles."""
+"""The stand-in as the official Python client sees it: CRUD, selectors, errors, lifecycles. The
+tests that take `cluster` and not `kube_standin` also run against a real cluster."""
 # The client's models make every field Optional; a None where a value is asserted fails the test.
 # kubernetes.watch is untyped.
 # mypy: disable-error-code="union-attr, index, operator, no-untyped-call"
@@ -17,6 +18,7 @@ from kubernetes.client import ApiException
 
 from kube_standin.standin import KubeStandin
 from tests.kube_standin.builders import deployment, job
+from tests.kube_standin.cluster import Cluster
 
 Meta = client.V1ObjectMeta
 
@@ -75,8 +77,8 @@ def test_list_filters_by_label_and_field_selectors(core: client.CoreV1Api) -> No
     assert refused.value.status == 400
 
 
-def test_list_carries_a_resource_version_and_items_without_kind(kube_standin: KubeStandin) -> None:
-    listed = httpx.get(f"{kube_standin.url}/api/v1/namespaces").json()
+def test_list_carries_a_resource_version_and_items_without_kind(cluster: Cluster) -> None:
+    listed = cluster.http.get("/api/v1/namespaces").json()
 
     assert listed["kind"] == "NamespaceList"
     assert int(listed["metadata"]["resourceVersion"]) > 0
@@ -168,7 +170,7 @@ def test_creating_in_a_missing_namespace_is_not_found(core: client.CoreV1Api) ->
 
 
 def test_deleted_namespace_terminates_then_disappears_with_its_content(
-    kube_standin: KubeStandin, core: client.CoreV1Api
+    cluster: Cluster, core: client.CoreV1Api
 ) -> None:
     make_namespace(core)
     core.create_namespaced_secret("shop", client.V1Secret(metadata=Meta(name="db")))
@@ -185,21 +187,23 @@ def test_deleted_namespace_terminates_then_disappears_with_its_content(
     with pytest.raises(ApiException) as again:
         core.delete_namespace("shop")
     assert again.value.status == 409
-    kube_standin.wait_for(lambda: "shop" not in kube_standin.namespaces(), timeout=2)
+    cluster.wait_for(
+        lambda: "shop" not in cluster.namespaces(), timeout=cluster.namespace_deletion_timeout
+    )
     with pytest.raises(ApiException) as gone:
         core.read_namespace("shop")
     assert gone.value.status == 404
-    assert kube_standin.list("secrets", "shop") == []
+    assert cluster.list("secrets", "shop") == []
 
 
 def test_new_namespaces_get_the_default_service_account(
-    kube_standin: KubeStandin, core: client.CoreV1Api
+    cluster: Cluster, core: client.CoreV1Api
 ) -> None:
     make_namespace(core)
 
-    kube_standin.wait_for(lambda: kube_standin.get("serviceaccount", "shop", "default"))
+    cluster.wait_for(lambda: cluster.get("serviceaccount", "shop", "default"))
 
-    assert kube_standin.get("configmap", "shop", "kube-root-ca.crt") is not None
+    assert cluster.get("configmap", "shop", "kube-root-ca.crt") is not None
 
 
 def test_generation_bumps_on_spec_changes_only(
@@ -280,13 +284,13 @@ def test_patch_formats(core: client.CoreV1Api) -> None:
 
 
 def test_server_side_apply_creates_then_drops_fields_the_manager_stopped_setting(
-    kube_standin: KubeStandin, core: client.CoreV1Api
+    cluster: Cluster, core: client.CoreV1Api
 ) -> None:
     make_namespace(core)
 
     def apply(data: dict[str, str]) -> httpx.Response:
-        return httpx.patch(
-            f"{kube_standin.url}/api/v1/namespaces/shop/configmaps/cfg",
+        return cluster.http.patch(
+            "/api/v1/namespaces/shop/configmaps/cfg",
             params={"fieldManager": "test"},
             headers={"Content-Type": "application/apply-patch+yaml"},
             content=yaml.safe_dump(
@@ -344,6 +348,8 @@ def test_watch_streams_changes_after_the_listed_resource_version(core: client.Co
 def test_deleting_a_deployment_removes_its_replica_sets_and_pods(
     kube_standin: KubeStandin, apps: client.AppsV1Api, core: client.CoreV1Api
 ) -> None:
+    """The cascade is synchronous in the stand-in (a listed difference); a cluster's garbage
+    collector removes dependents a moment later."""
     make_namespace(core)
     apps.create_namespaced_deployment("shop", deployment("web", replicas=2))
     kube_standin.wait_for(lambda: len(kube_standin.list("pods", "shop")) == 2)
@@ -357,6 +363,8 @@ def test_deleting_a_deployment_removes_its_replica_sets_and_pods(
 def test_deleting_a_job_keeps_its_pods_unless_propagation_is_asked(
     kube_standin: KubeStandin, batch: client.BatchV1Api, core: client.CoreV1Api
 ) -> None:
+    """The cascade is synchronous in the stand-in (a listed difference); a cluster's garbage
+    collector removes dependents a moment later."""
     make_namespace(core)
     for name in ("keep", "drop"):
         batch.create_namespaced_job("shop", job(name))

@@ -1,5 +1,5 @@
 """Wire-level behaviour clients rely on: discovery, OpenAPI, watch streams, protobuf bodies,
-content types, dry run, paging."""
+content types, dry run, paging. Protocol tests: they also run against a real cluster."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from kube_standin import errors, protobuf
 from kube_standin.resources import SECRETS
 from kube_standin.standin import KubeStandin
 from kube_standin.store import Store
+from tests.kube_standin.cluster import Cluster
 
 
 @pytest.fixture
-def http(kube_standin: KubeStandin) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=kube_standin.url, timeout=5) as session:
-        session.post("/api/v1/namespaces", json={"metadata": {"name": "shop"}}).raise_for_status()
-        yield session
+def http(cluster: Cluster) -> Iterator[httpx.Client]:
+    cluster.http.post("/api/v1/namespaces", json={"metadata": {"name": "shop"}}).raise_for_status()
+    yield cluster.http
 
 
 def test_discovery_documents(http: httpx.Client) -> None:
@@ -38,18 +38,26 @@ def test_discovery_documents(http: httpx.Client) -> None:
         r["name"] for r in apps["resources"]
     }
     assert {"apps", "batch", "networking.k8s.io", "policy", "rbac.authorization.k8s.io"} <= groups
-    assert http.get("/version").json()["gitVersion"] == "v1.35.0"
 
 
-def test_openapi_answers_for_both_versions(http: httpx.Client) -> None:
+def test_version_is_the_one_the_standin_was_given(kube_standin: KubeStandin) -> None:
+    assert httpx.get(f"{kube_standin.url}/version").json()["gitVersion"] == "v1.35.0"
+
+
+def test_openapi_v2_answers_in_protobuf(http: httpx.Client) -> None:
     v2 = http.get(
         "/openapi/v2",
         headers={"Accept": "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"},
     )
-    v3 = http.get("/openapi/v3")
 
     assert v2.status_code == 200
     assert "protobuf" in v2.headers["Content-Type"]
+
+
+def test_openapi_v3_index_is_empty(kube_standin: KubeStandin) -> None:
+    """A listed difference: a cluster's index names every group version."""
+    v3 = httpx.get(f"{kube_standin.url}/openapi/v3")
+
     assert v3.json() == {"paths": {}}
 
 
