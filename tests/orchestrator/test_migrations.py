@@ -1,14 +1,13 @@
 import asyncio
-import uuid
 from pathlib import Path
 
-import psycopg
 from sqlalchemy import Connection, inspect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from harness.postgres import temporary_database
 from orchestrator import db
 from orchestrator.models import metadata
-from tests.orchestrator.conftest import POSTGRES_ADMIN_URL, make_settings
+from tests.orchestrator.conftest import make_settings
 
 
 async def _tables(engine: AsyncEngine) -> set[str]:
@@ -42,16 +41,11 @@ def test_migrations_ship_inside_the_package() -> None:
 
 
 async def test_replicas_starting_together_migrate_once(tmp_path: Path) -> None:
-    name = f"woo_test_race_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-    engines = [db.create_engine(make_settings(url, tmp_path)) for _ in range(4)]
-    try:
-        await asyncio.gather(*(db.migrate(engine) for engine in engines))
-        assert await _tables(engines[0]) == set(metadata.tables)
-    finally:
-        for engine in engines:
-            await engine.dispose()
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with temporary_database("woo_test_race") as database:
+        engines = [db.create_engine(make_settings(database.url, tmp_path)) for _ in range(4)]
+        try:
+            await asyncio.gather(*(db.migrate(engine) for engine in engines))
+            assert await _tables(engines[0]) == set(metadata.tables)
+        finally:
+            for engine in engines:
+                await engine.dispose()
