@@ -7,7 +7,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from bench.platform import percentile, running_platform, wait_for_status
+from bench.platform import percentile, running_platform
+from harness.stores import wait_for_status
 
 STORES = 50
 PARALLELISM = 4

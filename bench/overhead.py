@@ -7,7 +7,8 @@ import statistics
 import time
 from typing import Any
 
-from bench.platform import running_platform, wait_for_status
+from bench.platform import running_platform
+from harness.stores import wait_for_status
 
 ROUNDS = 8
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import httpx
 
-from bench.platform import Platform, running_platform, wait_for_status
+from bench.platform import Platform, running_platform
+from harness.stores import wait_for_status
 
 STORES = 20
 # Workloads take this long to turn ready, so the crash lands while stores are provisioning.

@@ -4,7 +4,7 @@
 #
 # It drives the cluster your kubeconfig points at (WOO_KUBECONFIG, else KUBECONFIG, else
 # ~/.kube/config). With no cluster at all it starts in demo mode: the Kubernetes API stand-in
-# from tests/k8s answers instead, with workloads that become ready at once — enough to try
+# (kube_standin/) answers instead, with workloads that become ready at once — enough to try
 # the API and the dashboard, not a place to run shops.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ if [ -z "${WOO_KUBECONFIG:-}" ]; then
     export WOO_KUBECONFIG="$HOME/.kube/config"
   else
     echo "run-platform: no kubeconfig found; starting in demo mode against the Kubernetes API stand-in" >&2
-    .venv/bin/python -m tests.k8s --port "${WOO_STANDIN_PORT:-6443}" \
+    .venv/bin/python -m kube_standin --port "${WOO_STANDIN_PORT:-6443}" \
       --kubeconfig var/standin-kubeconfig --kubelet ready &
     standin=$!
     trap 'kill "$standin" 2>/dev/null || true' EXIT

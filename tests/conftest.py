@@ -10,6 +10,9 @@ import pytest
 
 from orchestrator.config import Settings
 
+# The `kube_standin` fixture, for every test folder.
+pytest_plugins = ["harness.pytest_fixtures"]
+
 
 @pytest.fixture(scope="session")
 def helm_bin() -> Path:

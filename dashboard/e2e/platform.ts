@@ -1,4 +1,4 @@
-// The real platform for browser tests: the Kubernetes API stand-in (tests/k8s), the orchestrator
+// The real platform for browser tests: the Kubernetes API stand-in (kube_standin/), the orchestrator
 // (`python -m orchestrator`, with the real helm binary it finds itself) serving the built
 // dashboard, each on a free port with its own temporary directory, SQLite file and helm home.
 import { spawn, type ChildProcess } from "node:child_process";
@@ -40,7 +40,7 @@ export async function startPlatform(): Promise<Platform> {
   try {
     const kubePort = await freePort();
     children.push(
-      launch(python, ["-m", "tests.k8s", "--port", String(kubePort), "--kubeconfig", kubeconfig,
+      launch(python, ["-m", "kube_standin", "--port", String(kubePort), "--kubeconfig", kubeconfig,
         "--kubelet", "ready",
         // Long enough that people (and the test) see Provisioning and its reason.
         "--ready-after", process.env.WOO_E2E_READY_AFTER ?? "1.5"],

@@ -2,7 +2,7 @@
 # The dashboard's CI (after `npm ci`, which scripts/setup.sh runs): check the generated API client, type check, lint, build, unit
 # tests, browser tests against the real orchestrator; then one `N passed, N failed` line per suite.
 # Needs Node >= 20.19, Debian's chromium (/usr/bin/chromium or CHROMIUM_PATH) and the repository's
-# Python virtualenv (.venv, or WOO_PYTHON) with the orchestrator and tests.k8s importable.
+# Python virtualenv (.venv, or WOO_PYTHON) with the orchestrator and kube_standin importable.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 

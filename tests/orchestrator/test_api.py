@@ -3,16 +3,15 @@ The cluster is unreachable here on purpose: the API must never wait for it."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
+from harness.app import RunningApp, running_app
+from harness.postgres import temporary_database
 from orchestrator.db import session_factory
-from tests.orchestrator.conftest import POSTGRES_ADMIN_URL, count_rows, make_settings
-from tests.orchestrator.harness import RunningApp, running_app
+from tests.orchestrator.conftest import count_rows, make_settings
 
 UNREACHABLE_KUBECONFIG = """apiVersion: v1
 kind: Config
@@ -251,22 +250,19 @@ async def test_empty_idempotency_key_is_refused(api: RunningApp) -> None:
 
 
 async def test_database_gone_is_503_not_a_stack_trace(tmp_path: Path) -> None:
-    name = f"woo_test_gone_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    url = f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}"
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
-    async with running_app(make_settings(url, tmp_path, kubeconfig=kubeconfig)) as api:
-        assert (await api.client.get("/stores")).status_code == 200
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        for method, path in [("GET", "/stores"), ("POST", "/stores")]:
-            response = await api.client.request(method, path, json={"store_name": "demo"})
-            assert response.status_code == 503, response.text
-            assert response.json()["error"] == "unavailable"
-            assert response.headers["retry-after"] == "5"
-            assert "Traceback" not in response.text and name not in response.text
-        ready = await api.client.get("/readyz")
-        assert ready.status_code == 503
-        assert ready.json()["checks"]["database"].startswith("unreachable")
+    with temporary_database("woo_test_gone") as database:
+        settings = make_settings(database.url, tmp_path, kubeconfig=kubeconfig)
+        async with running_app(settings) as api:
+            assert (await api.client.get("/stores")).status_code == 200
+            database.drop()
+            for method, path in [("GET", "/stores"), ("POST", "/stores")]:
+                response = await api.client.request(method, path, json={"store_name": "demo"})
+                assert response.status_code == 503, response.text
+                assert response.json()["error"] == "unavailable"
+                assert response.headers["retry-after"] == "5"
+                assert "Traceback" not in response.text and database.name not in response.text
+            ready = await api.client.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["checks"]["database"].startswith("unreachable")

@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from kubernetes import client as k8s
 
+from kube_standin import KubeStandin
 from orchestrator.config import REPO_ROOT
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.errors import ChartRenderError, HelmError, OperationInProgress
 from orchestrator.helm.runner import HelmRunner
-from tests.k8s.fixtures import *  # noqa: F403  (the kube_standin fixture)
 from tests.orchestrator.lifecycle_support import core_api
 
 CHART = REPO_ROOT / "helm" / "woocommerce"
@@ -31,17 +31,19 @@ STORE_VALUES = {
 
 
 @pytest.fixture
-def helm(kube_standin: Any, helm_bin: Path) -> HelmClient:
+def helm(kube_standin: KubeStandin, helm_bin: Path) -> HelmClient:
     core = core_api(kube_standin.kubeconfig)
     core.create_namespace(k8s.V1Namespace(metadata=k8s.V1ObjectMeta(name="shop")))
     return HelmClient(HelmRunner(helm_bin, kubeconfig=kube_standin.kubeconfig), timeout=30)
 
 
-def _pretend_helm_died(kube_standin: Any, revision: int, status: str, age: timedelta) -> None:
+def _pretend_helm_died(
+    kube_standin: KubeStandin, revision: int, status: str, age: timedelta
+) -> None:
     """Rewrite a release record the way a helm killed mid-operation leaves it: marked pending,
     last touched ``age`` ago. (This is helm's storage format: gzip'd JSON, base64 twice.)"""
     name = f"sh.helm.release.v1.store.v{revision}"
-    secret = kube_standin.get("secrets", "shop", name)
+    secret = kube_standin.read("secrets", "shop", name)
     document = json.loads(
         gzip.decompress(base64.b64decode(base64.b64decode(secret["data"]["release"])))
     )
@@ -85,7 +87,7 @@ async def test_bad_values_are_a_render_error(helm: HelmClient) -> None:
 
 
 async def test_stale_pending_install_is_cleared_and_installed_again(
-    helm: HelmClient, kube_standin: Any
+    helm: HelmClient, kube_standin: KubeStandin
 ) -> None:
     await ensure(helm)
     _pretend_helm_died(kube_standin, 1, "pending-install", age=timedelta(hours=1))
@@ -95,7 +97,7 @@ async def test_stale_pending_install_is_cleared_and_installed_again(
 
 
 async def test_stale_pending_upgrade_is_rolled_back_then_upgraded(
-    helm: HelmClient, kube_standin: Any
+    helm: HelmClient, kube_standin: KubeStandin
 ) -> None:
     await ensure(helm)
     await ensure(helm)
@@ -106,7 +108,7 @@ async def test_stale_pending_upgrade_is_rolled_back_then_upgraded(
 
 
 async def test_young_pending_release_is_left_to_its_owner(
-    helm: HelmClient, kube_standin: Any
+    helm: HelmClient, kube_standin: KubeStandin
 ) -> None:
     await ensure(helm)
     _pretend_helm_died(kube_standin, 1, "pending-install", age=timedelta(seconds=1))
@@ -116,7 +118,7 @@ async def test_young_pending_release_is_left_to_its_owner(
 
 
 async def test_a_failed_first_install_is_installed_over(
-    helm: HelmClient, kube_standin: Any
+    helm: HelmClient, kube_standin: KubeStandin
 ) -> None:
     kube_standin.faults.fail_requests(1, status=422, method="PATCH", path_contains="statefulsets")
     with pytest.raises(HelmError, match="injected by the test"):

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from harness.app import RunningApp, running_app
+from kube_standin import KubeStandin
 from orchestrator.config import REPO_ROOT
-from tests.k8s.fixtures import *  # noqa: F403  (the kube_standin fixture)
 from tests.orchestrator.conftest import make_settings
-from tests.orchestrator.harness import RunningApp, running_app
 from tests.orchestrator.lifecycle_support import (
     events,
     helm_wrapper,
@@ -25,7 +25,7 @@ DEMO = {"store_name": "demo", "domain": "demo.localhost", "environment": "local"
 
 
 @pytest.fixture
-def settings_for(postgres_database: str, tmp_path: Path, kube_standin: Any, helm_bin: Path):  # type: ignore[no-untyped-def]
+def settings_for(postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path):  # type: ignore[no-untyped-def]
     def build(**overrides: Any) -> Any:
         values = {
             "kubeconfig": kube_standin.kubeconfig,
@@ -45,11 +45,11 @@ async def api(settings_for: Any) -> AsyncIterator[RunningApp]:
         yield running
 
 
-def store_namespaces(kube_standin: Any, prefix: str = "demo-") -> list[str]:
+def store_namespaces(kube_standin: KubeStandin, prefix: str = "demo-") -> list[str]:
     return [name for name in kube_standin.namespaces() if name.startswith(prefix)]
 
 
-def helm_release_records(kube_standin: Any, namespace: str) -> list[dict[str, Any]]:
+def helm_release_records(kube_standin: KubeStandin, namespace: str) -> list[dict[str, Any]]:
     return [
         secret
         for secret in kube_standin.list("secrets", namespace)
@@ -58,7 +58,7 @@ def helm_release_records(kube_standin: Any, namespace: str) -> list[dict[str, An
 
 
 async def test_create_reaches_ready_with_everything_in_place(
-    api: RunningApp, kube_standin: Any
+    api: RunningApp, kube_standin: KubeStandin
 ) -> None:
     created = (await api.client.post("/stores", json=DEMO)).json()
     ready = await wait_for_status(api.client, created["id"], "Ready")
@@ -68,14 +68,14 @@ async def test_create_reaches_ready_with_everything_in_place(
     }
     assert ready["status_reason"] is None
 
-    namespace = kube_standin.get("namespaces", None, created["namespace"])
+    namespace = kube_standin.read("namespaces", None, created["namespace"])
     labels = namespace["metadata"]["labels"]
     assert labels["app.kubernetes.io/managed-by"] == "woo-platform"
     assert labels["woo-platform/store-id"] == created["id"]
     assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
 
-    db = kube_standin.get("secrets", created["namespace"], "store-db-credentials")
-    admin = kube_standin.get("secrets", created["namespace"], "store-admin-credentials")
+    db = kube_standin.read("secrets", created["namespace"], "store-db-credentials")
+    admin = kube_standin.read("secrets", created["namespace"], "store-admin-credentials")
     assert set(db["data"]) == {"mariadb-root-password", "mariadb-password"}
     assert set(admin["data"]) == {"admin-user", "admin-password", "admin-email"}
     passwords = [
@@ -103,7 +103,9 @@ async def test_create_reaches_ready_with_everything_in_place(
     assert not any(p.encode() in base64.b64decode(release["data"]["release"]) for p in passwords)
 
 
-async def test_delete_removes_namespace_and_release(api: RunningApp, kube_standin: Any) -> None:
+async def test_delete_removes_namespace_and_release(
+    api: RunningApp, kube_standin: KubeStandin
+) -> None:
     created = (await api.client.post("/stores", json=DEMO)).json()
     await wait_for_status(api.client, created["id"], "Ready")
     assert (await api.client.delete(f"/stores/{created['id']}")).status_code == 202
@@ -119,7 +121,9 @@ async def test_delete_removes_namespace_and_release(api: RunningApp, kube_standi
     assert (await api.client.post("/stores", json=DEMO)).status_code == 202
 
 
-async def test_delete_while_provisioning_leaves_nothing(api: RunningApp, kube_standin: Any) -> None:
+async def test_delete_while_provisioning_leaves_nothing(
+    api: RunningApp, kube_standin: KubeStandin
+) -> None:
     kube_standin.kubelet.mode = "hold"
     created = (await api.client.post("/stores", json=DEMO)).json()
     await wait_for_store(
@@ -134,7 +138,7 @@ async def test_delete_while_provisioning_leaves_nothing(api: RunningApp, kube_st
 
 
 async def test_image_pull_error_is_reported_then_fails_then_retry_succeeds(
-    settings_for: Any, kube_standin: Any
+    settings_for: Any, kube_standin: KubeStandin
 ) -> None:
     kube_standin.kubelet.fail(
         "Deployment", "ImagePullBackOff", message='Back-off pulling image "wordpress:6.8"'
@@ -159,7 +163,7 @@ async def test_image_pull_error_is_reported_then_fails_then_retry_succeeds(
 
 
 async def test_failed_setup_job_fails_the_store_and_retry_runs_a_new_job(
-    api: RunningApp, kube_standin: Any
+    api: RunningApp, kube_standin: KubeStandin
 ) -> None:
     kube_standin.kubelet.fail("Job", "BackoffLimitExceeded")
     created = (await api.client.post("/stores", json=DEMO)).json()
@@ -177,7 +181,7 @@ async def test_failed_setup_job_fails_the_store_and_retry_runs_a_new_job(
 
 
 async def test_chart_render_error_is_a_typed_failure(
-    settings_for: Any, kube_standin: Any, tmp_path: Path
+    settings_for: Any, kube_standin: KubeStandin, tmp_path: Path
 ) -> None:
     values_dir = tmp_path / "values"
     values_dir.mkdir()
@@ -195,7 +199,7 @@ async def test_chart_render_error_is_a_typed_failure(
 
 
 async def test_helm_exiting_nonzero_is_a_typed_failure(
-    settings_for: Any, kube_standin: Any, tmp_path: Path
+    settings_for: Any, kube_standin: KubeStandin, tmp_path: Path
 ) -> None:
     broken = helm_wrapper(tmp_path, "helm", 'echo "Error: plugin crashed: boom" >&2\nexit 1\n')
     async with running_app(settings_for(helm_bin=broken)) as api:
@@ -211,7 +215,7 @@ async def test_helm_exiting_nonzero_is_a_typed_failure(
 
 
 async def test_hanging_helm_is_killed_and_the_store_fails_at_its_deadline(
-    settings_for: Any, kube_standin: Any, tmp_path: Path, helm_bin: Path
+    settings_for: Any, kube_standin: KubeStandin, tmp_path: Path, helm_bin: Path
 ) -> None:
     pids = tmp_path / "pids"
     hanging = helm_wrapper(
@@ -236,7 +240,7 @@ async def test_hanging_helm_is_killed_and_the_store_fails_at_its_deadline(
         ), "a hanging helm was left running"
 
 
-async def test_api_server_errors_are_retried(api: RunningApp, kube_standin: Any) -> None:
+async def test_api_server_errors_are_retried(api: RunningApp, kube_standin: KubeStandin) -> None:
     kube_standin.faults.fail_requests(4, status=500, path_contains="/namespaces")
     created = (await api.client.post("/stores", json=DEMO)).json()
     await wait_for_status(api.client, created["id"], "Ready")
@@ -245,7 +249,7 @@ async def test_api_server_errors_are_retried(api: RunningApp, kube_standin: Any)
 
 
 async def test_two_replicas_share_the_work_without_overlap(
-    settings_for: Any, kube_standin: Any
+    settings_for: Any, kube_standin: KubeStandin
 ) -> None:
     async with (
         running_app(settings_for(replica_id="replica-a")) as a,
@@ -278,7 +282,7 @@ async def test_two_replicas_share_the_work_without_overlap(
     ],
 )
 async def test_blocking_reason_is_shown_while_provisioning(
-    api: RunningApp, kube_standin: Any, kind: str, reason: str, shown: str
+    api: RunningApp, kube_standin: KubeStandin, kind: str, reason: str, shown: str
 ) -> None:
     kube_standin.kubelet.fail(kind, reason)
     created = (await api.client.post("/stores", json=DEMO)).json()

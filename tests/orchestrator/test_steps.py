@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from kubernetes import client as k8s
 
+from kube_standin import KubeStandin
 from orchestrator.config import REPO_ROOT
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.runner import HelmRunner
@@ -15,13 +15,12 @@ from orchestrator.kube.client import KubeClient
 from orchestrator.models import Store
 from orchestrator.provisioning.errors import PermanentStepError
 from orchestrator.provisioning.steps import StoreSteps
-from tests.k8s.fixtures import *  # noqa: F403  (the kube_standin fixture)
 from tests.orchestrator.conftest import make_settings
 from tests.orchestrator.lifecycle_support import core_api
 
 
 @pytest.fixture
-def steps(kube_standin: Any, helm_bin: Path, tmp_path: Path) -> StoreSteps:
+def steps(kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path) -> StoreSteps:
     settings = make_settings(
         "sqlite://",
         tmp_path,
@@ -45,7 +44,7 @@ def store() -> Store:
 
 
 @pytest.fixture
-def foreign_namespace(kube_standin: Any) -> str:
+def foreign_namespace(kube_standin: KubeStandin) -> str:
     core_api(kube_standin.kubeconfig).create_namespace(
         k8s.V1Namespace(
             metadata=k8s.V1ObjectMeta(name="demo-0a1b2c3d", labels={"team": "someone-else"})
@@ -62,7 +61,7 @@ async def test_a_namespace_of_someone_else_is_never_adopted(
 
 
 async def test_deleting_a_store_never_touches_someone_elses_namespace(
-    steps: StoreSteps, foreign_namespace: str, kube_standin: Any
+    steps: StoreSteps, foreign_namespace: str, kube_standin: KubeStandin
 ) -> None:
     assert "left untouched" in await steps.uninstall(store())
     assert await steps.delete_namespace(store()) is True
@@ -70,13 +69,15 @@ async def test_deleting_a_store_never_touches_someone_elses_namespace(
     assert namespace is not None and not namespace["metadata"].get("deletionTimestamp")
 
 
-async def test_namespace_and_secrets_are_created_once(steps: StoreSteps, kube_standin: Any) -> None:
+async def test_namespace_and_secrets_are_created_once(
+    steps: StoreSteps, kube_standin: KubeStandin
+) -> None:
     assert await steps.ensure_namespace(store()) == "namespace demo-0a1b2c3d created"
     assert await steps.ensure_namespace(store()) == "namespace demo-0a1b2c3d exists"
     assert await steps.ensure_secrets(store()) == (
         "secrets created: store-db-credentials, store-admin-credentials"
     )
-    before = kube_standin.get("secrets", "demo-0a1b2c3d", "store-db-credentials")["data"]
+    before = kube_standin.read("secrets", "demo-0a1b2c3d", "store-db-credentials")["data"]
     assert await steps.ensure_secrets(store()) == "secrets already present, kept as they are"
-    after = kube_standin.get("secrets", "demo-0a1b2c3d", "store-db-credentials")["data"]
+    after = kube_standin.read("secrets", "demo-0a1b2c3d", "store-db-credentials")["data"]
     assert before == after
