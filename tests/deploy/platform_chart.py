@@ -16,7 +16,7 @@ VALUES_SETS: dict[str, list[Path]] = {
     "default": [],
     "production": [HERE / "platform-production-values.yaml"],
 }
-RELEASE = "woo"
+RELEASE = "woo-platform"
 NAMESPACE = "woo-platform"
 # The Prometheus Operator's CRD, as a cluster that has it announces it to helm.
 SERVICE_MONITOR_API = "monitoring.coreos.com/v1/ServiceMonitor"
