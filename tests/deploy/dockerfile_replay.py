@@ -105,22 +105,24 @@ class Replay:
         self.workspace = workspace
         self.base_env = base_env
         self.stages: dict[str, Stage] = {}
-        self.final: Stage | None = None
         self._context_files = context_files(context)
 
     def run(self, timeout: float) -> Stage:
-        args: dict[str, str] = {}
+        """Replays every stage in order and returns the last one (the image)."""
         stage: Stage | None = None
         for keyword, arguments in instructions(self.dockerfile):
-            if keyword == "ARG":
-                name, _, default = arguments.partition("=")
-                args.setdefault(name, default)
-            elif keyword == "FROM":
+            if keyword == "ARG" and stage is None:
+                continue  # a global build argument only feeds FROM lines
+            if keyword == "FROM":
                 stage = self._start_stage(arguments, len(self.stages))
             elif stage is None:
                 raise ReplayError(f"{keyword} before FROM")
             elif keyword in _METADATA:
                 continue
+            elif keyword == "ARG":
+                # Inside a stage a build argument is an environment variable of its RUNs.
+                name, _, default = arguments.partition("=")
+                stage.env.setdefault(name, default)
             elif keyword == "WORKDIR":
                 stage.workdir = Path(self._image_path(stage, arguments))
                 stage.workdir.mkdir(parents=True, exist_ok=True)
@@ -140,7 +142,6 @@ class Replay:
                 raise ReplayError(f"the replay does not know {keyword}; teach it or avoid it")
         if stage is None:
             raise ReplayError("no FROM in the Dockerfile")
-        self.final = stage
         return stage
 
     def _start_stage(self, arguments: str, index: int) -> Stage:

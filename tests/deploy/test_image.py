@@ -9,6 +9,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -73,9 +74,14 @@ def test_dockerignore_keeps_local_state_out_of_the_context() -> None:
 
 
 @pytest.fixture(scope="module")
-def image(tmp_path_factory: pytest.TempPathFactory) -> Stage:
-    """The final stage, replayed once per run with the host's python3 and node as base images."""
-    workspace = tmp_path_factory.mktemp("image")
+def image() -> Iterator[Stage]:
+    """The final stage, replayed once per run with the host's python3 and node as base images;
+    removed afterwards (its build stages hold a full node_modules)."""
+    with tempfile.TemporaryDirectory(prefix="woo-image-") as directory:
+        yield build_image(Path(directory))
+
+
+def build_image(workspace: Path) -> Stage:
     shims = workspace / "base-image-bin"
     shims.mkdir()
     # The base image's `python`: this interpreter (outside the venv it may run in).
@@ -86,8 +92,7 @@ def image(tmp_path_factory: pytest.TempPathFactory) -> Stage:
         "HOME": str(Path.home()),
         "LANG": "C.UTF-8",
     }
-    replay = Replay(DOCKERFILE, REPO_ROOT, workspace / "stages", base_env)
-    return replay.run(timeout=600)
+    return Replay(DOCKERFILE, REPO_ROOT, workspace / "stages", base_env).run(timeout=600)
 
 
 def test_image_contains_the_pinned_helm_the_chart_and_the_dashboard(image: Stage) -> None:
