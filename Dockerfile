@@ -3,11 +3,13 @@
 # pinned helm binary, the store chart and the environment values files it installs stores with.
 #
 #   docker build -t woo-platform:dev .
-#   docker run --rm -p 8000:8000 -e WOO_DATABASE_URL=postgresql://... woo-platform:dev
+#   docker run --rm -p 8000:8000 -e WOO_DATABASE_URL=postgresql://... \
+#     -v ~/.kube/config:/kube/config:ro -e WOO_KUBECONFIG=/kube/config woo-platform:dev
+#   (in a cluster: helm/platform, which uses the pod's service account instead)
 #
 # Every RUN works from relative paths and the ENV below, and everything the stages create lives
-# under /src, /opt or /app: tests/image/ replays these instructions in a temporary directory on
-# each test run, so the recipe cannot rot unseen on machines without Docker.
+# under /src, /opt or /app: tests/deploy/test_image.py replays these instructions in a temporary
+# directory on each test run, so the recipe cannot rot unseen on machines without Docker.
 
 ARG PYTHON_IMAGE=python:3.11.13-slim-bookworm
 
