@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ ENVIRONMENT_FILES: dict[str, list[Path]] = {
 }
 RELEASE = "store"
 NAMESPACE = "demo-0a1b2c3d"
+KUBERNETES_VERSIONS = ["1.30.0", "1.33.0", "1.37.0"]
+VALIDATOR = Path(sys.executable).with_name("kubernetes-validate")
 
 
 def run_helm(helm_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -70,6 +73,26 @@ class Manifest:
                     (f"Pod/{obj['metadata']['name']}", obj["metadata"]["labels"], obj["spec"])
                 )
         return pods
+
+
+def assert_valid_for_kubernetes(manifest: Manifest, version: str, workdir: Path) -> None:
+    """`kubernetes-validate --strict` accepts every object, with no error and no warning (an
+    unknown kind is only a warning, so warnings count as failures)."""
+    manifest_file = workdir / f"manifest-{version}.yaml"
+    manifest_file.write_text(manifest.text)
+    result = subprocess.run(
+        [str(VALIDATOR), "--strict", "-k", version, str(manifest_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    problems = [line for line in output.splitlines() if not line.startswith("INFO")]
+    assert problems == [], "\n".join(problems)
+    validated = sum(1 for line in output.splitlines() if line.startswith("INFO"))
+    assert validated == len(manifest.objects)
 
 
 def render(helm_bin: Path, environment: str, *extra: str, store: bool = True) -> Manifest:

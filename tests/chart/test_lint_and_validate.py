@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.chart.conftest import CHART, Manifest, render, run_helm, values_args
-
-KUBERNETES_VERSIONS = ["1.30.0", "1.33.0", "1.37.0"]
-VALIDATOR = Path(sys.executable).with_name("kubernetes-validate")
+from tests.chart.conftest import (
+    CHART,
+    KUBERNETES_VERSIONS,
+    Manifest,
+    assert_valid_for_kubernetes,
+    render,
+    run_helm,
+    values_args,
+)
 
 
 # helm lint renders in "lint mode", where `fail` is reported but not fatal, so the environment
@@ -32,21 +35,7 @@ def test_helm_lint_strict_passes(helm_bin: Path, environment: str, with_store_va
 def test_kubernetes_validate_strict_has_no_error_or_warning(
     rendered: Callable[[str], Manifest], tmp_path: Path, environment: str, version: str
 ) -> None:
-    manifest_file = tmp_path / f"{environment}.yaml"
-    manifest_file.write_text(rendered(environment).text)
-    result = subprocess.run(
-        [str(VALIDATOR), "--strict", "-k", version, str(manifest_file)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    problems = [line for line in output.splitlines() if not line.startswith("INFO")]
-    assert problems == [], "\n".join(problems)
-    validated = sum(1 for line in output.splitlines() if line.startswith("INFO"))
-    assert validated == len(rendered(environment).objects)
+    assert_valid_for_kubernetes(rendered(environment), version, tmp_path)
 
 
 @pytest.mark.parametrize(
