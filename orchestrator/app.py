@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator import db
+from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.errors import FieldError, InvalidRequest, NotFound, Unavailable, WooError
 from orchestrator.helm.client import HelmClient
@@ -35,8 +36,10 @@ from orchestrator.stores.api import router as stores_router
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
+    """The application; ``clock`` is the system clock unless a test brings its own."""
     metrics = Metrics()
+    clock = clock or Clock()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,7 +63,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.kube = kube
         app.state.helm = helm
         app.state.reconciler = Reconciler(
-            settings, app.state.sessions, StoreSteps(settings, kube, helm), metrics
+            settings, app.state.sessions, StoreSteps(settings, kube, helm), metrics, clock
         )
         await app.state.reconciler.start()
         try:
@@ -79,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.clock = clock
     _install_error_handlers(app)
     _install_request_metrics(app, metrics)
     app.include_router(stores_router)

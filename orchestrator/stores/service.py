@@ -7,17 +7,19 @@ import json
 import uuid
 from collections.abc import Sequence
 
+from orchestrator.clock import Clock
 from orchestrator.errors import Conflict, IdempotencyKeyReused, InvalidTransition, NotFound
-from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
+from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus
 from orchestrator.naming import default_domain, new_namespace
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.schemas import StoreCreate
 
 
 class StoreService:
-    def __init__(self, repository: StoreRepository, base_domain: str) -> None:
+    def __init__(self, repository: StoreRepository, base_domain: str, clock: Clock) -> None:
         self.repository = repository
         self.base_domain = base_domain
+        self.clock = clock
 
     async def create(self, request: StoreCreate, idempotency_key: str | None) -> tuple[Store, bool]:
         """Record a new store to be provisioned. Returns (store, created); a replay of the same
@@ -29,7 +31,7 @@ class StoreService:
         """
         domain = request.domain or default_domain(request.store_name, self.base_domain)
         digest = _digest(request.store_name, domain, request.environment)
-        now = utcnow()
+        now = self.clock.now()
         store = Store(
             id=str(uuid.uuid4()),
             store_name=request.store_name,
@@ -107,7 +109,7 @@ class StoreService:
 
     async def _requeue(self, store: Store, status: StoreStatus, reason: str) -> None:
         """Hand the store back to the reconciler, due now, starting its steps afresh."""
-        now = utcnow()
+        now = self.clock.now()
         store.status = status
         store.status_reason = reason
         store.step = None
