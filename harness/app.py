@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 
 from orchestrator.app import create_app
+from orchestrator.clock import Clock
 from orchestrator.config import Settings
 
 
@@ -22,8 +23,8 @@ class RunningApp:
 
 
 @asynccontextmanager
-async def running_app(settings: Settings) -> AsyncIterator[RunningApp]:
-    app = create_app(settings)
+async def running_app(settings: Settings, clock: Clock | None = None) -> AsyncIterator[RunningApp]:
+    app = create_app(settings, clock)
     before = asyncio.all_tasks()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.errors import Unauthorized
 from orchestrator.stores.repository import StoreRepository
@@ -28,6 +29,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
+
+
 def get_reconciler(request: Request) -> Reconciler:
     reconciler: Reconciler = request.app.state.reconciler
     return reconciler
@@ -35,11 +41,12 @@ def get_reconciler(request: Request) -> Reconciler:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 ReconcilerDep = Annotated["Reconciler", Depends(get_reconciler)]
 
 
-def get_store_service(session: SessionDep, settings: SettingsDep) -> StoreService:
-    return StoreService(StoreRepository(session), settings.base_domain)
+def get_store_service(session: SessionDep, settings: SettingsDep, clock: ClockDep) -> StoreService:
+    return StoreService(StoreRepository(session), settings.base_domain, clock)
 
 
 StoreServiceDep = Annotated[StoreService, Depends(get_store_service)]

@@ -3,14 +3,17 @@ what is missing, so running it twice, or after a crash half-way, is always safe.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
 
 from orchestrator.config import Settings
 from orchestrator.helm.client import HelmClient, ReleaseStatus
 from orchestrator.kube.client import Json, KubeClient
-from orchestrator.kube.readiness import Assessment, Verdict, assess
-from orchestrator.models import Store
+from orchestrator.models import DesiredState, Store
 from orchestrator.provisioning.errors import PermanentStepError, TemporaryStepError
+from orchestrator.provisioning.readiness import Assessment, Verdict, assess
 from orchestrator.provisioning.store_values import (
     STORE_ID_LABEL,
     generated_secrets,
@@ -18,6 +21,82 @@ from orchestrator.provisioning.store_values import (
     release_values,
     secret_labels,
 )
+
+
+class Step(StrEnum):
+    """The steps of a store's life, towards present and towards absent, in the order they run.
+
+    Each carries what the user sees in ``status_reason`` while it runs and how long it may take
+    from when it starts. A pass re-checks the earlier steps of its direction (they are
+    idempotent, and the world may have changed), but only a step *later* than the one recorded
+    starts a new deadline and attempt count; otherwise a step that keeps failing would reset its
+    own deadline on every pass and be retried for ever.
+    """
+
+    towards: DesiredState
+    description: str
+    _deadline: Callable[[Settings], float]
+
+    def __new__(
+        cls,
+        value: str,
+        towards: DesiredState,
+        description: str,
+        deadline: Callable[[Settings], float],
+    ) -> Step:
+        step = str.__new__(cls, value)
+        step._value_ = value
+        step.towards = towards
+        step.description = description
+        step._deadline = deadline
+        return step
+
+    NAMESPACE = (
+        "namespace",
+        DesiredState.PRESENT,
+        "creating namespace",
+        lambda settings: settings.step_deadline_seconds,
+    )
+    SECRETS = (
+        "secrets",
+        DesiredState.PRESENT,
+        "creating credentials",
+        lambda settings: settings.step_deadline_seconds,
+    )
+    RELEASE = (
+        "release",
+        DesiredState.PRESENT,
+        "installing the helm release",
+        lambda settings: settings.step_deadline_seconds,
+    )
+    READINESS = (
+        "readiness",
+        DesiredState.PRESENT,
+        "waiting for the store to become ready",
+        lambda settings: settings.ready_deadline_seconds,
+    )
+    UNINSTALL = (
+        "uninstall",
+        DesiredState.ABSENT,
+        "uninstalling the helm release",
+        lambda settings: settings.step_deadline_seconds,
+    )
+    NAMESPACE_DELETE = (
+        "namespace-delete",
+        DesiredState.ABSENT,
+        "deleting the namespace",
+        lambda settings: settings.delete_deadline_seconds,
+    )
+
+    def deadline(self, settings: Settings) -> timedelta:
+        return timedelta(seconds=self._deadline(settings))
+
+    def is_later_than(self, current: Step | None) -> bool:
+        """Whether a store at ``current`` enters this step anew (see the class docstring)."""
+        if current is None or current.towards != self.towards:
+            return True
+        order = list(Step)
+        return order.index(self) > order.index(current)
 
 
 @dataclass(frozen=True)

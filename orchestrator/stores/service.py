@@ -7,19 +7,19 @@ import json
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.exc import IntegrityError
-
+from orchestrator.clock import Clock
 from orchestrator.errors import Conflict, IdempotencyKeyReused, InvalidTransition, NotFound
-from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
-from orchestrator.stores.naming import default_domain, new_namespace
+from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus
+from orchestrator.naming import default_domain, new_namespace
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.schemas import StoreCreate
 
 
 class StoreService:
-    def __init__(self, repository: StoreRepository, base_domain: str) -> None:
+    def __init__(self, repository: StoreRepository, base_domain: str, clock: Clock) -> None:
         self.repository = repository
         self.base_domain = base_domain
+        self.clock = clock
 
     async def create(self, request: StoreCreate, idempotency_key: str | None) -> tuple[Store, bool]:
         """Record a new store to be provisioned. Returns (store, created); a replay of the same
@@ -31,7 +31,7 @@ class StoreService:
         """
         domain = request.domain or default_domain(request.store_name, self.base_domain)
         digest = _digest(request.store_name, domain, request.environment)
-        now = utcnow()
+        now = self.clock.now()
         store = Store(
             id=str(uuid.uuid4()),
             store_name=request.store_name,
@@ -47,25 +47,23 @@ class StoreService:
             idempotency_key=idempotency_key,
             request_digest=digest,
         )
-        try:
-            await self.repository.add(
-                store,
-                StoreEvent(
-                    store_id=store.id, step="request", outcome="accepted", message="store requested"
-                ),
-            )
-        except IntegrityError:
-            await self.repository.session.rollback()
+        accepted = await self.repository.add_new(
+            store,
+            StoreEvent(
+                store_id=store.id, step="request", outcome="accepted", message="store requested"
+            ),
+        )
+        if not accepted:
             if idempotency_key is not None:
                 replay = await self._replay(idempotency_key, digest)
                 if replay is not None:
                     return replay, False
             holder = await self.repository.live_holder(request.store_name, domain)
             if holder is not None:
-                raise Conflict(_held_message(holder, request.store_name, domain)) from None
+                raise Conflict(_held_message(holder, request.store_name, domain))
             raise Conflict(
                 f"store name {request.store_name!r} or domain {domain!r} is already in use"
-            ) from None
+            )
         return store, True
 
     async def get(self, store_id: str) -> Store:
@@ -111,7 +109,7 @@ class StoreService:
 
     async def _requeue(self, store: Store, status: StoreStatus, reason: str) -> None:
         """Hand the store back to the reconciler, due now, starting its steps afresh."""
-        now = utcnow()
+        now = self.clock.now()
         store.status = status
         store.status_reason = reason
         store.step = None
