@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -60,6 +61,8 @@ def s3_endpoint() -> Iterator[str]:
     if shutil.which("restic") is None or shutil.which("mariadb-dump") is None:
         pytest.fail("restic and mariadb-client are missing: run scripts/setup.sh")
     port = free_port()
+    # Its request log would bury a failing test's own output.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"
@@ -252,7 +255,7 @@ class Store:
                 name, checksum = line.split("\t")
                 table = name.split(".", 1)[1]
                 count = self.user_sql(f"SELECT COUNT(*) FROM {table}").strip()
-                state[f"table {table}"] = (int(count), checksum)
+                state[f"table {table}"] = [int(count), checksum]
         for kind, query in {
             "trigger": "SELECT TRIGGER_NAME, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, "
             "ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()",
@@ -406,6 +409,44 @@ def test_restore_removes_what_was_added_after_the_backup(store: Store) -> None:
 
     assert store.database_state() == database
     assert store.files_state() == files
+
+
+def test_a_backup_restores_into_another_store_with_its_own_user(
+    store: Store, tmp_path: Path, s3_endpoint: str
+) -> None:
+    """What a clone will do: the routines, triggers, events and views of the backup belong to the
+    restoring store's user afterwards, so that user needs no SUPER privilege and can run them."""
+    clone_root = tmp_path / "clone"
+    clone_root.mkdir()
+    clone = Store(clone_root, s3_endpoint)
+    try:
+        clone.create()
+        change_everything(clone)
+        database, files = store.database_state(), store.files_state()
+        backup = store.backup()
+
+        clone.restore(
+            backup["snapshot_id"],
+            STORE_ID=store.store_id,
+            RESTIC_REPOSITORY=store.repository,
+            RESTIC_PASSWORD_FILE=str(store.secrets_dir / "restic-password"),
+        )
+
+        renamed = json.loads(json.dumps(database).replace(store.database, clone.database))
+        assert clone.database_state() == renamed
+        assert clone.files_state() == files
+        clone.user_sql("INSERT INTO wp_wc_orders (id, status) VALUES (7000, 'wc-completed')")
+        assert clone.user_sql("SELECT status FROM wp_order_audit WHERE order_id = 7000") == (
+            "wc-completed\n"
+        )
+        definers = clone.user_sql(
+            "SELECT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() "
+            "UNION ALL SELECT DEFINER FROM information_schema.ROUTINES "
+            "WHERE ROUTINE_SCHEMA = DATABASE()"
+        )
+        assert set(definers.split()) == {f"{clone.database}@%"}
+    finally:
+        clone.destroy()
 
 
 def test_a_wrong_restic_password_fails_clearly_and_changes_nothing(store: Store) -> None:

@@ -135,7 +135,8 @@ database_client() {
 # refuses the credentials, else OTHERWISE. Usage: database_failure WHAT OTHERWISE
 database_failure() {
 	local what=$1 otherwise=$2 error
-	error="$(head -c 400 "${PRIVATE_DIR}/database.err")"
+	# The error line only: the client also echoes the failed statement, which may hold shop data.
+	error="$(grep -m1 -E '^(ERROR|mariadb)' "${PRIVATE_DIR}/database.err" || head -c 300 "${PRIVATE_DIR}/database.err")"
 	case "$error" in
 	*" 2002"* | *" 2003"* | *" 2005"* | *" 2006"* | *" 2013"* | *"Can't connect"* | *"Lost connection"*)
 		fail 1 "${what}: the database at ${DB_HOST}:${DB_PORT} is unreachable: ${error}"
