@@ -13,7 +13,7 @@ import shutil
 import socket
 import stat
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +28,7 @@ FILES = CHART / "files"
 BACKUP = FILES / "backup.sh"
 RESTORE = FILES / "restore.sh"
 MARIADB_HOST, MARIADB_PORT = "127.0.0.1", 3306
+MARIADB = ["mariadb", "-h", MARIADB_HOST, "-P", str(MARIADB_PORT), "--batch", "--skip-column-names"]
 # Characters that break naive quoting in option files, shells and SQL.
 DB_PASSWORD = "p\"a's\\ #$x{`}"
 RESTIC_PASSWORD = "restic: correct horse battery staple"
@@ -45,8 +46,7 @@ def free_port() -> int:
 def root_sql(sql: str, database: str = "") -> str:
     """Runs SQL as the server's root (test set-up and inspection only)."""
     result = subprocess.run(
-        ["mariadb", "-h", MARIADB_HOST, "-P", str(MARIADB_PORT), "-uroot", "--batch"]
-        + ["--skip-column-names", "-e", sql, *([database] if database else [])],
+        [*MARIADB, "-uroot", "-e", sql, *([database] if database else [])],
         capture_output=True,
         text=True,
         timeout=60,
@@ -81,7 +81,8 @@ CREATE TABLE wp_posts (ID BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
   post_content LONGTEXT NOT NULL, post_title TEXT NOT NULL,
   post_status VARCHAR(20) NOT NULL DEFAULT 'publish', post_name VARCHAR(200) NOT NULL,
   post_type VARCHAR(20) NOT NULL DEFAULT 'post',
-  KEY type_status_date (post_type, post_status, post_date, ID)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+  KEY type_status_date (post_type, post_status, post_date, ID))
+  ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 CREATE TABLE wp_postmeta (meta_id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
   post_id BIGINT UNSIGNED NOT NULL, meta_key VARCHAR(255), meta_value LONGTEXT,
   KEY post_id (post_id), KEY meta_key (meta_key(191))) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
@@ -160,13 +161,14 @@ class Store:
         write_wp_content(self.content)
 
     def destroy(self) -> None:
-        root_sql(f"DROP DATABASE IF EXISTS {self.database}; DROP USER IF EXISTS '{self.database}'@'%';")
+        root_sql(
+            f"DROP DATABASE IF EXISTS {self.database}; DROP USER IF EXISTS '{self.database}'@'%';"
+        )
 
     def user_sql(self, sql: str) -> str:
         """Runs SQL as the store's own user, as WordPress would."""
         result = subprocess.run(
-            ["mariadb", "-h", MARIADB_HOST, "-P", str(MARIADB_PORT), "-u", self.database]
-            + ["--default-character-set=utf8mb4", "--batch", "--skip-column-names", self.database],
+            [*MARIADB, "--default-character-set=utf8mb4", "-u", self.database, self.database],
             input=sql,
             env={**os.environ, "MYSQL_PWD": DB_PASSWORD},
             capture_output=True,
@@ -254,7 +256,8 @@ class Store:
             for line in checksums.splitlines():
                 name, checksum = line.split("\t")
                 table = name.split(".", 1)[1]
-                count = self.user_sql(f"SELECT COUNT(*) FROM {table}").strip()
+                # The table names come from information_schema.
+                count = self.user_sql(f"SELECT COUNT(*) FROM {table}").strip()  # noqa: S608
                 state[f"table {table}"] = [int(count), checksum]
         for kind, query in {
             "trigger": "SELECT TRIGGER_NAME, EVENT_MANIPULATION, EVENT_OBJECT_TABLE, "
@@ -478,7 +481,9 @@ def test_an_unknown_snapshot_or_one_of_another_store_changes_nothing(store: Stor
     foreign = store.run(RESTORE, SNAPSHOT_ID=other["snapshot_id"])
     malformed = store.run(RESTORE, SNAPSHOT_ID="latest; rm -rf /")
 
-    assert unknown.code == 3 and "there is no snapshot deadbeef" in unknown.result("restore")["reason"]
+    assert (
+        unknown.code == 3 and "there is no snapshot deadbeef" in unknown.result("restore")["reason"]
+    )
     assert foreign.code == 3
     assert f"is not a backup of store {store.store_id}" in foreign.result("restore")["reason"]
     assert malformed.code == 3 and "SNAPSHOT_ID must be" in malformed.result("restore")["reason"]
@@ -494,7 +499,9 @@ def test_an_unreachable_target_is_a_transient_failure_that_changes_nothing(store
 
     runs = {
         "backup": store.run(BACKUP, RESTIC_REPOSITORY=unreachable),
-        "restore": store.run(RESTORE, SNAPSHOT_ID=backup["snapshot_id"], RESTIC_REPOSITORY=unreachable),
+        "restore": store.run(
+            RESTORE, SNAPSHOT_ID=backup["snapshot_id"], RESTIC_REPOSITORY=unreachable
+        ),
     }
 
     for task, run in runs.items():
@@ -552,14 +559,14 @@ def restic_policy(times: list[datetime], daily: int, weekly: int, monthly: int) 
     """The snapshots a keep-daily/weekly/monthly policy keeps, as restic documents it: newest
     first, each rule keeps the newest snapshot of each of its last N periods (day, ISO week,
     month) that hold a snapshot."""
-    rules = [
+    rules: list[tuple[int, Callable[[datetime], tuple[int, ...]]]] = [
         (daily, lambda t: (t.year, t.month, t.day)),
-        (weekly, lambda t: t.isocalendar()[:2]),
+        (weekly, lambda t: tuple(t.isocalendar())[:2]),
         (monthly, lambda t: (t.year, t.month)),
     ]
     kept = set()
     for count, period in rules:
-        periods_seen: list[object] = []
+        periods_seen: list[tuple[int, ...]] = []
         for time in sorted(times, reverse=True):
             if len(periods_seen) == count:
                 break
@@ -587,7 +594,9 @@ def test_retention_keeps_exactly_the_snapshots_the_policy_names(store: Store) ->
     # Another store's snapshots in the same repository are not this store's to forget.
     for days in (400, 401):
         stamp = (now - timedelta(days=days)).strftime("%Y-%m-%d %H:%M:%S")
-        store.restic("backup", "--host", "other", "--tag", "store=other", "--time", stamp, str(sample))
+        store.restic(
+            "backup", "--host", "other", "--tag", "store=other", "--time", stamp, str(sample)
+        )
 
     backup = store.backup()
 

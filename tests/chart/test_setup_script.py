@@ -1,5 +1,6 @@
-"""The setup Job's scripts: shellcheck-clean, and setup.sh checks before it changes, so every
-re-run (retry, upgrade) changes only what differs. WP-CLI is replaced by tests/chart/fake_wp.py."""
+"""The chart's scripts: shellcheck-clean and shipped in its ConfigMaps. setup.sh checks before it
+changes, so every re-run (retry, upgrade) changes only what differs. WP-CLI is replaced by
+tests/chart/fake_wp.py."""
 
 from __future__ import annotations
 
@@ -54,7 +55,11 @@ def test_script_passes_shellcheck(script: Path) -> None:
 
 
 def test_the_chart_ships_the_checked_scripts(rendered: Callable[[str], Manifest]) -> None:
-    data = rendered("local").one("ConfigMap", "store-setup-scripts")["data"]
+    manifest = rendered("local")
+    setup = manifest.one("ConfigMap", "store-setup-scripts")["data"]
+    backup = manifest.one("ConfigMap", "store-backup-scripts")["data"]
+    assert set(setup).isdisjoint(backup)
+    data = setup | backup
     assert set(data) == {path.name for path in SHELL_SCRIPTS}
     for path in SHELL_SCRIPTS:
         assert data[path.name].strip() == path.read_text().strip()
