@@ -204,8 +204,17 @@ class Store:
         return env
 
     def run(self, script: Path, **overrides: str) -> Run:
+        return self.run_command(["bash", str(script)], overrides)
+
+    def run_without_read_override(self, script: Path) -> Run:
+        """Without root's power to read any file, as a Job runs."""
+        no_override = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
+        return self.run_command([*no_override, "bash", str(script)], {})
+
+    def run_command(self, argv: list[str], overrides: dict[str, str]) -> Run:
+        script = Path(argv[-1])
         result = subprocess.run(
-            ["bash", str(script)],
+            argv,
             env=self.env(**overrides),
             capture_output=True,
             text=True,
@@ -518,6 +527,19 @@ def test_an_unreachable_database_is_a_transient_failure_and_uploads_nothing(stor
 
     assert run.code == 1, run.stdout + run.stderr
     assert "is unreachable" in run.result("backup")["reason"]
+    assert store.snapshots() == []
+
+
+def test_a_file_the_job_may_not_read_fails_the_backup_and_keeps_no_snapshot(store: Store) -> None:
+    unreadable = store.content / "uploads/2026/11/private.bin"
+    unreadable.write_bytes(os.urandom(1000))
+    unreadable.chmod(0)
+
+    run = store.run_without_read_override(BACKUP)
+
+    assert run.code == 3, run.stdout + run.stderr
+    reason = run.result("backup")["reason"]
+    assert f"may not read {unreadable}" in reason and "nothing was kept" in reason
     assert store.snapshots() == []
 
 

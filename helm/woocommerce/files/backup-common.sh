@@ -156,13 +156,20 @@ database_failure() {
 run_restic() {
 	local what=$1 status=0
 	shift
+	logged_restic "$@" || status=$?
+	if [ "$status" -ne 0 ]; then
+		restic_failure "$what" "$status"
+	fi
+}
+
+# Runs restic with its messages in the log (and in ${PRIVATE_DIR}/restic.err); returns its status.
+logged_restic() {
+	local status=0
 	restic "$@" 2>"${PRIVATE_DIR}/restic.err" || status=$?
 	if [ -s "${PRIVATE_DIR}/restic.err" ]; then
 		sed "s/^/[${TASK}] restic: /" "${PRIVATE_DIR}/restic.err" >&2
 	fi
-	if [ "$status" -ne 0 ]; then
-		restic_failure "$what" "$status"
-	fi
+	return "$status"
 }
 
 # restic 0.14 (Debian 12) exits 1 for every fatal error; 0.17+ adds 10 (no repository), 11 (lock

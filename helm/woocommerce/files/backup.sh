@@ -79,15 +79,40 @@ dump_database() {
 take_snapshot() {
 	log "uploading the backup to ${RESTIC_REPOSITORY}"
 	cd "$STORE_DATA_DIR"
-	run_restic "uploading the backup" backup --json --host "$STORE_ID" \
+	local status=0
+	logged_restic backup --json --host "$STORE_ID" \
 		--tag "store=${STORE_ID}" --tag "kind=${BACKUP_KIND}" \
 		--exclude "wp-content/${STAGED_CONTENT}" --exclude "wp-content/${REPLACED_CONTENT}" \
-		database.sql wp-content >"${PRIVATE_DIR}/backup.json"
-	grep '"message_type":"summary"' "${PRIVATE_DIR}/backup.json" >"${PRIVATE_DIR}/summary.json"
+		database.sql wp-content >"${PRIVATE_DIR}/backup.json" || status=$?
+	grep '"message_type":"summary"' "${PRIVATE_DIR}/backup.json" >"${PRIVATE_DIR}/summary.json" || true
+	if [ "$status" -eq 3 ]; then
+		discard_incomplete_snapshot
+	elif [ "$status" -ne 0 ]; then
+		restic_failure "uploading the backup" "$status"
+	fi
 	run_restic "reading the new snapshot" snapshots --json \
 		"$(json_member snapshot_id <"${PRIVATE_DIR}/summary.json")" >"${PRIVATE_DIR}/snapshot.json"
 	SNAPSHOT_ID="$(json_member id <"${PRIVATE_DIR}/snapshot.json")"
 	log "snapshot ${SNAPSHOT_ID:0:8} saved"
+}
+
+# restic exits 3 when it saved a snapshot without some files it could not read. That snapshot is
+# not a backup of the store: it is forgotten at once. Unreadable files (permissions) need a person;
+# a file that vanished while it was read (a temporary upload) does not.
+discard_incomplete_snapshot() {
+	local incomplete unreadable permission_denied=no
+	incomplete="$(json_member snapshot_id <"${PRIVATE_DIR}/summary.json")"
+	unreadable="$(grep -m1 '"message_type":"error"' "${PRIVATE_DIR}/restic.err" | json_member item)"
+	if grep -qE '"Err":13[,}]|permission denied' "${PRIVATE_DIR}/restic.err"; then
+		permission_denied=yes
+	fi
+	if [ -n "$incomplete" ]; then
+		run_restic "forgetting the incomplete snapshot" forget "$incomplete" >/dev/null
+	fi
+	if [ "$permission_denied" = yes ]; then
+		fail 3 "uploading the backup: the Job may not read ${unreadable}; nothing was kept"
+	fi
+	fail 1 "uploading the backup: ${unreadable} changed or vanished while it was read; nothing was kept"
 }
 
 # Only this store's snapshots, as one group whatever the pod's name or the paths were; a failure
