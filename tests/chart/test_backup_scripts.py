@@ -411,6 +411,19 @@ def test_restore_brings_back_the_database_and_wp_content_of_the_backup(store: St
     assert store.user_sql("SELECT status FROM wp_wc_orders WHERE id = 5000") == "wc-cancelled\n"
 
 
+def test_the_result_line_is_also_written_to_the_result_file(store: Store) -> None:
+    """A Job sets RESULT_FILE=/dev/termination-log: the outcome is then in the pod's status."""
+    result_file = store.root / "termination-log"
+
+    succeeded = store.run(BACKUP, RESULT_FILE=str(result_file))
+    written_on_success = result_file.read_text()
+    failed = store.run(RESTORE, SNAPSHOT_ID="deadbeef", RESULT_FILE=str(result_file))
+
+    assert written_on_success == succeeded.stdout.splitlines()[-1] + "\n"
+    assert result_file.read_text() == failed.stdout.splitlines()[-1] + "\n"
+    assert failed.result("restore")["status"] == "failed"
+
+
 def test_restore_removes_what_was_added_after_the_backup(store: Store) -> None:
     database, files = store.database_state(), store.files_state()
     backup = store.backup()

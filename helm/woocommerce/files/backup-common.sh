@@ -7,7 +7,8 @@
 # database unreachable, repository locked); 3 = retrying cannot help (bad configuration, wrong
 # restic password, unknown snapshot), so the Job's podFailurePolicy fails it at once.
 #
-# The last line on standard output is machine-readable, for the orchestrator to read from the log:
+# The last line on standard output is machine-readable, for the orchestrator to read from the log
+# (or from RESULT_FILE, see result):
 #   woo-platform-<task>-result {"status":"succeeded",...}
 #   woo-platform-<task>-result {"status":"failed","exit_code":1|3,"reason":"..."}
 
@@ -36,9 +37,14 @@ config_error() {
 	fail 3 "configuration error: $*"
 }
 
-# Usage: result 'JSON MEMBERS' -> the one machine-readable line.
+# Usage: result 'JSON MEMBERS' -> the one machine-readable line. With RESULT_FILE (a Job sets
+# /dev/termination-log), the line is also the container's termination message, so the outcome is
+# in the pod's status without reading its log.
 result() {
 	printf 'woo-platform-%s-result {%s}\n' "$TASK" "$1"
+	if [ -n "${RESULT_FILE:-}" ]; then
+		printf 'woo-platform-%s-result {%s}\n' "$TASK" "$1" >"$RESULT_FILE" || true
+	fi
 }
 
 json_escape() {
