@@ -237,9 +237,10 @@ class Store:
         assert run.code == 0, run.stdout + run.stderr
         return run.result("restore")
 
-    def restic(self, *args: str) -> str:
+    def restic(self, *args: str, cwd: Path | None = None) -> str:
         result = subprocess.run(
             ["restic", *args],
+            cwd=cwd,
             env=self.env(),
             capture_output=True,
             text=True,
@@ -511,6 +512,39 @@ def test_an_unknown_snapshot_or_one_of_another_store_changes_nothing(store: Stor
     assert malformed.code == 3 and "SNAPSHOT_ID must be" in malformed.result("restore")["reason"]
     assert store.database_state() == database
     assert store.files_state() == files
+
+
+@pytest.mark.parametrize(
+    ("dump", "with_content", "message"),
+    [
+        ("CREATE TABLE half_written (id INT);\n", True, "holds an incomplete database dump"),
+        ("-- Dump completed\n", False, "lacks database.sql or wp-content"),
+    ],
+    ids=["truncated-dump", "no-wp-content"],
+)
+def test_a_snapshot_that_is_not_a_whole_backup_changes_nothing(
+    store: Store, dump: str, with_content: bool, message: str
+) -> None:
+    """A snapshot of this store that a failed or foreign tool left: refused after download, and
+    the downloaded files are gone again."""
+    made = store.root / "made"
+    (made / "wp-content").mkdir(parents=True)
+    (made / "wp-content" / "index.php").write_text("<?php")
+    (made / "database.sql").write_text(dump)
+    store.restic("init")
+    paths = ["database.sql", "wp-content"] if with_content else ["database.sql"]
+    tag = f"store={store.store_id}"
+    store.restic("backup", "--host", store.store_id, "--tag", tag, *paths, cwd=made)
+    [snapshot] = store.snapshots()
+    database, files = store.database_state(), store.files_state()
+
+    run = store.run(RESTORE, SNAPSHOT_ID=snapshot["id"])
+
+    assert run.code == 3, run.stdout + run.stderr
+    assert message in run.result("restore")["reason"]
+    assert store.database_state() == database
+    assert store.files_state() == files
+    assert sorted(path.name for path in store.data_dir.iterdir()) == ["wp-content"]
 
 
 def test_an_unreachable_target_is_a_transient_failure_that_changes_nothing(store: Store) -> None:

@@ -64,7 +64,7 @@ require_environment() {
 
 require_readable_file() {
 	local name=$1
-	if [ ! -r "${!name}" ]; then
+	if [ ! -f "${!name}" ] || [ ! -r "${!name}" ]; then
 		config_error "${name} does not name a readable file"
 	fi
 }
@@ -107,8 +107,9 @@ make_private_dir() {
 	write_database_options
 }
 
+# DISCARD_ON_EXIT: what a script downloaded but has not used yet (restore.sh's staged files).
 cleanup() {
-	rm -rf "$PRIVATE_DIR" "${STORE_DATA_DIR}/database.sql"
+	rm -rf "$PRIVATE_DIR" "${STORE_DATA_DIR}/database.sql" ${DISCARD_ON_EXIT:+"$DISCARD_ON_EXIT"}
 }
 
 # The database password goes into an option file that only this user can read, never onto a
@@ -201,8 +202,10 @@ restic_failure() {
 	fail 1 "${what}: restic failed (exit ${status}): ${error}"
 }
 
+# Only the repository's config file missing means "no repository"; a missing pack is damage.
 repository_missing() {
-	[ "$1" -eq 10 ] || grep -qE 'The specified (key|bucket) does not exist|repository does not exist' "${PRIVATE_DIR}/restic.err"
+	[ "$1" -eq 10 ] || grep -q 'repository does not exist' "${PRIVATE_DIR}/restic.err" ||
+		grep -qE 'unable to open config file: .*The specified (key|bucket) does not exist' "${PRIVATE_DIR}/restic.err"
 }
 
 # Checks that the repository answers and the password opens it, before anything else happens.

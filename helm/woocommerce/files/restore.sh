@@ -73,18 +73,18 @@ read_database_charset() {
 # files go into a directory on the wp-content volume itself, so the swap is a set of renames.
 stage_snapshot() {
 	local content="${STORE_DATA_DIR}/wp-content"
+	# Left over by an interrupted restore, which a new one completes.
 	rm -rf "${content:?}/${STAGED_CONTENT}" "${content:?}/${REPLACED_CONTENT}"
-	mkdir -m 700 "${content}/${STAGED_CONTENT}"
+	DISCARD_ON_EXIT="${content}/${STAGED_CONTENT}"
+	mkdir -m 700 "$DISCARD_ON_EXIT"
 	run_restic "downloading the database dump" restore "$SNAPSHOT_FULL_ID" \
 		--target "$STORE_DATA_DIR" --include /database.sql >/dev/null
 	run_restic "downloading wp-content" restore "$SNAPSHOT_FULL_ID" \
 		--target "${content}/${STAGED_CONTENT}" --include /wp-content >/dev/null
 	if [ ! -f "${STORE_DATA_DIR}/database.sql" ] || [ ! -d "${content}/${STAGED_CONTENT}/wp-content" ]; then
-		rm -rf "${content:?}/${STAGED_CONTENT}"
 		fail 3 "snapshot ${SNAPSHOT_ID} is not a store backup: it lacks database.sql or wp-content"
 	fi
 	if [[ "$(tail -n1 "${STORE_DATA_DIR}/database.sql")" != "$DUMP_COMPLETE_MARKER"* ]]; then
-		rm -rf "${content:?}/${STAGED_CONTENT}"
 		fail 3 "snapshot ${SNAPSHOT_ID} holds an incomplete database dump"
 	fi
 }
@@ -94,6 +94,8 @@ stage_snapshot() {
 # so the restoring user owns the routines, triggers, events and views: it needs no SUPER
 # privilege, and a clone's own user can run them.
 replace_database() {
+	# From here on the store changes; whatever a failure leaves, the next restore starts over.
+	DISCARD_ON_EXIT=""
 	log "replacing database ${DB_NAME}"
 	# shellcheck disable=SC2016 # backticks quote SQL names here, they run no command
 	if ! {
