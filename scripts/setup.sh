@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the platform and its tests need, idempotently:
 #   the Python venv (.venv) with the orchestrator and its dev tools, the pinned helm binary
-#   (.tools/bin/helm, checksum-verified), the dashboard's npm packages, and, for the browser
-#   tests, Debian's chromium.
+#   (.tools/bin/helm, checksum-verified), the dashboard's npm packages, Debian's restic and
+#   MariaDB client for the backup tests, and, for the browser tests, Debian's chromium.
 # Usage: scripts/setup.sh [--no-browser]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +22,22 @@ if [ -f dashboard/package-lock.json ]; then
   (cd dashboard && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# Debian packages, installed only when missing: restic and the MariaDB client run the store's
+# backup scripts for real in tests/chart/test_backup_scripts.py; chromium runs the browser tests.
+# restic is pinned: the scripts read its messages and exit codes. The MariaDB client follows
+# Debian's security updates, whose exact versions come and go.
+debian_packages=()
+command -v restic >/dev/null || debian_packages+=("restic=0.14.0-1+b5")
+command -v mariadb-dump >/dev/null || debian_packages+=(mariadb-client)
 if [ "$with_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  debian_packages+=(chromium)
+fi
+if [ "${#debian_packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${debian_packages[@]}" >/dev/null
   else
-    echo "setup: /usr/bin/chromium is missing; install Debian's chromium (sudo apt-get install chromium)" >&2
+    echo "setup: missing Debian packages; install them with: sudo apt-get install ${debian_packages[*]}" >&2
     exit 1
   fi
 fi

@@ -1,5 +1,6 @@
-"""The setup Job's scripts: shellcheck-clean, and setup.sh checks before it changes, so every
-re-run (retry, upgrade) changes only what differs. WP-CLI is replaced by tests/chart/fake_wp.py."""
+"""The chart's scripts: shellcheck-clean and shipped in its ConfigMaps. setup.sh checks before it
+changes, so every re-run (retry, upgrade) changes only what differs. WP-CLI is replaced by
+tests/chart/fake_wp.py."""
 
 from __future__ import annotations
 
@@ -54,11 +55,15 @@ def test_script_passes_shellcheck(script: Path) -> None:
 
 
 def test_the_chart_ships_the_checked_scripts(rendered: Callable[[str], Manifest]) -> None:
-    """The setup Job's scripts, and the docroot script that WordPress pods run as well."""
+    """The setup Job's scripts, the backup Job's scripts, and the docroot script that WordPress
+    pods run as well."""
     manifest = rendered("local")
     setup_scripts = manifest.one("ConfigMap", "store-setup-scripts")["data"]
+    backup_scripts = manifest.one("ConfigMap", "store-backup-scripts")["data"]
     wordpress_config = manifest.one("ConfigMap", "store-wordpress-config")["data"]
-    shipped = {**setup_scripts, **{k: v for k, v in wordpress_config.items() if k.endswith(".sh")}}
+    docroot_scripts = {k: v for k, v in wordpress_config.items() if k.endswith(".sh")}
+    assert set(setup_scripts).isdisjoint(backup_scripts)
+    shipped = setup_scripts | backup_scripts | docroot_scripts
     assert set(shipped) == {path.name for path in SHELL_SCRIPTS}
     assert "prepare-docroot.sh" in wordpress_config
     for path in SHELL_SCRIPTS:
