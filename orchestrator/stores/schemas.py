@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orchestrator.models import StoreStatus
-from orchestrator.stores.naming import STORE_NAME_MAX, hostname_problem, store_name_problem
+from orchestrator.stores.naming import STORE_NAME_MAX, store_domain_problem, store_name_problem
 
 Environment = Literal["local", "prod"]
 
@@ -44,7 +44,7 @@ class StoreCreate(BaseModel):
     def _valid_domain(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        problem = hostname_problem(value)
+        problem = store_domain_problem(value)
         if problem:
             raise ValueError(problem)
         return value
