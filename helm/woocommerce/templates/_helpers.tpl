@@ -60,6 +60,17 @@ app.kubernetes.io/component: {{ .component }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
+{{/*
+Pod template labels: the selector labels plus what never changes for a release. No chart or app
+version: a label change in a pod template rolls the pods, so a chart bump would restart MariaDB
+and every WordPress pod for nothing. Call with (dict "ctx" $ "component" "wordpress").
+*/}}
+{{- define "woocommerce.podLabels" -}}
+{{ include "woocommerce.selectorLabels" . }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: woo-platform
+{{- end -}}
+
 {{/* Image reference "repository:tag"; the schema refuses an empty or "latest" tag. */}}
 {{- define "woocommerce.image" -}}
 {{- printf "%s:%s" .repository .tag -}}
@@ -155,5 +166,32 @@ check stops the whole render, so nothing is sent to the cluster.
 {{- end -}}
 {{- if $errors -}}
 {{- fail (printf "\n\nwoocommerce chart: invalid values:\n  - %s\n" (join "\n  - " $errors)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A StatefulSet's volumeClaimTemplates cannot change after creation: the API server refuses the
+update and `helm upgrade` fails half-way with an unhelpful message. On an upgrade (lookup sees
+the live StatefulSet; `helm template` sees nothing) a changed database volume size or storage
+class is refused before anything is sent, with the way to do it by hand.
+*/}}
+{{- define "woocommerce.checkDatabaseVolumeUnchanged" -}}
+{{- $name := include "woocommerce.mariadbName" . -}}
+{{- $live := lookup "apps/v1" "StatefulSet" .Release.Namespace $name -}}
+{{- with $live -}}
+{{- $claim := index .spec.volumeClaimTemplates 0 -}}
+{{- $wanted := $.Values.mariadb.persistence -}}
+{{- $liveSize := toString $claim.spec.resources.requests.storage -}}
+{{- $liveClass := default "" $claim.spec.storageClassName -}}
+{{- $problems := list -}}
+{{- if ne $liveSize (toString $wanted.size) -}}
+{{- $problems = append $problems (printf "mariadb.persistence.size is %s, but the database volume was created with %s" $wanted.size $liveSize) -}}
+{{- end -}}
+{{- if ne $liveClass $wanted.storageClass -}}
+{{- $problems = append $problems (printf "mariadb.persistence.storageClass is %q, but the database volume was created with %q" $wanted.storageClass $liveClass) -}}
+{{- end -}}
+{{- if $problems -}}
+{{- fail (printf "\n\nwoocommerce chart: invalid values:\n  - %s\n  A StatefulSet's volumeClaimTemplates cannot change. Keep the values the store was created with, or change the volume by hand: expand the claim (kubectl -n %s patch pvc data-%s-0 ..., if its storage class allows expansion), then kubectl -n %s delete statefulset %s --cascade=orphan and upgrade again with the new values.\n" (join "\n  - " $problems) $.Release.Namespace $name $.Release.Namespace $name) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
