@@ -53,7 +53,7 @@ def rejects(helm_bin: Path, tmp_path: Path, values: str) -> str:
         ),
         pytest.param("store:\n  currency: usd\n", id="currency-lowercase"),
         pytest.param("woocommerce:\n  source: git\n", id="woocommerce-source-unknown"),
-        pytest.param("woocommerce:\n  sha256: abc\n", id="sha256-malformed"),
+        pytest.param("woocommerce:\n  sha256: abc\n", id="zip-sha256-is-no-value"),
     ],
 )
 def test_schema_rejects_bad_values(helm_bin: Path, tmp_path: Path, values: str) -> None:

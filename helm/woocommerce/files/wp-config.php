@@ -45,6 +45,12 @@ define( 'FS_METHOD', 'direct' );
 
 define( 'WP_DEBUG', false );
 
+// The setup Job points WP-CLI at a staged WooCommerce to verify its checksums before the plugin
+// goes live (files/setup.sh); WordPress pods never set this.
+if ( getenv( 'WOO_PLATFORM_PLUGIN_DIR' ) ) {
+	define( 'WP_PLUGIN_DIR', getenv( 'WOO_PLATFORM_PLUGIN_DIR' ) );
+}
+
 if ( ! defined( 'ABSPATH' ) ) {
 	define( 'ABSPATH', __DIR__ . '/' );
 }
