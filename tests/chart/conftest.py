@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +19,32 @@ CHART = REPO_ROOT / "helm" / "woocommerce"
 HERE = Path(__file__).resolve().parent
 # The per-store values the orchestrator passes (contract), used with every environment file.
 STORE_VALUES = HERE / "store-values.yaml"
+INGRESS_VALUES = HERE / "ingress-values.yaml"
+
+
+def ingress_variant(environment_file: Path) -> Path:
+    """The environment's file edited for an ingress controller instead of a Gateway."""
+    values = yaml.safe_load(environment_file.read_text())
+    overlay = yaml.safe_load(INGRESS_VALUES.read_text())
+    values["ingress"].update(overlay["ingress"])
+    values["networkPolicy"]["dataPlane"] = overlay["networkPolicy"]["dataPlane"]
+    variant = (
+        Path(tempfile.gettempdir())
+        / f"woo-chart-{os.getpid()}-{environment_file.stem}-ingress.yaml"
+    )
+    variant.write_text(yaml.safe_dump(values))
+    return variant
+
+
+# Each environment's own exposure (Gateway API) and its Ingress alternative.
 ENVIRONMENT_FILES: dict[str, list[Path]] = {
     "default": [],
     "local": [REPO_ROOT / "values-local.yaml"],
     "prod": [REPO_ROOT / "values-prod.yaml"],
+    "local-ingress": [ingress_variant(REPO_ROOT / "values-local.yaml")],
+    "prod-ingress": [ingress_variant(REPO_ROOT / "values-prod.yaml")],
 }
+RENDERINGS = ["local", "prod", "local-ingress", "prod-ingress"]
 RELEASE = "store"
 NAMESPACE = "demo-0a1b2c3d"
 

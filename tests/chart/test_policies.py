@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.chart.conftest import CHART, Manifest, render, run_helm, values_args
+from tests.chart.conftest import CHART, RENDERINGS, Manifest, render, run_helm, values_args
 from tests.chart.quantities import amount, bytes_of
 
 ENVIRONMENTS = ["local", "prod"]
@@ -73,7 +73,7 @@ ACME_SOLVER_SPEC: dict[str, Any] = {
 }
 
 
-@pytest.fixture(params=ENVIRONMENTS)
+@pytest.fixture(params=RENDERINGS)
 def manifest(request: pytest.FixtureRequest, rendered: Callable[[str], Manifest]) -> Manifest:
     return rendered(request.param)
 
@@ -129,8 +129,12 @@ def effective_pod_resources(spec: dict[str, Any], kind: str) -> dict[str, int]:
 
 
 def issues_certificates_through_acme(manifest: Manifest) -> bool:
-    annotations = manifest.one("Ingress", "store")["metadata"].get("annotations", {})
-    return "cert-manager.io/cluster-issuer" in annotations
+    """An Ingress annotated for cert-manager: the solver pod then runs in the store namespace.
+    (With a Gateway, cert-manager solves beside the Gateway, outside the store.)"""
+    return any(
+        "cert-manager.io/cluster-issuer" in ingress["metadata"].get("annotations", {})
+        for ingress in manifest.of_kind("Ingress")
+    )
 
 
 def acme_solver_pods(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
@@ -338,9 +342,33 @@ def test_mariadb_is_reachable_only_from_wordpress_pods(manifest: Manifest) -> No
     assert container_port == {"name": "mysql", "containerPort": 3306, "protocol": "TCP"}
 
 
-def test_wordpress_is_reachable_from_the_ingress_controller_and_the_test_pod(
-    manifest: Manifest,
-) -> None:
+ENVOY_GATEWAY_PROXIES = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}},
+    "podSelector": {
+        "matchLabels": {
+            "gateway.envoyproxy.io/owning-gateway-name": "woo-platform",
+            "gateway.envoyproxy.io/owning-gateway-namespace": "woo-gateway",
+        }
+    },
+}
+INGRESS_NGINX = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+    "podSelector": {
+        "matchLabels": {
+            "app.kubernetes.io/name": "ingress-nginx",
+            "app.kubernetes.io/component": "controller",
+        }
+    },
+}
+
+
+def data_plane_of(manifest: Manifest) -> dict[str, Any]:
+    """Who carries shoppers' traffic: the Gateway's proxies for an HTTPRoute (Envoy Gateway runs
+    them in its own namespace, labelled with the Gateway), the controller for an Ingress."""
+    return ENVOY_GATEWAY_PROXIES if manifest.of_kind("HTTPRoute") else INGRESS_NGINX
+
+
+def test_wordpress_is_reachable_from_the_data_plane_and_the_test_pod(manifest: Manifest) -> None:
     wordpress = pod_labels(manifest, "wordpress")
     peers = [
         peer
@@ -349,9 +377,7 @@ def test_wordpress_is_reachable_from_the_ingress_controller_and_the_test_pod(
         for peer in rule["from"]
     ]
     namespace_peers = [peer for peer in peers if "namespaceSelector" in peer]
-    assert namespace_peers == [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
-    ]
+    assert namespace_peers == [data_plane_of(manifest)]
     pod_peers = [peer for peer in peers if "namespaceSelector" not in peer]
     assert [
         component_of(labels)
@@ -407,13 +433,11 @@ def test_the_ingress_controller_reaches_the_acme_solver_when_a_cluster_issuer_is
     """With default-deny, cert-manager's HTTP-01 solver pod in the store namespace would be
     unreachable and the certificate never issued. Only the ingress controller may reach it, only
     on its port, and it may send nothing."""
-    prod = rendered("prod")
+    prod = rendered("prod-ingress")
     assert issues_certificates_through_acme(prod)
     policies = policies_for(prod, ACME_SOLVER_LABELS)
     rules = [rule for policy in policies for rule in policy["spec"].get("ingress", [])]
-    assert [peer for rule in rules for peer in rule["from"]] == [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
-    ]
+    assert [peer for rule in rules for peer in rule["from"]] == [INGRESS_NGINX]
     assert [port for rule in rules for port in rule["ports"]] == [
         {"port": ACME_SOLVER_PORT, "protocol": "TCP"}
     ]
@@ -426,11 +450,12 @@ def test_the_ingress_controller_reaches_the_acme_solver_when_a_cluster_issuer_is
             for policy in policies_for(prod, labels)
         )
 
-    local = rendered("local")
-    assert not issues_certificates_through_acme(local)
-    assert [policy["metadata"]["name"] for policy in policies_for(local, ACME_SOLVER_LABELS)] == [
-        "store-default-deny"
-    ]
+    for environment in ("local", "prod", "local-ingress"):
+        other = rendered(environment)
+        assert not issues_certificates_through_acme(other)
+        assert [
+            policy["metadata"]["name"] for policy in policies_for(other, ACME_SOLVER_LABELS)
+        ] == ["store-default-deny"]
 
 
 def test_setup_job_needs_no_web_with_a_prebuilt_image(helm_bin: Path) -> None:
@@ -471,25 +496,60 @@ def test_storage_classes_follow_the_environment(rendered: Callable[[str], Manife
     assert prod_data["storageClassName"] == "longhorn"
 
 
-def test_ingress_host_is_the_value_passed(helm_bin: Path) -> None:
-    for environment in ENVIRONMENTS:
+def test_the_host_is_the_value_passed(helm_bin: Path) -> None:
+    for environment in RENDERINGS:
         manifest = render(helm_bin, environment, "--set", "ingress.host=shop-42.example.org")
-        ingress = manifest.one("Ingress", "store")
-        assert [rule["host"] for rule in ingress["spec"]["rules"]] == ["shop-42.example.org"]
-        backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
-        assert backend == {"name": "store-wordpress", "port": {"name": "http"}}
-        assert ingress["spec"]["ingressClassName"] == "nginx"
-        if environment == "prod":
-            assert ingress["spec"]["tls"][0]["hosts"] == ["shop-42.example.org"]
+        if environment.endswith("-ingress"):
+            ingress = manifest.one("Ingress", "store")
+            assert [rule["host"] for rule in ingress["spec"]["rules"]] == ["shop-42.example.org"]
+            backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+            assert backend == {"name": "store-wordpress", "port": {"name": "http"}}
+            assert ingress["spec"]["ingressClassName"] == "nginx"
+            if environment == "prod-ingress":
+                assert ingress["spec"]["tls"][0]["hosts"] == ["shop-42.example.org"]
+        else:
+            route = manifest.one("HTTPRoute", "store")
+            assert route["spec"]["hostnames"] == ["shop-42.example.org"]
+            [rule] = route["spec"]["rules"]
+            assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+            [backend] = rule["backendRefs"]
+            service = manifest.one("Service", backend["name"])
+            assert backend["port"] in [port["port"] for port in service["spec"]["ports"]]
+            assert selects(
+                {"matchLabels": service["spec"]["selector"]}, pod_labels(manifest, "wordpress")
+            )
 
 
-def test_tls_and_cert_manager_only_in_prod(rendered: Callable[[str], Manifest]) -> None:
-    local = rendered("local").one("Ingress", "store")
-    prod = rendered("prod").one("Ingress", "store")
+def test_tls_follows_the_environment(rendered: Callable[[str], Manifest]) -> None:
+    """prod serves HTTPS: through the Gateway's HTTPS listener, or an Ingress with cert-manager;
+    local serves plain HTTP."""
+    local = rendered("local-ingress").one("Ingress", "store")
+    prod = rendered("prod-ingress").one("Ingress", "store")
     assert "tls" not in local["spec"]
     assert "cert-manager.io/cluster-issuer" not in local["metadata"].get("annotations", {})
     assert prod["spec"]["tls"] == [{"hosts": ["demo.localhost"], "secretName": "store-tls"}]
     assert prod["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
+
+    for environment, listener in (("local", "http"), ("prod", "https")):
+        [parent] = rendered(environment).one("HTTPRoute", "store")["spec"]["parentRefs"]
+        assert parent == {
+            "group": "gateway.networking.k8s.io",
+            "kind": "Gateway",
+            "name": "woo-platform",
+            "namespace": "woo-gateway",
+            "sectionName": listener,
+        }
+    storefront = {
+        environment: next(
+            variable["value"]
+            for _, _, spec in rendered(environment).pod_specs()
+            for container in all_containers(spec)
+            for variable in container.get("env", [])
+            if variable["name"] == "WORDPRESS_HOME_URL"
+        )
+        for environment in ("local", "prod")
+    }
+    assert storefront == {"local": "http://demo.localhost", "prod": "https://demo.localhost"}
 
 
 def test_no_password_in_any_object_except_through_secret_key_ref(manifest: Manifest) -> None:

@@ -76,7 +76,7 @@ def test_schema_names_the_offending_key(helm_bin: Path, tmp_path: Path) -> None:
 )
 def test_schema_accepts_rfc1123_hosts(helm_bin: Path, host: str) -> None:
     manifest = render(helm_bin, "local", "--set", f"ingress.host={host}")
-    assert manifest.one("Ingress", "store")["spec"]["rules"][0]["host"] == host
+    assert manifest.one("HTTPRoute", "store")["spec"]["hostnames"] == [host]
 
 
 def test_schema_refuses_a_single_label_host_with_a_reason(helm_bin: Path, tmp_path: Path) -> None:

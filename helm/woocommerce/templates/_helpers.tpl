@@ -158,7 +158,10 @@ check stops the whole render, so nothing is sent to the cluster.
 {{- if and (gt (int .Values.wordpress.replicaCount) 1) (ne .Values.wordpress.persistence.accessMode "ReadWriteMany") -}}
 {{- $errors = append $errors "wordpress.replicaCount > 1 needs wordpress.persistence.accessMode ReadWriteMany: replicas on other nodes cannot mount a ReadWriteOnce wp-content volume" -}}
 {{- end -}}
-{{- if and .Values.ingress.tls.enabled (not .Values.ingress.tls.clusterIssuer) (not .Values.ingress.tls.secretName) -}}
+{{- if and (eq .Values.ingress.kind "HTTPRoute") (or (not .Values.ingress.gateway.name) (not .Values.ingress.gateway.namespace)) -}}
+{{- $errors = append $errors "ingress.kind HTTPRoute needs ingress.gateway.name and ingress.gateway.namespace: the Gateway the store's route attaches to" -}}
+{{- end -}}
+{{- if and (eq .Values.ingress.kind "Ingress") .Values.ingress.tls.enabled (not .Values.ingress.tls.clusterIssuer) (not .Values.ingress.tls.secretName) -}}
 {{- $errors = append $errors "ingress.tls.enabled needs ingress.tls.clusterIssuer (cert-manager issues the certificate) or ingress.tls.secretName (an existing certificate Secret)" -}}
 {{- end -}}
 {{- if and .Values.pdb.enabled (le (int .Values.wordpress.replicaCount) (int .Values.pdb.minAvailable)) -}}
