@@ -76,7 +76,8 @@ class Manifest:
         return found[0]
 
     def pod_specs(self) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-        """(kind/name, pod labels, pod spec) for every workload, the helm test pod included."""
+        """(kind/name, pod labels, pod spec) for every workload (Deployments, StatefulSets, Jobs,
+        CronJobs), the helm test pod included."""
         pods = []
         for obj in self.objects:
             if obj["kind"] in ("Deployment", "StatefulSet", "Job"):
@@ -84,6 +85,15 @@ class Manifest:
                 pods.append(
                     (
                         f"{obj['kind']}/{obj['metadata']['name']}",
+                        template["metadata"]["labels"],
+                        template["spec"],
+                    )
+                )
+            elif obj["kind"] == "CronJob":
+                template = obj["spec"]["jobTemplate"]["spec"]["template"]
+                pods.append(
+                    (
+                        f"CronJob/{obj['metadata']['name']}",
                         template["metadata"]["labels"],
                         template["spec"],
                     )

@@ -12,9 +12,17 @@ import yaml
 
 from tests.chart.conftest import CHART, RENDERINGS, Manifest, render, run_helm, values_args
 from tests.chart.quantities import amount, bytes_of
+from tests.chart.workloads import (
+    ACME_SOLVER_LABELS,
+    ACME_SOLVER_PORT,
+    RESOURCES,
+    acme_solver_pods,
+    all_containers,
+    component_of,
+    issues_certificates_through_acme,
+)
 
 ENVIRONMENTS = ["local", "prod"]
-RESOURCES = ("cpu", "memory")
 STANDARD_LABELS = (
     "app.kubernetes.io/name",
     "app.kubernetes.io/instance",
@@ -27,63 +35,12 @@ SELECTOR_KEYS = {
     "app.kubernetes.io/instance",
     "app.kubernetes.io/component",
 }
-# Pod Security Standards (https://kubernetes.io/docs/concepts/security/pod-security-standards/)
-BASELINE_SYSCTLS = {
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-}
-RESTRICTED_VOLUME_TYPES = {
-    "configMap",
-    "csi",
-    "downwardAPI",
-    "emptyDir",
-    "ephemeral",
-    "persistentVolumeClaim",
-    "projected",
-    "secret",
-}
 OFFICIAL_IMAGES = {"wordpress", "mariadb"}
-# The pod cert-manager creates in the store namespace to answer an ACME HTTP-01 challenge when
-# the Ingress asks a ClusterIssuer for its certificate: its labels, its port, and the resources
-# the cert-manager controller gives it by default (--acme-http01-solver-resource-* flags).
-ACME_SOLVER_LABELS = {
-    "acme.cert-manager.io/http01-solver": "true",
-    "acme.cert-manager.io/http-domain": "1234567890",
-    "acme.cert-manager.io/http-token": "987654321",
-}
-ACME_SOLVER_PORT = 8089
-ACME_SOLVER_SPEC: dict[str, Any] = {
-    "containers": [
-        {
-            "name": "acmesolver",
-            "resources": {
-                "requests": {"cpu": "10m", "memory": "64Mi"},
-                "limits": {"cpu": "100m", "memory": "64Mi"},
-            },
-        }
-    ]
-}
 
 
 @pytest.fixture(params=RENDERINGS)
 def manifest(request: pytest.FixtureRequest, rendered: Callable[[str], Manifest]) -> Manifest:
     return rendered(request.param)
-
-
-def all_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    return [*spec.get("initContainers", []), *spec["containers"]]
-
-
-def component_of(labels: dict[str, str]) -> str:
-    return labels["app.kubernetes.io/component"]
 
 
 def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
@@ -108,41 +65,7 @@ def pod_labels(manifest: Manifest, component: str) -> dict[str, str]:
     raise AssertionError(f"no pod with component {component}")
 
 
-def effective_pod_resources(spec: dict[str, Any], kind: str) -> dict[str, int]:
-    """What the scheduler and ResourceQuota charge a pod: the larger of its containers' sum and
-    its biggest init container."""
-    totals = {}
-    for resource in RESOURCES:
-        running = sum(amount(resource, c["resources"][kind][resource]) for c in spec["containers"])
-        init = max(
-            (
-                amount(resource, c["resources"][kind][resource])
-                for c in spec.get("initContainers", [])
-            ),
-            default=0,
-        )
-        totals[resource] = max(running, init)
-    return totals
-
-
 # --- resources, LimitRange and ResourceQuota -------------------------------------------------
-
-
-def issues_certificates_through_acme(manifest: Manifest) -> bool:
-    """An Ingress annotated for cert-manager: the solver pod then runs in the store namespace.
-    (With a Gateway, cert-manager solves beside the Gateway, outside the store.)"""
-    return any(
-        "cert-manager.io/cluster-issuer" in ingress["metadata"].get("annotations", {})
-        for ingress in manifest.of_kind("Ingress")
-    )
-
-
-def acme_solver_pods(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
-    """cert-manager's HTTP-01 solver pod, which lives in the store namespace while a certificate
-    is issued or renewed (so it is charged to the store's quota and LimitRange too)."""
-    if not issues_certificates_through_acme(manifest):
-        return []
-    return [("Pod/cm-acme-http-solver", ACME_SOLVER_SPEC)]
 
 
 def test_every_container_has_requests_and_limits_inside_the_limit_range(manifest: Manifest) -> None:
@@ -159,43 +82,6 @@ def test_every_container_has_requests_and_limits_inside_the_limit_range(manifest
                 assert amount(resource, container_range["min"][resource]) <= request, name
                 assert request <= limit, name
                 assert limit <= amount(resource, container_range["max"][resource]), name
-
-
-def worst_case_pods(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
-    """Every pod that can exist at once: WordPress replicas plus a rolling-update surge pod,
-    MariaDB, two setup pods (the previous revision's still terminating while the new one starts),
-    the helm test pod and, with a cert-manager ClusterIssuer, the ACME HTTP-01 solver pod."""
-    pods = []
-    for where, labels, spec in manifest.pod_specs():
-        component = component_of(labels)
-        if component == "wordpress":
-            deployment = manifest.one("Deployment", where.split("/", 1)[1])
-            pods += [(where, spec)] * (deployment["spec"]["replicas"] + 1)
-        elif component == "mariadb":
-            pods += [(where, spec)] * manifest.one("StatefulSet", where.split("/", 1)[1])["spec"][
-                "replicas"
-            ]
-        elif component == "setup":
-            pods += [(where, spec)] * 2
-        else:
-            pods += [(where, spec)]
-    return pods + acme_solver_pods(manifest)
-
-
-def test_resource_quota_admits_all_pods_at_once_setup_job_included(manifest: Manifest) -> None:
-    hard = manifest.of_kind("ResourceQuota")[0]["spec"]["hard"]
-    pods = worst_case_pods(manifest)
-    assert {component_of(labels) for _, labels, _ in manifest.pod_specs()} == {
-        "wordpress",
-        "mariadb",
-        "setup",
-        "test",
-    }
-    assert len(pods) <= int(hard["pods"])
-    for kind in ("requests", "limits"):
-        for resource in RESOURCES:
-            total = sum(effective_pod_resources(spec, kind)[resource] for _, spec in pods)
-            assert total <= amount(resource, hard[f"{kind}.{resource}"]), (kind, resource, total)
 
 
 def test_resource_quota_admits_the_storage_and_services(manifest: Manifest) -> None:
@@ -243,49 +129,13 @@ def test_limit_range_refuses_a_container_over_its_maximum(manifest: Manifest) ->
 # --- Pod Security ------------------------------------------------------------------------------
 
 
-def test_no_pod_uses_the_host_or_privileges(manifest: Manifest) -> None:
-    for where, _, spec in manifest.pod_specs():
-        for field in ("hostNetwork", "hostPID", "hostIPC"):
-            assert spec.get(field) in (None, False), (where, field)
-        assert all("hostPath" not in volume for volume in spec.get("volumes", [])), where
-        for container in all_containers(spec):
-            context = container["securityContext"]
-            name = f"{where}/{container['name']}"
-            assert context.get("privileged") is False, name
-            assert context.get("allowPrivilegeEscalation") is False, name
-            assert all("hostPort" not in port for port in container.get("ports", [])), name
-
-
-def test_every_pod_meets_pod_security_restricted(manifest: Manifest) -> None:
-    """restricted includes baseline; the namespace enforces baseline and warns on restricted,
-    so the store must cause no warning either."""
-    for where, _, spec in manifest.pod_specs():
-        pod_context = spec["securityContext"]
-        for volume in spec.get("volumes", []):
-            volume_type = next(key for key in volume if key != "name")
-            assert volume_type in RESTRICTED_VOLUME_TYPES, (where, volume_type)
-        for sysctl in pod_context.get("sysctls", []):
-            assert sysctl["name"] in BASELINE_SYSCTLS, (where, sysctl)
-        for container in all_containers(spec):
-            context = container["securityContext"]
-            name = f"{where}/{container['name']}"
-            assert context["capabilities"]["drop"] == ["ALL"], name
-            assert set(context["capabilities"].get("add", [])) <= {"NET_BIND_SERVICE"}, name
-            assert context.get("runAsNonRoot", pod_context.get("runAsNonRoot")) is True, name
-            assert context.get("runAsUser", pod_context.get("runAsUser")) != 0, name
-            seccomp = context.get("seccompProfile", pod_context.get("seccompProfile"))
-            assert seccomp["type"] in ("RuntimeDefault", "Localhost"), name
-            assert "procMount" not in context, name
-            assert "appArmorProfile" not in context, name
-
-
 def test_pods_run_as_the_users_the_official_images_expect(manifest: Manifest) -> None:
     users = {
         component_of(labels): spec["securityContext"]["runAsUser"]
         for _, labels, spec in manifest.pod_specs()
     }
     # www-data of the Debian WordPress image owns wp-content; mysql of the MariaDB image.
-    assert users == {"wordpress": 33, "setup": 33, "test": 33, "mariadb": 999}
+    assert users == {"wordpress": 33, "setup": 33, "cron": 33, "test": 33, "mariadb": 999}
 
 
 def test_no_pod_talks_to_the_kubernetes_api(manifest: Manifest) -> None:
@@ -335,7 +185,7 @@ def test_mariadb_is_reachable_only_from_wordpress_pods(manifest: Manifest) -> No
         for _, labels, _ in manifest.pod_specs()
         if any(selects(peer["podSelector"], labels) for peer in peers)
     }
-    assert allowed == {"wordpress", "setup"}
+    assert allowed == {"wordpress", "setup", "cron"}
     container_port = manifest.one("StatefulSet", "store-mariadb")["spec"]["template"]["spec"][
         "containers"
     ][0]["ports"][0]
@@ -414,8 +264,11 @@ def reaches_web(rules: list[dict[str, Any]]) -> bool:
 
 
 def test_egress_paths_are_the_needed_ones(manifest: Manifest) -> None:
-    wordpress, setup, test = (egress_rules(manifest, c) for c in ("wordpress", "setup", "test"))
+    wordpress, setup, cron, test = (
+        egress_rules(manifest, c) for c in ("wordpress", "setup", "cron", "test")
+    )
     assert reaches_dns(wordpress) and reaches_web(wordpress)
+    assert reaches_dns(cron) and reaches_web(cron)
     assert reaches_dns(setup) and reaches_web(setup)
     assert reaches_dns(test) and not reaches_web(test)
     wordpress_pod = pod_labels(manifest, "wordpress")
@@ -596,6 +449,9 @@ def test_long_running_containers_have_probes_and_jobs_have_deadlines(manifest: M
                 assert probe in container, (obj["metadata"]["name"], container["name"], probe)
     for job in manifest.of_kind("Job"):
         assert job["spec"]["activeDeadlineSeconds"] > 0
+    for cronjob in manifest.of_kind("CronJob"):
+        assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+        assert cronjob["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] > 0
     for pod in manifest.of_kind("Pod"):
         assert pod["spec"]["activeDeadlineSeconds"] > 0
 

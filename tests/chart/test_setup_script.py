@@ -185,17 +185,17 @@ exec "{real_unzip}" "$@"
         )
         (bundled / "readme.txt").write_text(f"Stable tag: {version}\n")
 
-    def run(self) -> subprocess.CompletedProcess[str]:
+    def run(self, script: str = "setup.sh") -> subprocess.CompletedProcess[str]:
         log = self.root / "wp.log"
         log.unlink(missing_ok=True)
         log.touch()
         # As in the pod: setup.sh beside the files of the setup-scripts ConfigMap.
         scripts = self.root / "scripts"
         scripts.mkdir(exist_ok=True)
-        for name in ("setup.sh", "admin-login.php"):
+        for name in ("setup.sh", "cron.sh", "admin-login.php"):
             shutil.copy(FILES / name, scripts / name)
         return subprocess.run(
-            ["bash", str(scripts / "setup.sh")],
+            ["bash", str(scripts / script)],
             env=self.env,
             cwd=self.root,
             capture_output=True,
@@ -568,3 +568,34 @@ def test_a_half_written_plugin_that_claims_the_version_is_reinstalled(store: Sto
     succeed(store)
     assert store.plugin() == plugin_files("11.2.0")
     assert len(store.downloads()) == 2
+
+
+# --- background work (files/cron.sh, the CronJob) ---------------------------------------------
+
+
+def test_cron_waits_for_an_installed_store(store: Store) -> None:
+    result = store.run("cron.sh")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WordPress is not installed yet" in result.stdout
+    assert [call["argv"][:2] for call in store.calls()] == [["core", "is-installed"]]
+
+
+def test_cron_runs_due_events_and_the_action_scheduler_queue(store: Store) -> None:
+    succeed(store)
+    result = store.run("cron.sh")
+    assert result.returncode == 0, result.stdout + result.stderr
+    state = store.state()
+    assert (state["cron_runs"], state["action_scheduler_runs"]) == (1, 1)
+    assert store.changes() == []
+    [runner] = [c["argv"] for c in store.calls() if c["argv"][0] == "action-scheduler"]
+    assert runner[:2] == ["action-scheduler", "run"]
+    assert any(arg.startswith("--batches=") for arg in runner), "a run must be bounded"
+
+
+def test_a_failing_cron_run_exits_1_for_the_next_schedule(store: Store) -> None:
+    succeed(store)
+    store.env["FAKE_WP_FAIL"] = "cron event"
+    result = store.run("cron.sh")
+    assert result.returncode == 1
+    assert "[cron] failed (line " in result.stderr
+    assert "action_scheduler_runs" not in store.state()

@@ -198,3 +198,105 @@ class is refused before anything is sent, with the way to do it by hand.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+The parts of a WP-CLI pod (the setup Job, the cron Job): WP-CLI needs WordPress core, which the
+docroot init container copies from the store's own WordPress image with the same script as the
+WordPress pods (see files/prepare-docroot.sh), so WP-CLI sees the same core version; wp-content
+is the store's volume. "bundle" adds /bundled, where the init container hands over the image's
+WooCommerce (woocommerce.source image) for the setup Job to swap in.
+*/}}
+{{- define "woocommerce.contentAffinity" -}}
+{{- if ne .Values.wordpress.persistence.accessMode "ReadWriteMany" -}}
+# wp-content is ReadWriteOnce: it can be mounted by several pods, but only on one node. This pod
+# therefore runs on the node of a WordPress pod, so it works on the very volume WordPress serves.
+affinity:
+  podAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      - topologyKey: kubernetes.io/hostname
+        labelSelector:
+          matchLabels:
+            {{- include "woocommerce.selectorLabels" (dict "ctx" . "component" "wordpress") | nindent 12 }}
+{{- end -}}
+{{- end -}}
+
+{{- define "woocommerce.docrootInitContainer" -}}
+{{- $ctx := .ctx -}}
+- name: docroot
+  image: {{ include "woocommerce.image" $ctx.Values.wordpress.image }}
+  imagePullPolicy: {{ $ctx.Values.wordpress.image.pullPolicy }}
+  command: ["bash", "/usr/local/bin/prepare-docroot.sh"]
+  workingDir: /var/www/html
+  securityContext:
+    {{- include "woocommerce.containerSecurityContext" (dict "readOnlyRootFilesystem" true) | nindent 4 }}
+  {{- if .bundle }}
+  env:
+    - name: WOOCOMMERCE_SOURCE
+      value: image
+  {{- end }}
+  resources:
+    {{- toYaml $ctx.Values.setup.docrootResources | nindent 4 }}
+  volumeMounts:
+    - name: docroot
+      mountPath: /var/www/html
+    - name: content
+      mountPath: /var/www/html/wp-content
+    {{- if .bundle }}
+    - name: bundled
+      mountPath: /bundled
+    {{- end }}
+    - name: config
+      mountPath: /usr/local/bin/prepare-docroot.sh
+      subPath: prepare-docroot.sh
+      readOnly: true
+    - name: tmp
+      mountPath: /tmp
+{{- end -}}
+
+{{- define "woocommerce.wpCliMounts" -}}
+- name: docroot
+  mountPath: /var/www/html
+- name: content
+  mountPath: /var/www/html/wp-content
+{{- if .bundle }}
+- name: bundled
+  mountPath: /bundled
+  readOnly: true
+{{- end }}
+- name: config
+  mountPath: /var/www/html/wp-config.php
+  subPath: wp-config.php
+  readOnly: true
+- name: config
+  mountPath: /usr/local/etc/php/conf.d/zz-woo-platform.ini
+  subPath: woo-platform.ini
+  readOnly: true
+- name: scripts
+  mountPath: /scripts
+  readOnly: true
+- name: tmp
+  mountPath: /tmp
+{{- end -}}
+
+{{- define "woocommerce.wpCliVolumes" -}}
+- name: docroot
+  emptyDir:
+    sizeLimit: 256Mi
+- name: content
+  persistentVolumeClaim:
+    claimName: {{ include "woocommerce.wordpressContentName" .ctx }}
+{{- if .bundle }}
+- name: bundled
+  emptyDir:
+    sizeLimit: 256Mi
+{{- end }}
+- name: tmp
+  emptyDir:
+    sizeLimit: 256Mi
+- name: config
+  configMap:
+    name: {{ include "woocommerce.wordpressName" .ctx }}-config
+- name: scripts
+  configMap:
+    name: {{ include "woocommerce.fullname" .ctx }}-setup-scripts
+{{- end -}}
