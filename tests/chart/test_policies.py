@@ -3,6 +3,7 @@ storage, names, labels and the setup Job contract with the orchestrator."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,9 @@ SELECTOR_KEYS = {
     "app.kubernetes.io/component",
 }
 OFFICIAL_IMAGES = {"wordpress", "mariadb"}
+# Built FROM the official WordPress image by helm/woocommerce/prebuilt/Dockerfile.
+PREBUILT_IMAGE = "woo-platform/wordpress-woocommerce"
+PREBUILT_DOCKERFILE = CHART / "prebuilt" / "Dockerfile"
 
 
 @pytest.fixture(params=RENDERINGS)
@@ -269,7 +273,15 @@ def test_egress_paths_are_the_needed_ones(manifest: Manifest) -> None:
     )
     assert reaches_dns(wordpress) and reaches_web(wordpress)
     assert reaches_dns(cron) and reaches_web(cron)
-    assert reaches_dns(setup) and reaches_web(setup)
+    assert reaches_dns(setup)
+    # The setup Job downloads WooCommerce only when the WordPress image does not carry it.
+    downloads = any(
+        variable == {"name": "WOOCOMMERCE_SOURCE", "value": "download"}
+        for _, labels, spec in manifest.pod_specs()
+        if component_of(labels) == "setup"
+        for variable in spec["containers"][0]["env"]
+    )
+    assert reaches_web(setup) == downloads
     assert reaches_dns(test) and not reaches_web(test)
     wordpress_pod = pod_labels(manifest, "wordpress")
     assert any(
@@ -469,13 +481,47 @@ def test_wordpress_readiness_waits_for_an_installed_store(manifest: Manifest) ->
     assert "http_response_code( 503 )" in configmap["data"]["woo-healthz.php"]
 
 
-def test_images_are_official_and_pinned(manifest: Manifest) -> None:
+def test_images_are_official_or_built_from_them_and_pinned(manifest: Manifest) -> None:
     for where, _, spec in manifest.pod_specs():
         for container in all_containers(spec):
             repository, _, tag = container["image"].rpartition(":")
-            assert repository in OFFICIAL_IMAGES, (where, container["image"])
+            assert repository in {*OFFICIAL_IMAGES, PREBUILT_IMAGE}, (where, container["image"])
             assert tag and tag != "latest", (where, container["image"])
             assert "bitnami" not in container["image"]
+
+
+def dockerfile_default(name: str) -> str:
+    match = re.search(rf"^ARG {name}=(\S+)$", PREBUILT_DOCKERFILE.read_text(), re.MULTILINE)
+    assert match is not None, name
+    return match.group(1)
+
+
+def test_local_uses_the_prebuilt_image_the_dockerfile_builds(
+    rendered: Callable[[str], Manifest],
+) -> None:
+    """The fast path: local stores run the prebuilt image, whose tag names the official WordPress
+    tag it is built from and the WooCommerce inside, which must be the version the chart expects,
+    so the setup Job copies instead of downloading."""
+    local = rendered("local")
+    defaults = yaml.safe_load((CHART / "values.yaml").read_text())
+    wordpress_tag = dockerfile_default("WORDPRESS_TAG")
+    woocommerce_version = dockerfile_default("WOOCOMMERCE_VERSION")
+    assert wordpress_tag == defaults["wordpress"]["image"]["tag"]
+    assert woocommerce_version == defaults["woocommerce"]["version"]
+    wordpress = local.one("Deployment", "store-wordpress")["spec"]["template"]["spec"]
+    expected = f"{PREBUILT_IMAGE}:{wordpress_tag}-wc{woocommerce_version}"
+    assert wordpress["containers"][0]["image"] == expected
+    [job] = local.of_kind("Job")
+    env = {
+        v["name"]: v.get("value") for v in job["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert (env["WOOCOMMERCE_SOURCE"], env["WOOCOMMERCE_VERSION"]) == ("image", woocommerce_version)
+    assert job["spec"]["template"]["spec"]["initContainers"][0]["image"] == expected
+    for environment in ("prod", "default"):
+        official = rendered(environment).one("Deployment", "store-wordpress")
+        assert official["spec"]["template"]["spec"]["containers"][0]["image"].startswith(
+            "wordpress:"
+        )
 
 
 def test_every_object_has_the_standard_labels(manifest: Manifest) -> None:
