@@ -155,3 +155,35 @@ def test_an_upgrade_that_changes_the_database_volume_is_refused_before_anything_
 
     unchanged = install(helm_bin, kube_standin, "store.currency=EUR")
     assert unchanged.returncode == 0, unchanged.stderr
+
+
+def test_an_upgrade_that_changes_the_content_volume_is_refused(
+    helm_bin: Path, kube_standin: KubeStandin
+) -> None:
+    """The claim's access mode and an explicit storage class other than the one the cluster gave
+    it are refused; an empty storage class (the default, which the cluster filled in) is not."""
+    first = install(helm_bin, kube_standin)
+    assert first.returncode == 0, first.stderr
+    claim = kube_standin.get("persistentvolumeclaims", NAMESPACE, "store-wordpress-content")
+    assert claim is not None
+    given = claim["spec"]["storageClassName"]
+
+    other_class = install(helm_bin, kube_standin, "wordpress.persistence.storageClass=fast")
+    assert other_class.returncode != 0
+    assert (
+        f'wordpress.persistence.storageClass is "fast", but the wp-content volume was created '
+        f'with "{given}"'
+    ) in other_class.stderr
+    other_mode = install(
+        helm_bin,
+        kube_standin,
+        "wordpress.persistence.accessMode=ReadWriteMany",
+        "wordpress.persistence.storageClass=" + given,
+    )
+    assert other_mode.returncode != 0
+    assert (
+        "wordpress.persistence.accessMode is ReadWriteMany, but the wp-content volume was "
+        "created with ReadWriteOnce"
+    ) in other_mode.stderr
+    same_class = install(helm_bin, kube_standin, "wordpress.persistence.storageClass=" + given)
+    assert same_class.returncode == 0, same_class.stderr

@@ -300,3 +300,28 @@ affinity:
   configMap:
     name: {{ include "woocommerce.fullname" .ctx }}-setup-scripts
 {{- end -}}
+
+{{/*
+The wp-content claim's access mode and storage class cannot change either (the API server refuses
+the update). An empty storageClass leaves the live one alone (the cluster filled in its default),
+so only a different explicit class is refused.
+*/}}
+{{- define "woocommerce.checkContentVolumeUnchanged" -}}
+{{- $name := include "woocommerce.wordpressContentName" . -}}
+{{- $live := lookup "v1" "PersistentVolumeClaim" .Release.Namespace $name -}}
+{{- with $live -}}
+{{- $wanted := $.Values.wordpress.persistence -}}
+{{- $problems := list -}}
+{{- $liveModes := .spec.accessModes | default list -}}
+{{- if not (has $wanted.accessMode $liveModes) -}}
+{{- $problems = append $problems (printf "wordpress.persistence.accessMode is %s, but the wp-content volume was created with %s" $wanted.accessMode (join ", " $liveModes)) -}}
+{{- end -}}
+{{- $liveClass := default "" .spec.storageClassName -}}
+{{- if and $wanted.storageClass (ne $wanted.storageClass $liveClass) -}}
+{{- $problems = append $problems (printf "wordpress.persistence.storageClass is %q, but the wp-content volume was created with %q" $wanted.storageClass $liveClass) -}}
+{{- end -}}
+{{- if $problems -}}
+{{- fail (printf "\n\nwoocommerce chart: invalid values:\n  - %s\n  A claim's access mode and storage class cannot change. Keep the values the store was created with, or move wp-content to a new claim by hand (copy the files, then delete %s and upgrade again).\n" (join "\n  - " $problems) $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
