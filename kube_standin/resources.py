@@ -161,6 +161,16 @@ RESOURCES: tuple[ResourceType, ...] = (
         short_names=("netpol",),
     ),
     ResourceType("networking.k8s.io", "v1", "ingressclasses", "IngressClass", namespaced=False),
+    # Gateway API (a CRD on a real cluster, installed with the implementation, e.g. Envoy
+    # Gateway): the store chart's local and prod renderings expose the store with an HTTPRoute.
+    ResourceType(
+        "gateway.networking.k8s.io",
+        "v1",
+        "httproutes",
+        "HTTPRoute",
+        has_status=True,
+        has_generation=True,
+    ),
     ResourceType(
         "policy",
         "v1",

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orchestrator.models import Environment, StoreStatus
-from orchestrator.naming import STORE_NAME_MAX, hostname_problem, store_name_problem
+from orchestrator.naming import STORE_NAME_MAX, store_domain_problem, store_name_problem
 
 
 class StoreCreate(BaseModel):
@@ -41,7 +41,7 @@ class StoreCreate(BaseModel):
     def _valid_domain(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        problem = hostname_problem(value)
+        problem = store_domain_problem(value)
         if problem:
             raise ValueError(problem)
         return value

@@ -85,6 +85,7 @@ async def test_domain_defaults_to_the_base_domain(api: RunningApp) -> None:
         ({"store_name": ""}, "store_name"),
         ({"store_name": "ok", "domain": "UPPER.example.com"}, "domain"),
         ({"store_name": "ok", "domain": "no spaces.com"}, "domain"),
+        ({"store_name": "ok", "domain": "shop"}, "domain"),
         ({"store_name": "ok", "environment": "staging"}, "environment"),
         ({"store_name": "ok", "surprise": 1}, "surprise"),
         ({}, "store_name"),

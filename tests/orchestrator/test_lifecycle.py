@@ -73,7 +73,7 @@ async def test_create_reaches_ready_with_everything_in_place(
     labels = namespace["metadata"]["labels"]
     assert labels["app.kubernetes.io/managed-by"] == "woo-platform"
     assert labels["woo-platform/store-id"] == created["id"]
-    assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
 
     db = kube_standin.read("secrets", created["namespace"], "store-db-credentials")
     admin = kube_standin.read("secrets", created["namespace"], "store-admin-credentials")

@@ -4,6 +4,7 @@ from orchestrator.naming import (
     STORE_NAME_MAX,
     hostname_problem,
     new_namespace,
+    store_domain_problem,
     store_name_problem,
 )
 
@@ -63,4 +64,23 @@ def test_valid_hostnames(host: str) -> None:
 )
 def test_invalid_hostnames(host: str, fragment: str) -> None:
     problem = hostname_problem(host)
+    assert problem is not None and fragment in problem
+
+
+@pytest.mark.parametrize("host", ["demo.localhost", "shop.example.com", "xn--bcher-kva.example"])
+def test_valid_store_domains(host: str) -> None:
+    assert store_domain_problem(host) is None
+
+
+@pytest.mark.parametrize(
+    ("host", "fragment"),
+    [
+        ("shop", "must contain a dot"),
+        ("localhost", "must contain a dot"),
+        ("Shop.com", "lowercase"),
+    ],
+)
+def test_a_store_domain_needs_a_dot(host: str, fragment: str) -> None:
+    """WordPress refuses admin@shop, so a single-label domain is refused up front."""
+    problem = store_domain_problem(host)
     assert problem is not None and fragment in problem

@@ -81,3 +81,13 @@ async def test_namespace_and_secrets_are_created_once(
     assert await steps.ensure_secrets(store()) == "secrets already present, kept as they are"
     after = kube_standin.read("secrets", "demo-0a1b2c3d", "store-db-credentials")["data"]
     assert before == after
+
+
+async def test_a_new_store_namespace_enforces_pod_security_restricted(
+    steps: StoreSteps, kube_standin: KubeStandin
+) -> None:
+    await steps.ensure_namespace(store())
+    labels = kube_standin.read("namespaces", None, "demo-0a1b2c3d")["metadata"]["labels"]
+    for mode in ("enforce", "warn", "audit"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted", mode
+    assert labels["pod-security.kubernetes.io/enforce-version"] == "latest"
