@@ -14,6 +14,7 @@ import pytest
 from harness.app import running_app
 from kube_standin.standin import KubeStandin
 from orchestrator.config import REPO_ROOT
+from tests.chart.conftest import ingress_variant
 from tests.deploy.platform_chart import render_platform
 from tests.deploy.rbac import (
     ALL_NAMESPACES,
@@ -31,7 +32,25 @@ LOCAL = {"store_name": "demo", "domain": "demo.localhost", "environment": "local
 PROD = {"store_name": "shop", "domain": "shop.example.com", "environment": "prod"}
 
 
-async def store_lifecycles(kube: KubeStandin, helm_bin: Path, tmp_path: Path) -> set[str]:
+# How stores are exposed: the platform chart's `stores.exposure`, and the store chart's values
+# files that render that kind (the repository's own, or their Ingress variants).
+EXPOSURES = ["gatewayAPI", "ingress"]
+
+
+def values_dir(exposure: str, tmp_path: Path) -> Path:
+    if exposure == "gatewayAPI":
+        return REPO_ROOT
+    variants = tmp_path / "values"
+    variants.mkdir()
+    for environment in ("local", "prod"):
+        variant = ingress_variant(REPO_ROOT / f"values-{environment}.yaml")
+        (variants / f"values-{environment}.yaml").write_text(variant.read_text())
+    return variants
+
+
+async def store_lifecycles(
+    kube: KubeStandin, helm_bin: Path, tmp_path: Path, exposure: str
+) -> set[str]:
     """Runs the lifecycles; returns the store namespaces the platform created."""
     settings = make_settings(
         f"sqlite:///{tmp_path / 'woo.sqlite3'}",
@@ -39,7 +58,7 @@ async def store_lifecycles(kube: KubeStandin, helm_bin: Path, tmp_path: Path) ->
         kubeconfig=kube.kubeconfig,
         helm_bin=helm_bin,
         chart_path=REPO_ROOT / "helm" / "woocommerce",
-        values_dir=REPO_ROOT,
+        values_dir=values_dir(exposure, tmp_path),
         ready_deadline_seconds=4,
         # Ready stores are health-checked (Degraded) while the test runs.
         health_check_seconds=0.3,
@@ -64,12 +83,17 @@ async def store_lifecycles(kube: KubeStandin, helm_bin: Path, tmp_path: Path) ->
     return {local["namespace"], prod["namespace"]}
 
 
+@pytest.fixture(params=EXPOSURES)
+def exposure(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
 async def used(
-    kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path
+    kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path, exposure: str
 ) -> tuple[set[Permission], set[str]]:
     """(every permission the lifecycles needed, the store namespaces)."""
-    namespaces = await store_lifecycles(kube_standin, helm_bin, tmp_path)
+    namespaces = await store_lifecycles(kube_standin, helm_bin, tmp_path, exposure)
     needed = {
         found
         for r in kube_standin.requests
@@ -78,18 +102,20 @@ async def used(
     return needed, namespaces
 
 
-def cluster_role(helm_bin: Path) -> dict[str, Any]:
-    roles = render_platform(helm_bin, "default").of_kind("ClusterRole")
+def cluster_role(helm_bin: Path, exposure: str) -> dict[str, Any]:
+    roles = render_platform(helm_bin, "default", "--set", f"stores.exposure={exposure}").of_kind(
+        "ClusterRole"
+    )
     assert len(roles) == 1
     return roles[0]
 
 
 async def test_cluster_role_grants_exactly_what_the_lifecycle_used(
-    used: tuple[set[Permission], set[str]], helm_bin: Path
+    used: tuple[set[Permission], set[str]], helm_bin: Path, exposure: str
 ) -> None:
     permissions, _ = used
     needed = {p.grant for p in permissions}
-    grants = granted(cluster_role(helm_bin))
+    grants = granted(cluster_role(helm_bin, exposure))
     missing = sorted(needed - grants)
     unused = sorted(grants - needed)
     assert missing == [], f"the ClusterRole lacks {missing}"
@@ -113,8 +139,9 @@ async def test_namespaced_requests_stay_in_store_namespaces(
     assert ("delete", "namespaces") in cluster_wide
 
 
-def test_cluster_role_never_grants_escalation(helm_bin: Path) -> None:
-    grants = granted(cluster_role(helm_bin))
+@pytest.mark.parametrize("exposure", EXPOSURES)
+def test_cluster_role_never_grants_escalation(helm_bin: Path, exposure: str) -> None:
+    grants = granted(cluster_role(helm_bin, exposure))
     assert not {verb for verb, _, _ in grants} & {"escalate", "bind", "impersonate", "*"}
     assert not {res for _, _, res in grants} & {
         "clusterroles",
