@@ -10,11 +10,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -22,19 +21,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator import db
 from orchestrator.config import Settings
-from orchestrator.deps import SessionDep, SettingsDep
 from orchestrator.errors import FieldError, InvalidRequest, NotFound, Unavailable, WooError
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.errors import HelmError
 from orchestrator.helm.runner import HelmRunner
 from orchestrator.kube.client import KubeClient
 from orchestrator.metrics import Metrics
+from orchestrator.operations.api import router as operations_router
 from orchestrator.provisioning.reconciler import Reconciler
 from orchestrator.provisioning.steps import StoreSteps
 from orchestrator.stores.api import router as stores_router
-from orchestrator.stores.naming import STORE_NAME_MAX
-from orchestrator.stores.repository import StoreRepository
-from orchestrator.stores.schemas import HealthOut, PlatformInfo
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
     _install_error_handlers(app)
     _install_request_metrics(app, metrics)
     app.include_router(stores_router)
-    _install_operations_routes(app)
+    app.include_router(operations_router)
     _install_dashboard(app, settings.dashboard_dir)
     return app
 
@@ -219,52 +215,6 @@ class RequestMetrics:
             method = scope["method"]
             self.metrics.request_seconds.labels(method, path).observe(time.perf_counter() - started)
             self.metrics.requests.labels(method, path, str(status)).inc()
-
-
-def _install_operations_routes(app: FastAPI) -> None:
-    @app.get("/healthz", tags=["operations"], operation_id="healthz")
-    async def healthz() -> HealthOut:
-        """The process is up."""
-        return HealthOut(status="ok")
-
-    @app.get("/config", tags=["operations"], operation_id="getPlatformInfo")
-    async def platform_info(settings: SettingsDep) -> PlatformInfo:
-        """Settings a client needs (base domain, environments, name rules, auth)."""
-        return PlatformInfo(
-            base_domain=settings.base_domain,
-            environments=["local", "prod"],
-            store_name_max_length=STORE_NAME_MAX,
-            auth_required=settings.api_token is not None,
-        )
-
-    @app.get(
-        "/readyz", tags=["operations"], operation_id="readyz", responses={503: {"model": HealthOut}}
-    )
-    async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-        """Ready to serve: the database answers, the cluster answers, helm is present."""
-        checks: dict[str, str] = {}
-        try:
-            await session.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception as exc:
-            checks["database"] = f"unreachable: {type(exc).__name__}"
-        try:
-            checks["kubernetes"] = f"ok ({await request.app.state.kube.server_version()})"
-        except Exception as exc:
-            checks["kubernetes"] = f"unreachable: {exc}"
-        helm = settings.resolve_helm()
-        checks["helm"] = f"ok ({helm})" if helm else "missing: set WOO_HELM_BIN or put helm on PATH"
-        ready = all(value.startswith("ok") for value in checks.values())
-        body = HealthOut(status="ok" if ready else "unavailable", checks=checks)
-        return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
-
-    @app.get("/metrics", tags=["operations"], operation_id="metrics", response_class=Response)
-    async def metrics_endpoint(request: Request, session: SessionDep) -> Response:
-        """Prometheus metrics."""
-        metrics: Metrics = request.app.state.metrics
-        metrics.in_flight.set(request.app.state.reconciler.in_flight)
-        body = await metrics.render(StoreRepository(session).counts_by_status)
-        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 def _install_dashboard(app: FastAPI, dist: Path) -> None:

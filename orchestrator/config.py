@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from orchestrator.stores.naming import hostname_problem
+from orchestrator.naming import hostname_problem
 
 # The checkout the package runs from; the chart, values files and built dashboard live here
 # unless the deployment points elsewhere (the container image does).

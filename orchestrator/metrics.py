@@ -56,21 +56,21 @@ class Metrics:
         self.in_flight = Gauge(
             "woo_reconcile_in_flight", "Reconciler passes running now", registry=self.registry
         )
-        self._status_counts: dict[str, int] = {}
+        self._status_counts: dict[StoreStatus, int] = {}
         self.registry.register(_StatusCollector(lambda: self._status_counts))
 
-    async def render(self, status_counts: Callable[[], Awaitable[dict[str, int]]]) -> bytes:
+    async def render(self, status_counts: Callable[[], Awaitable[dict[StoreStatus, int]]]) -> bytes:
         self._status_counts = await status_counts()
         return generate_latest(self.registry)
 
 
 class _StatusCollector(Collector):
-    def __init__(self, counts: Callable[[], dict[str, int]]) -> None:
+    def __init__(self, counts: Callable[[], dict[StoreStatus, int]]) -> None:
         self._counts = counts
 
     def collect(self) -> Iterable[Metric]:
         family = GaugeMetricFamily("woo_stores", "Stores by status", labels=["status"])
         counts = self._counts()
         for status in StoreStatus:
-            family.add_metric([status.value], counts.get(status.value, 0))
+            family.add_metric([status.value], counts.get(status, 0))
         yield family

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
     DateTime,
@@ -33,6 +33,31 @@ class StoreStatus(enum.StrEnum):
 class DesiredState(enum.StrEnum):
     PRESENT = "present"
     ABSENT = "absent"
+
+
+# Which values file a store is installed with (values-<environment>.yaml).
+Environment = Literal["local", "prod"]
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+class EnumString(TypeDecorator[E]):
+    """A string enum stored as its value in a VARCHAR: the database and the API see the same
+    strings, and Python sees the enum."""
+
+    impl = String(16)
+    cache_ok = True
+
+    def __init__(self, enum_type: type[E]) -> None:
+        super().__init__()
+        self.enum_type = enum_type
+
+    def process_bind_param(self, value: E | str | None, dialect: Dialect) -> str | None:
+        # Refuse a string that is not one of the enum's values rather than store it.
+        return None if value is None else self.enum_type(value).value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> E | None:
+        return None if value is None else self.enum_type(value)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -83,8 +108,12 @@ class Store(Base):
     namespace: Mapped[str] = mapped_column(String(63), unique=True)
     domain: Mapped[str] = mapped_column(String(253))
     environment: Mapped[str] = mapped_column(String(16))
-    desired_state: Mapped[str] = mapped_column(String(16), default=DesiredState.PRESENT)
-    status: Mapped[str] = mapped_column(String(16), default=StoreStatus.PROVISIONING)
+    desired_state: Mapped[DesiredState] = mapped_column(
+        EnumString(DesiredState), default=DesiredState.PRESENT
+    )
+    status: Mapped[StoreStatus] = mapped_column(
+        EnumString(StoreStatus), default=StoreStatus.PROVISIONING
+    )
     status_reason: Mapped[str | None] = mapped_column(Text, default=None)
     storefront_url: Mapped[str | None] = mapped_column(String(300), default=None)
     admin_url: Mapped[str | None] = mapped_column(String(300), default=None)

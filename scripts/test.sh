@@ -13,6 +13,7 @@ run() {
 run .venv/bin/ruff check .
 run .venv/bin/ruff format --check .
 run .venv/bin/mypy
+run .venv/bin/lint-imports
 run .venv/bin/python -m pytest
 run dashboard/scripts/ci.sh
 exit "$status"

@@ -23,11 +23,11 @@ from typing import Any, NoReturn, TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.config import Settings
-from orchestrator.kube.readiness import Verdict
 from orchestrator.logs import current_store
 from orchestrator.metrics import Metrics
 from orchestrator.models import DesiredState, Store, StoreStatus, utcnow
 from orchestrator.provisioning.errors import StepError, as_step_error
+from orchestrator.provisioning.readiness import Verdict
 from orchestrator.provisioning.steps import StoreSteps
 from orchestrator.provisioning.store_values import store_urls
 from orchestrator.stores.repository import Fence, StoreRepository

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from orchestrator.config import Settings
 from orchestrator.helm.client import HelmClient, ReleaseStatus
 from orchestrator.kube.client import Json, KubeClient
-from orchestrator.kube.readiness import Assessment, Verdict, assess
 from orchestrator.models import Store
 from orchestrator.provisioning.errors import PermanentStepError, TemporaryStepError
+from orchestrator.provisioning.readiness import Assessment, Verdict, assess
 from orchestrator.provisioning.store_values import (
     STORE_ID_LABEL,
     generated_secrets,

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
@@ -20,7 +21,7 @@ class Fence:
 
     store_id: str
     owner: str
-    desired_state: str
+    desired_state: DesiredState
     generation: int
 
     @classmethod
@@ -35,12 +36,19 @@ class StoreRepository:
         self.session = session
 
     # --- API side -------------------------------------------------------------------------
-    async def add(self, store: Store, *events: StoreEvent) -> None:
-        """Insert a store with its first events (one flush: the IntegrityError, if any, is
-        raised here)."""
+    async def add_new(self, store: Store, *events: StoreEvent) -> bool:
+        """Insert a store with its first events, as the first write of the transaction; False
+        when a unique index refuses it (a live store holds its name or domain, or its
+        Idempotency-Key was used). A refused flush leaves the session unusable, so the
+        transaction, which holds nothing else yet, is rolled back for the caller to go on."""
         self.session.add(store)
         self.session.add_all(events)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            await self.session.rollback()
+            return False
+        return True
 
     async def get(self, store_id: str) -> Store | None:
         return await self.session.get(Store, store_id)
@@ -88,7 +96,7 @@ class StoreRepository:
         self.session.add(StoreEvent(store_id=store_id, step=step, outcome=outcome, message=message))
         await self.session.flush()
 
-    async def counts_by_status(self) -> dict[str, int]:
+    async def counts_by_status(self) -> dict[StoreStatus, int]:
         result = await self.session.execute(
             select(Store.status, func.count()).group_by(Store.status)
         )

@@ -4,14 +4,11 @@ client is generated from, so names and shapes here are public)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from orchestrator.models import StoreStatus
-from orchestrator.stores.naming import STORE_NAME_MAX, hostname_problem, store_name_problem
-
-Environment = Literal["local", "prod"]
+from orchestrator.models import Environment, StoreStatus
+from orchestrator.naming import STORE_NAME_MAX, hostname_problem, store_name_problem
 
 
 class StoreCreate(BaseModel):
@@ -98,17 +95,3 @@ class ErrorOut(BaseModel):
     error: str = Field(examples=["validation_error"])
     detail: str
     fields: list[FieldErrorOut] | None = None
-
-
-class HealthOut(BaseModel):
-    status: Literal["ok", "unavailable"]
-    checks: dict[str, str] = Field(default_factory=dict)
-
-
-class PlatformInfo(BaseModel):
-    """What a client needs to build a valid create form."""
-
-    base_domain: str = Field(description="Stores without a domain get '<store_name>.<this>'.")
-    environments: list[Environment]
-    store_name_max_length: int
-    auth_required: bool = Field(description="Whether /stores needs a bearer token.")

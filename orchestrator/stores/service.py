@@ -7,11 +7,9 @@ import json
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.exc import IntegrityError
-
 from orchestrator.errors import Conflict, IdempotencyKeyReused, InvalidTransition, NotFound
 from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
-from orchestrator.stores.naming import default_domain, new_namespace
+from orchestrator.naming import default_domain, new_namespace
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.schemas import StoreCreate
 
@@ -47,25 +45,23 @@ class StoreService:
             idempotency_key=idempotency_key,
             request_digest=digest,
         )
-        try:
-            await self.repository.add(
-                store,
-                StoreEvent(
-                    store_id=store.id, step="request", outcome="accepted", message="store requested"
-                ),
-            )
-        except IntegrityError:
-            await self.repository.session.rollback()
+        accepted = await self.repository.add_new(
+            store,
+            StoreEvent(
+                store_id=store.id, step="request", outcome="accepted", message="store requested"
+            ),
+        )
+        if not accepted:
             if idempotency_key is not None:
                 replay = await self._replay(idempotency_key, digest)
                 if replay is not None:
                     return replay, False
             holder = await self.repository.live_holder(request.store_name, domain)
             if holder is not None:
-                raise Conflict(_held_message(holder, request.store_name, domain)) from None
+                raise Conflict(_held_message(holder, request.store_name, domain))
             raise Conflict(
                 f"store name {request.store_name!r} or domain {domain!r} is already in use"
-            ) from None
+            )
         return store, True
 
     async def get(self, store_id: str) -> Store:

@@ -1,6 +1,6 @@
 import pytest
 
-from orchestrator.stores.naming import (
+from orchestrator.naming import (
     STORE_NAME_MAX,
     hostname_problem,
     new_namespace,

@@ -3,7 +3,7 @@
 from typing import Any
 
 from orchestrator.kube.client import Snapshot
-from orchestrator.kube.readiness import Verdict, assess
+from orchestrator.provisioning.readiness import Verdict, assess
 
 Obj = dict[str, Any]
 

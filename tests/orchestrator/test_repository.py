@@ -5,7 +5,8 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.models import DesiredState, Store, StoreStatus, utcnow
@@ -172,3 +173,36 @@ async def test_stores_not_due_or_settled_are_not_claimed(sessions: Sessions) -> 
         )
         assert [store.store_name for store in claimed] == ["due"]
         assert await repository.next_due(claim_time) == now + timedelta(seconds=60)
+
+
+async def test_status_and_desired_state_are_enums_stored_as_their_strings(
+    sessions: Sessions,
+) -> None:
+    await add(sessions, new_store("demo", status=StoreStatus.READY))
+    async with sessions() as session:
+        raw = (await session.execute(text("SELECT status, desired_state FROM stores"))).one()
+        assert tuple(raw) == ("Ready", "present")
+        [store] = (
+            await StoreRepository(session).page(
+                status=StoreStatus.READY, include_deleted=False, limit=5, offset=0
+            )
+        )[0]
+        assert store.status is StoreStatus.READY
+        assert store.desired_state is DesiredState.PRESENT
+        assert await StoreRepository(session).counts_by_status() == {StoreStatus.READY: 1}
+
+
+async def test_a_status_that_is_not_one_is_refused(sessions: Sessions) -> None:
+    with pytest.raises(StatementError, match="'Done' is not a valid StoreStatus"):
+        await add(sessions, new_store("demo", status="Done"))
+    async with sessions() as session:
+        assert (await session.execute(text("SELECT count(*) FROM stores"))).scalar_one() == 0
+
+
+async def test_a_refused_insert_leaves_the_session_usable(sessions: Sessions) -> None:
+    await add(sessions, new_store("demo"))
+    async with sessions() as session:
+        repository = StoreRepository(session)
+        assert not await repository.add_new(new_store("demo"))
+        holder = await repository.live_holder("demo", "other.localhost")
+        assert holder is not None and holder.store_name == "demo"

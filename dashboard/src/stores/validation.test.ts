@@ -10,13 +10,13 @@ const HOSTS = [
   `${"a".repeat(60)}.`.repeat(4) + "com", "10.0.0.1", "shop.123", "123.shop", "sh_op.com", "xn--bcher-kva.example",
 ];
 
-/** The orchestrator's own answers for the same inputs (orchestrator/stores/naming.py). */
+/** The orchestrator's own answers for the same inputs (orchestrator/naming.py). */
 function apiAnswers(): { names: (string | null)[]; hosts: (string | null)[] } {
   const repo = resolve(__dirname, "../../..");
   const python = process.env.WOO_PYTHON ?? resolve(repo, ".venv/bin/python");
   const script = [
     "import json, sys",
-    "from orchestrator.stores.naming import store_name_problem, hostname_problem",
+    "from orchestrator.naming import store_name_problem, hostname_problem",
     "cases = json.load(sys.stdin)",
     "print(json.dumps({'names': [store_name_problem(n) for n in cases['names']],",
     "                  'hosts': [hostname_problem(h) for h in cases['hosts']]}))",

@@ -1,4 +1,4 @@
-// The API's naming rules (orchestrator/stores/naming.py), checked before sending so that people
+// The API's naming rules (orchestrator/naming.py), checked before sending so that people
 // see a problem next to the field at once. The API checks again and has the last word.
 import type { Environment } from "../api/types";
 

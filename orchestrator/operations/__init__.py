@@ -1,0 +1,1 @@
+"""The platform's own endpoints: liveness, readiness, metrics and the settings a client needs."""

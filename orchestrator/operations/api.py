@@ -1,0 +1,66 @@
+"""Routes for operators and clients of the platform: /healthz, /readyz, /metrics, /config."""
+
+from __future__ import annotations
+
+from typing import get_args
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from orchestrator.deps import ReconcilerDep, SessionDep, SettingsDep
+from orchestrator.metrics import Metrics
+from orchestrator.models import Environment
+from orchestrator.naming import STORE_NAME_MAX
+from orchestrator.operations.schemas import HealthOut, PlatformInfo
+from orchestrator.stores.repository import StoreRepository
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", operation_id="healthz")
+async def healthz() -> HealthOut:
+    """The process is up."""
+    return HealthOut(status="ok")
+
+
+@router.get("/config", operation_id="getPlatformInfo")
+async def platform_info(settings: SettingsDep) -> PlatformInfo:
+    """Settings a client needs (base domain, environments, name rules, auth)."""
+    return PlatformInfo(
+        base_domain=settings.base_domain,
+        environments=list(get_args(Environment)),
+        store_name_max_length=STORE_NAME_MAX,
+        auth_required=settings.api_token is not None,
+    )
+
+
+@router.get("/readyz", operation_id="readyz", responses={503: {"model": HealthOut}})
+async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+    """Ready to serve: the database answers, the cluster answers, helm is present."""
+    checks: dict[str, str] = {}
+    try:
+        await session.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:
+        checks["database"] = f"unreachable: {type(exc).__name__}"
+    try:
+        checks["kubernetes"] = f"ok ({await request.app.state.kube.server_version()})"
+    except Exception as exc:
+        checks["kubernetes"] = f"unreachable: {exc}"
+    helm = settings.resolve_helm()
+    checks["helm"] = f"ok ({helm})" if helm else "missing: set WOO_HELM_BIN or put helm on PATH"
+    ready = all(value.startswith("ok") for value in checks.values())
+    body = HealthOut(status="ok" if ready else "unavailable", checks=checks)
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+@router.get("/metrics", operation_id="metrics", response_class=Response)
+async def metrics_endpoint(
+    request: Request, session: SessionDep, reconciler: ReconcilerDep
+) -> Response:
+    """Prometheus metrics."""
+    metrics: Metrics = request.app.state.metrics
+    metrics.in_flight.set(reconciler.in_flight)
+    body = await metrics.render(StoreRepository(session).counts_by_status)
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
