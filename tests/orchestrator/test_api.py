@@ -102,15 +102,6 @@ async def test_invalid_input_is_422_and_creates_nothing(
     assert await rows(api) == (0, 0)
 
 
-async def test_malformed_json_is_422(api: RunningApp) -> None:
-    response = await api.client.post(
-        "/stores", content=b"{not json", headers={"content-type": "application/json"}
-    )
-    assert response.status_code == 422
-    assert response.json()["error"] == "validation_error"
-    assert await rows(api) == (0, 0)
-
-
 async def test_name_or_domain_of_a_live_store_is_409(api: RunningApp) -> None:
     first = await api.client.post(
         "/stores", json={"store_name": "demo", "domain": "demo.localhost"}
@@ -134,7 +125,7 @@ async def test_idempotency_key_returns_the_same_store(api: RunningApp) -> None:
     headers = {"Idempotency-Key": "order-42"}
     first = await api.client.post("/stores", json=body, headers=headers)
     again = await api.client.post("/stores", json=body, headers=headers)
-    assert first.status_code == again.status_code == 202
+    assert (first.status_code, again.status_code) == (202, 200)
     assert first.json()["id"] == again.json()["id"]
     assert (await rows(api))[0] == 1
     reused = await api.client.post(

@@ -97,7 +97,8 @@ export interface paths {
         put?: never;
         /**
          * Create Store
-         * @description Ask for a store. Answers at once; provisioning goes on in the background.
+         * @description Ask for a store. Answers 202 at once; provisioning goes on in the background.
+         *     `environment` defaults to `local`.
          */
         post: operations["createStore"];
         delete?: never;
@@ -119,7 +120,8 @@ export interface paths {
         post?: never;
         /**
          * Delete Store
-         * @description Remove the store and everything it has in the cluster. Works from any status.
+         * @description Remove the store and everything it has in the cluster. Works from any status: 202 while
+         *     the deletion goes on (asking again is harmless), 200 once the store is Deleted.
          */
         delete: operations["deleteStore"];
         options?: never;
@@ -238,7 +240,7 @@ export interface components {
             domain?: string | null;
             /**
              * Environment
-             * @description Which values file to use.
+             * @description Which values file the store is installed with; `local` when omitted.
              * @default local
              * @enum {string}
              */
@@ -473,6 +475,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid input; nothing was created */
             422: {
                 headers: {
@@ -488,7 +499,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Repeat a POST safely: the same key and body return the same store. */
+                /** @description Repeat a POST safely: the same key and body answer 200 with the store the first request created, as it is now (even Deleted); nothing new is created. */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -500,6 +511,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Replay of an Idempotency-Key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
             /** @description Successful Response */
             202: {
                 headers: {
@@ -529,6 +549,15 @@ export interface operations {
             };
             /** @description Conflicts with a live store or the store's status */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -594,6 +623,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid input; nothing was created */
             422: {
                 headers: {
@@ -616,6 +654,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The store was already Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
             /** @description Successful Response */
             202: {
                 headers: {
@@ -645,6 +692,15 @@ export interface operations {
             };
             /** @description Conflicts with a live store or the store's status */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -710,6 +766,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid input; nothing was created */
             422: {
                 headers: {
@@ -761,6 +826,15 @@ export interface operations {
             };
             /** @description Conflicts with a live store or the store's status */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
