@@ -9,6 +9,7 @@ import uvicorn
 from orchestrator.app import create_app
 from orchestrator.config import SettingsError, load_settings
 from orchestrator.logs import configure_logging
+from orchestrator.provisioning.chart_files import chart_file_problems
 
 
 def main() -> None:
@@ -17,6 +18,10 @@ def main() -> None:
     except SettingsError as exc:
         print(f"woo-platform: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    problems = chart_file_problems(settings)
+    if problems:
+        print(f"woo-platform: invalid configuration: {'; '.join(problems)}", file=sys.stderr)
+        raise SystemExit(2)
     configure_logging(settings.log_level)
     uvicorn.run(
         create_app(settings),

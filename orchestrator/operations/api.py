@@ -13,6 +13,7 @@ from orchestrator.metrics import Metrics
 from orchestrator.models import Environment
 from orchestrator.naming import STORE_NAME_MAX
 from orchestrator.operations.schemas import HealthOut, PlatformInfo
+from orchestrator.provisioning.chart_files import chart_file_problems
 from orchestrator.stores.repository import StoreRepository
 
 router = APIRouter(tags=["operations"])
@@ -37,7 +38,8 @@ async def platform_info(settings: SettingsDep) -> PlatformInfo:
 
 @router.get("/readyz", operation_id="readyz", responses={503: {"model": HealthOut}})
 async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    """Ready to serve: the database answers, the cluster answers, helm is present."""
+    """Ready to serve: the database answers, the cluster answers, helm, the chart and the
+    values files are present."""
     checks: dict[str, str] = {}
     try:
         await session.execute(text("SELECT 1"))
@@ -50,6 +52,8 @@ async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -
         checks["kubernetes"] = f"unreachable: {exc}"
     helm = settings.resolve_helm()
     checks["helm"] = f"ok ({helm})" if helm else "missing: set WOO_HELM_BIN or put helm on PATH"
+    chart_problems = chart_file_problems(settings)
+    checks["chart"] = "; ".join(chart_problems) or f"ok ({settings.chart_path})"
     ready = all(value.startswith("ok") for value in checks.values())
     body = HealthOut(status="ok" if ready else "unavailable", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
