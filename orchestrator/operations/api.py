@@ -12,8 +12,20 @@ from orchestrator.deps import ReconcilerDep, SessionDep, SettingsDep
 from orchestrator.metrics import Metrics
 from orchestrator.models import Environment
 from orchestrator.naming import STORE_NAME_MAX
-from orchestrator.operations.schemas import HealthOut, PlatformInfo
+from orchestrator.operations.schemas import (
+    AdminSecret,
+    HealthOut,
+    PlatformInfo,
+    ProvisioningStep,
+)
 from orchestrator.provisioning.chart_files import chart_file_problems
+from orchestrator.provisioning.reconciler import SEQUENCES, STEP_DESCRIPTIONS
+from orchestrator.provisioning.store_values import (
+    ADMIN_PASSWORD_KEY,
+    ADMIN_SECRET,
+    ADMIN_USER,
+    ADMIN_USER_KEY,
+)
 from orchestrator.stores.repository import StoreRepository
 
 router = APIRouter(tags=["operations"])
@@ -27,12 +39,22 @@ async def healthz() -> HealthOut:
 
 @router.get("/config", operation_id="getPlatformInfo")
 async def platform_info(settings: SettingsDep) -> PlatformInfo:
-    """Settings a client needs (base domain, environments, name rules, auth)."""
+    """Settings a client needs (base domain, environments, name rules, auth, the steps of
+    provisioning and where a store's admin credentials are kept)."""
+    create_steps = SEQUENCES[0]
     return PlatformInfo(
         base_domain=settings.base_domain,
         environments=list(get_args(Environment)),
         store_name_max_length=STORE_NAME_MAX,
         auth_required=settings.api_token is not None,
+        provisioning_steps=[
+            ProvisioningStep(step=step, description=STEP_DESCRIPTIONS[step])
+            for step in create_steps
+        ],
+        admin_user=ADMIN_USER,
+        admin_secret=AdminSecret(
+            name=ADMIN_SECRET, user_key=ADMIN_USER_KEY, password_key=ADMIN_PASSWORD_KEY
+        ),
     )
 
 

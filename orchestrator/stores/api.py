@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from orchestrator.deps import ReconcilerDep, SessionDep, StoreServiceDep, require_token
 from orchestrator.edges.bodies import require_json_body
-from orchestrator.models import Store, StoreEvent, StoreStatus
+from orchestrator.models import Store, StoreEvent, StoreOrder, StoreStatus
 from orchestrator.stores.schemas import (
     ErrorOut,
     StoreCreate,
@@ -82,10 +82,21 @@ async def list_stores(
     include_deleted: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    search: Annotated[
+        str | None,
+        Query(max_length=253, description="Only stores whose name or domain contains this."),
+    ] = None,
+    sort: StoreOrder = StoreOrder.NEWEST,
 ) -> StorePage:
-    """Stores, newest first. Deleted stores are hidden unless asked for."""
+    """Stores, newest first unless `sort` says otherwise. Deleted stores are hidden unless
+    asked for."""
     stores, total = await service.page(
-        status=status_filter, include_deleted=include_deleted, limit=limit, offset=offset
+        status=status_filter,
+        include_deleted=include_deleted,
+        limit=limit,
+        offset=offset,
+        search=search or None,
+        order=sort,
     )
     return StorePage(
         items=[to_store_out(store) for store in stores], total=total, limit=limit, offset=offset

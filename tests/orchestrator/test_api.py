@@ -153,6 +153,36 @@ async def test_list_pages_and_filters(api: RunningApp) -> None:
     assert too_many.status_code == 422
 
 
+async def test_list_searches_names_and_domains_and_sorts(api: RunningApp) -> None:
+    for name, domain in [
+        ("bakery", "bread.example.org"),
+        ("books", "read.example.org"),
+        ("toys", "toys-bakery.example.org"),
+        ("cafe", None),
+    ]:
+        body = {"store_name": name, **({"domain": domain} if domain else {})}
+        assert (await api.client.post("/stores", json=body)).status_code == 202
+
+    async def names(**params: str) -> list[str]:
+        page = (await api.client.get("/stores", params=params)).json()
+        assert page["total"] == len(page["items"])
+        return [store["store_name"] for store in page["items"]]
+
+    assert await names(search="bakery") == ["toys", "bakery"]  # newest first
+    assert await names(search="BAKERY", sort="name") == ["bakery", "toys"]
+    assert await names(search="read") == ["books", "bakery"]  # read.…, bread.…
+    # LIKE's wildcards match only themselves.
+    assert await names(search="_") == []
+    assert await names(search="%") == []
+    assert await names(sort="oldest") == ["bakery", "books", "toys", "cafe"]
+    assert await names(sort="name") == ["bakery", "books", "cafe", "toys"]
+    bad = await api.client.get("/stores", params={"sort": "price"})
+    assert bad.status_code == 422
+    assert bad.json()["fields"] == [
+        {"field": "sort", "message": "must be 'newest', 'oldest', 'name' or 'status'"}
+    ]
+
+
 async def test_unknown_store_is_404_in_the_one_error_shape(api: RunningApp) -> None:
     for method, path in [
         ("GET", "/stores/nope"),
@@ -195,6 +225,18 @@ async def test_operations_endpoints(api: RunningApp) -> None:
         "environments": ["local", "prod"],
         "store_name_max_length": 54,
         "auth_required": False,
+        "provisioning_steps": [
+            {"step": "namespace", "description": "creating namespace"},
+            {"step": "secrets", "description": "creating credentials"},
+            {"step": "release", "description": "installing the helm release"},
+            {"step": "readiness", "description": "waiting for the store to become ready"},
+        ],
+        "admin_user": "admin",
+        "admin_secret": {
+            "name": "store-admin-credentials",
+            "user_key": "admin-user",
+            "password_key": "admin-password",
+        },
     }
     await api.client.post("/stores", json={"store_name": "demo"})
     metrics = (await api.client.get("/metrics")).text

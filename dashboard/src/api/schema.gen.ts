@@ -11,7 +11,8 @@ export interface paths {
         };
         /**
          * Platform Info
-         * @description Settings a client needs (base domain, environments, name rules, auth).
+         * @description Settings a client needs (base domain, environments, name rules, auth, the steps of
+         *     provisioning and where a store's admin credentials are kept).
          */
         get: operations["getPlatformInfo"];
         put?: never;
@@ -71,7 +72,8 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready to serve: the database answers, the cluster answers, helm is present.
+         * @description Ready to serve: the database answers, the cluster answers, helm, the chart and the
+         *     values files are present.
          */
         get: operations["readyz"];
         put?: never;
@@ -91,7 +93,8 @@ export interface paths {
         };
         /**
          * List Stores
-         * @description Stores, newest first. Deleted stores are hidden unless asked for.
+         * @description Stores, newest first unless `sort` says otherwise. Deleted stores are hidden unless
+         *     asked for.
          */
         get: operations["listStores"];
         put?: never;
@@ -174,6 +177,18 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AdminSecret
+         * @description Where, in each store's namespace, its WordPress admin credentials are kept.
+         */
+        AdminSecret: {
+            /** Name */
+            name: string;
+            /** Password Key */
+            password_key: string;
+            /** User Key */
+            user_key: string;
+        };
+        /**
          * ErrorOut
          * @description The one error shape of the API.
          */
@@ -212,6 +227,12 @@ export interface components {
          * @description What a client needs to build a valid create form.
          */
         PlatformInfo: {
+            admin_secret: components["schemas"]["AdminSecret"];
+            /**
+             * Admin User
+             * @description The WordPress administrator every store is set up with.
+             */
+            admin_user: string;
             /**
              * Auth Required
              * @description Whether /stores needs a bearer token.
@@ -224,8 +245,20 @@ export interface components {
             base_domain: string;
             /** Environments */
             environments: ("local" | "prod")[];
+            /**
+             * Provisioning Steps
+             * @description The steps of provisioning, in order (the `step` of a store's events).
+             */
+            provisioning_steps: components["schemas"]["ProvisioningStep"][];
             /** Store Name Max Length */
             store_name_max_length: number;
+        };
+        /** ProvisioningStep */
+        ProvisioningStep: {
+            /** Description */
+            description: string;
+            /** Step */
+            step: string;
         };
         /**
          * StoreCreate
@@ -273,6 +306,12 @@ export interface components {
             /** Step */
             step: string;
         };
+        /**
+         * StoreOrder
+         * @description How a page of stores is sorted; ties fall back to newest first.
+         * @enum {string}
+         */
+        StoreOrder: "newest" | "oldest" | "name" | "status";
         /** StoreOut */
         StoreOut: {
             /**
@@ -432,6 +471,9 @@ export interface operations {
                 include_deleted?: boolean;
                 limit?: number;
                 offset?: number;
+                /** @description Only stores whose name or domain contains this. */
+                search?: string | null;
+                sort?: components["schemas"]["StoreOrder"];
             };
             header?: never;
             path?: never;
@@ -865,5 +907,6 @@ type ReadonlyArray<T> = [
 export const healthOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HealthOut"]["status"]> = ["ok", "unavailable"];
 export const platformInfoEnvironmentsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PlatformInfo"]["environments"]> = ["local", "prod"];
 export const storeCreateEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreCreate"]["environment"]> = ["local", "prod"];
+export const storeOrderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOrder"]> = ["newest", "oldest", "name", "status"];
 export const storeOutEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOut"]["environment"]> = ["local", "prod"];
 export const storeStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreStatus"]> = ["Provisioning", "Ready", "Degraded", "Failed", "Deleting", "Deleted"];

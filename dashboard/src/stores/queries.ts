@@ -55,6 +55,27 @@ export function useStoreEvents(storeId: string, store: Store | undefined) {
   });
 }
 
+/**
+ * The live store that holds a name or domain a create was refused for (409), found the way
+ * people would look for it: searching the list for the name, and for the domain if one was typed.
+ */
+export function useStoreHolding(storeName: string, domain: string) {
+  const { api } = usePlatform();
+  return useQuery({
+    queryKey: [...storeKeys.lists(), "holding", storeName, domain],
+    queryFn: async (): Promise<Store | null> => {
+      const searches = domain ? [storeName, domain] : [storeName];
+      const pages = await Promise.all(searches.map((search) => api.listStores({ search, limit: 50 })));
+      const live = pages.flatMap((page) => page.items);
+      return (
+        live.find((store) => store.store_name === storeName) ??
+        live.find((store) => domain !== "" && store.domain === domain) ??
+        null
+      );
+    },
+  });
+}
+
 export function useCreateStore() {
   const { api } = usePlatform();
   const queryClient = useQueryClient();
