@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { ApiError } from "../api/errors";
 import { ENVIRONMENTS, type Environment } from "../api/types";
@@ -38,6 +38,11 @@ export function CreateStorePage() {
   const [serverProblems, setServerProblems] = useState<FieldProblems>({});
   const idempotency = useRef<{ body: string; key: string } | null>(null);
   const errorSummary = useRef<HTMLDivElement>(null);
+  // Bumped for each failure said in the summary; focus follows once the summary is on screen.
+  const [summaryFailures, setSummaryFailures] = useState(0);
+  useEffect(() => {
+    if (summaryFailures > 0) errorSummary.current?.focus();
+  }, [summaryFailures]);
 
   // An empty domain is sent as absent: the API gives the store <name>.<base domain>, which the
   // field shows as its placeholder rather than as a value someone would have to clear.
@@ -90,7 +95,7 @@ export function CreateStorePage() {
             }
           }
           // Anything else is said in the summary below the form: take people there.
-          window.setTimeout(() => errorSummary.current?.focus(), 0);
+          setSummaryFailures((count) => count + 1);
         },
       },
     );

@@ -155,7 +155,7 @@ function StatusCallout({ store, events }: { store: Store; events: readonly Store
   switch (store.status) {
     case "Provisioning":
       return (
-        <div className="notice notice-progress" role="status">
+        <div className="notice notice-progress status-callout" role="status">
           <p>
             <strong>Provisioning.</strong> {reason ? `Waiting on: ${reason}` : "Starting."}
           </p>
@@ -164,7 +164,7 @@ function StatusCallout({ store, events }: { store: Store; events: readonly Store
       );
     case "Deleting":
       return (
-        <div className="notice notice-progress" role="status">
+        <div className="notice notice-progress status-callout" role="status">
           <p>
             <strong>Deleting.</strong> {reason ?? ""}
           </p>
@@ -172,7 +172,7 @@ function StatusCallout({ store, events }: { store: Store; events: readonly Store
       );
     case "Failed":
       return (
-        <div className="notice notice-error" role="status">
+        <div className="notice notice-error status-callout" role="status">
           <p>
             <strong>Failed.</strong> {reason ?? "No reason was recorded."}
           </p>
@@ -181,7 +181,7 @@ function StatusCallout({ store, events }: { store: Store; events: readonly Store
       );
     case "Degraded":
       return (
-        <div className="notice notice-warning" role="status">
+        <div className="notice notice-warning status-callout" role="status">
           <p>
             <strong>Degraded.</strong> {reason ?? STATUS_LOOK.Degraded.description}
           </p>

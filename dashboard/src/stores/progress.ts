@@ -43,9 +43,10 @@ export function currentRun(events: readonly StoreEvent[]): readonly StoreEvent[]
   return events.slice(start);
 }
 
-/** "42s", "3m 05s", "1h 02m": how long something has taken. */
+/** "<1s", "42s", "3m 05s", "1h 02m": how long something has taken. */
 export function formatDuration(milliseconds: number): string {
-  const seconds = Math.max(0, Math.round(milliseconds / 1000));
+  if (milliseconds < 1000) return "<1s";
+  const seconds = Math.round(milliseconds / 1000);
   if (seconds < 60) return `${seconds}s`;
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) return `${minutes}m ${String(seconds % 60).padStart(2, "0")}s`;

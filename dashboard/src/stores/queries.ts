@@ -45,11 +45,16 @@ export function useStore(storeId: string) {
   });
 }
 
-/** The timeline grows while the store changes, so it refreshes on the same beat as the store. */
+/**
+ * The timeline grows while the store changes, so it refreshes on the same beat as the store; and
+ * it is read again when the status changes, so the event that settled the store (ready, failed)
+ * is shown even though polling stops with it.
+ */
 export function useStoreEvents(storeId: string, store: Store | undefined) {
   const { api, pollIntervalMs } = usePlatform();
   return useQuery({
-    queryKey: storeKeys.events(storeId),
+    queryKey: [...storeKeys.events(storeId), store?.status],
+    placeholderData: (previous) => previous,
     queryFn: () => api.listStoreEvents(storeId),
     refetchInterval: store && isChanging(store.status) ? pollIntervalMs : false,
   });
