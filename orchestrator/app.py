@@ -22,7 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from orchestrator import db
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
-from orchestrator.errors import FieldError, InvalidRequest, NotFound, Unavailable, WooError
+from orchestrator.edges.docs import install_docs
+from orchestrator.edges.routing import HeadAsGet, TrailingSlashInsensitive
+from orchestrator.edges.validation import invalid_request
+from orchestrator.errors import InvalidRequest, NotFound, Unavailable, WooError
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.errors import HelmError
 from orchestrator.helm.runner import HelmRunner
@@ -79,14 +82,20 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        # Swagger UI is served from our own assets (edges.docs); ReDoc would need a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.clock = clock
     _install_error_handlers(app)
     _install_request_metrics(app, metrics)
+    app.add_middleware(TrailingSlashInsensitive)
+    app.add_middleware(HeadAsGet)
     app.include_router(stores_router)
     app.include_router(operations_router)
+    install_docs(app)
     _install_dashboard(app, settings.dashboard_dir)
     return app
 
@@ -127,18 +136,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         return _error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [
-            FieldError(_field_name(error["loc"]), _clean_message(error["msg"]))
-            for error in exc.errors()
-        ]
-        summary = "; ".join(f"{f.field}: {f.message}" for f in fields) or "invalid request"
-        return _error_response(InvalidRequest(summary, fields))
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return _error_response(invalid_request(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        error = WooError(str(exc.detail))
+        # Starlette's own wording ("Not Found") said in ours, naming what was asked for.
+        detail = {
+            404: f"nothing at {request.url.path}",
+            405: f"{request.method} is not allowed on {request.url.path}",
+        }.get(exc.status_code, str(exc.detail))
+        error = WooError(detail)
         error.status_code, error.code = exc.status_code, code
         return _error_response(error, headers=getattr(exc, "headers", None))
 
@@ -171,17 +180,6 @@ def _error_response(exc: WooError, headers: dict[str, str] | None = None) -> JSO
     if exc.status_code == 401:
         headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
     return JSONResponse(body, status_code=exc.status_code, headers=headers)
-
-
-def _field_name(location: tuple[int | str, ...] | list[int | str]) -> str:
-    parts = [str(part) for part in location]
-    if parts and parts[0] in ("body", "query", "path", "header") and len(parts) > 1:
-        parts = parts[1:]
-    return ".".join(parts) or "body"
-
-
-def _clean_message(message: str) -> str:
-    return message.removeprefix("Value error, ")
 
 
 # --- operations ---------------------------------------------------------------------------

@@ -10,9 +10,22 @@ from sqlalchemy import text
 
 from orchestrator.deps import ReconcilerDep, SessionDep, SettingsDep
 from orchestrator.metrics import Metrics
-from orchestrator.models import Environment
+from orchestrator.models import DesiredState, Environment
 from orchestrator.naming import STORE_NAME_MAX
-from orchestrator.operations.schemas import HealthOut, PlatformInfo
+from orchestrator.operations.schemas import (
+    AdminSecret,
+    HealthOut,
+    PlatformInfo,
+    ProvisioningStep,
+)
+from orchestrator.provisioning.chart_files import chart_file_problems
+from orchestrator.provisioning.steps import Step
+from orchestrator.provisioning.store_values import (
+    ADMIN_PASSWORD_KEY,
+    ADMIN_SECRET,
+    ADMIN_USER,
+    ADMIN_USER_KEY,
+)
 from orchestrator.stores.repository import StoreRepository
 
 router = APIRouter(tags=["operations"])
@@ -26,18 +39,29 @@ async def healthz() -> HealthOut:
 
 @router.get("/config", operation_id="getPlatformInfo")
 async def platform_info(settings: SettingsDep) -> PlatformInfo:
-    """Settings a client needs (base domain, environments, name rules, auth)."""
+    """Settings a client needs (base domain, environments, name rules, auth, the steps of
+    provisioning and where a store's admin credentials are kept)."""
     return PlatformInfo(
         base_domain=settings.base_domain,
         environments=list(get_args(Environment)),
         store_name_max_length=STORE_NAME_MAX,
         auth_required=settings.api_token is not None,
+        provisioning_steps=[
+            ProvisioningStep(step=step, description=step.description)
+            for step in Step
+            if step.towards is DesiredState.PRESENT
+        ],
+        admin_user=ADMIN_USER,
+        admin_secret=AdminSecret(
+            name=ADMIN_SECRET, user_key=ADMIN_USER_KEY, password_key=ADMIN_PASSWORD_KEY
+        ),
     )
 
 
 @router.get("/readyz", operation_id="readyz", responses={503: {"model": HealthOut}})
 async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    """Ready to serve: the database answers, the cluster answers, helm is present."""
+    """Ready to serve: the database answers, the cluster answers, helm, the chart and the
+    values files are present."""
     checks: dict[str, str] = {}
     try:
         await session.execute(text("SELECT 1"))
@@ -50,6 +74,8 @@ async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -
         checks["kubernetes"] = f"unreachable: {exc}"
     helm = settings.resolve_helm()
     checks["helm"] = f"ok ({helm})" if helm else "missing: set WOO_HELM_BIN or put helm on PATH"
+    chart_problems = chart_file_problems(settings)
+    checks["chart"] = "; ".join(chart_problems) or f"ok ({settings.chart_path})"
     ready = all(value.startswith("ok") for value in checks.values())
     body = HealthOut(status="ok" if ready else "unavailable", checks=checks)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)

@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from orchestrator.deps import ReconcilerDep, SessionDep, StoreServiceDep, require_token
-from orchestrator.models import Store, StoreEvent, StoreStatus
+from orchestrator.edges.bodies import require_json_body
+from orchestrator.models import Store, StoreEvent, StoreOrder, StoreStatus
 from orchestrator.stores.schemas import (
     ErrorOut,
     StoreCreate,
@@ -22,11 +23,15 @@ ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorOut, "description": "Missing or wrong bearer token"},
     404: {"model": ErrorOut, "description": "No such store"},
     409: {"model": ErrorOut, "description": "Conflicts with a live store or the store's status"},
+    415: {"model": ErrorOut, "description": "The body is not JSON"},
     422: {"model": ErrorOut, "description": "Invalid input; nothing was created"},
 }
 
 router = APIRouter(
-    prefix="/stores", tags=["stores"], dependencies=[Depends(require_token)], responses=ERRORS
+    prefix="/stores",
+    tags=["stores"],
+    dependencies=[Depends(require_token), Depends(require_json_body)],
+    responses=ERRORS,
 )
 
 IdempotencyKey = Annotated[
@@ -35,12 +40,20 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=200,
-        description="Repeat a POST safely: the same key and body return the same store.",
+        description=(
+            "Repeat a POST safely: the same key and body answer 200 with the store the first "
+            "request created, as it is now (even Deleted); nothing new is created."
+        ),
     ),
 ]
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, operation_id="createStore")
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    operation_id="createStore",
+    responses={200: {"model": StoreOut, "description": "Replay of an Idempotency-Key"}},
+)
 async def create_store(
     body: StoreCreate,
     response: Response,
@@ -49,11 +62,15 @@ async def create_store(
     reconciler: ReconcilerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> StoreOut:
-    """Ask for a store. Answers at once; provisioning goes on in the background."""
+    """Ask for a store. Answers 202 at once; provisioning goes on in the background.
+    `environment` defaults to `local`."""
     store, created = await service.create(body, idempotency_key)
     await session.commit()
     if created:
         reconciler.wake()
+    else:
+        # Nothing was accepted this time: the store is the one the key asked for before.
+        response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/stores/{store.id}"
     return to_store_out(store)
 
@@ -65,10 +82,21 @@ async def list_stores(
     include_deleted: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    search: Annotated[
+        str | None,
+        Query(max_length=253, description="Only stores whose name or domain contains this."),
+    ] = None,
+    sort: StoreOrder = StoreOrder.NEWEST,
 ) -> StorePage:
-    """Stores, newest first. Deleted stores are hidden unless asked for."""
+    """Stores, newest first unless `sort` says otherwise. Deleted stores are hidden unless
+    asked for."""
     stores, total = await service.page(
-        status=status_filter, include_deleted=include_deleted, limit=limit, offset=offset
+        status=status_filter,
+        include_deleted=include_deleted,
+        limit=limit,
+        offset=offset,
+        search=search or None,
+        order=sort,
     )
     return StorePage(
         items=[to_store_out(store) for store in stores], total=total, limit=limit, offset=offset
@@ -86,14 +114,27 @@ async def list_store_events(store_id: str, service: StoreServiceDep) -> StoreEve
     return StoreEventList(items=[to_event_out(event) for event in await service.events(store_id)])
 
 
-@router.delete("/{store_id}", status_code=status.HTTP_202_ACCEPTED, operation_id="deleteStore")
+@router.delete(
+    "/{store_id}",
+    status_code=status.HTTP_202_ACCEPTED,
+    operation_id="deleteStore",
+    responses={200: {"model": StoreOut, "description": "The store was already Deleted"}},
+)
 async def delete_store(
-    store_id: str, service: StoreServiceDep, session: SessionDep, reconciler: ReconcilerDep
+    store_id: str,
+    response: Response,
+    service: StoreServiceDep,
+    session: SessionDep,
+    reconciler: ReconcilerDep,
 ) -> StoreOut:
-    """Remove the store and everything it has in the cluster. Works from any status."""
+    """Remove the store and everything it has in the cluster. Works from any status: 202 while
+    the deletion goes on (asking again is harmless), 200 once the store is Deleted."""
     store = await service.request_deletion(store_id)
     await session.commit()
-    reconciler.interrupt(store.id)
+    if store.status == StoreStatus.DELETED:
+        response.status_code = status.HTTP_200_OK
+    else:
+        reconciler.interrupt(store.id)
     return to_store_out(store)
 
 

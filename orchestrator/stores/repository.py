@@ -11,7 +11,14 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
+from orchestrator.models import DesiredState, Store, StoreEvent, StoreOrder, StoreStatus, utcnow
+
+_ORDER: dict[StoreOrder, tuple[Any, ...]] = {
+    StoreOrder.NEWEST: (),
+    StoreOrder.OLDEST: (Store.created_at.asc(), Store.id.asc()),
+    StoreOrder.NAME: (Store.store_name.asc(),),
+    StoreOrder.STATUS: (Store.status.asc(),),
+}
 
 
 @dataclass(frozen=True)
@@ -68,19 +75,35 @@ class StoreRepository:
         return result.scalar_one_or_none()
 
     async def page(
-        self, *, status: StoreStatus | None, include_deleted: bool, limit: int, offset: int
+        self,
+        *,
+        status: StoreStatus | None,
+        include_deleted: bool,
+        limit: int,
+        offset: int,
+        search: str | None = None,
+        order: StoreOrder = StoreOrder.NEWEST,
     ) -> tuple[Sequence[Store], int]:
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if status is not None:
             conditions.append(Store.status == status)
         elif not include_deleted:
             conditions.append(Store.status != StoreStatus.DELETED)
+        if search:
+            # Names and domains are lowercase (validated), so lowering the needle is enough.
+            needle = search.lower()
+            conditions.append(
+                or_(
+                    Store.store_name.contains(needle, autoescape=True),
+                    Store.domain.contains(needle, autoescape=True),
+                )
+            )
         where = and_(*conditions) if conditions else and_(True)
         total = await self.session.scalar(select(func.count()).select_from(Store).where(where))
         rows = await self.session.execute(
             select(Store)
             .where(where)
-            .order_by(Store.created_at.desc(), Store.id.desc())
+            .order_by(*_ORDER[order], Store.created_at.desc(), Store.id.desc())
             .limit(limit)
             .offset(offset)
         )

@@ -26,7 +26,10 @@ class StoreCreate(BaseModel):
         description="Lowercase hostname of the storefront.",
         examples=["demo.localhost"],
     )
-    environment: Environment = Field(default="local", description="Which values file to use.")
+    environment: Environment = Field(
+        default="local",
+        description="Which values file the store is installed with; `local` when omitted.",
+    )
 
     @field_validator("store_name")
     @classmethod

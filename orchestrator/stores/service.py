@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from orchestrator.clock import Clock
 from orchestrator.errors import Conflict, IdempotencyKeyReused, InvalidTransition, NotFound
-from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus
+from orchestrator.models import DesiredState, Store, StoreEvent, StoreOrder, StoreStatus
 from orchestrator.naming import default_domain, new_namespace
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.schemas import StoreCreate
@@ -73,10 +73,22 @@ class StoreService:
         return store
 
     async def page(
-        self, *, status: StoreStatus | None, include_deleted: bool, limit: int, offset: int
+        self,
+        *,
+        status: StoreStatus | None,
+        include_deleted: bool,
+        limit: int,
+        offset: int,
+        search: str | None,
+        order: StoreOrder,
     ) -> tuple[Sequence[Store], int]:
         return await self.repository.page(
-            status=status, include_deleted=include_deleted, limit=limit, offset=offset
+            status=status,
+            include_deleted=include_deleted,
+            limit=limit,
+            offset=offset,
+            search=search,
+            order=order,
         )
 
     async def events(self, store_id: str) -> Sequence[StoreEvent]:

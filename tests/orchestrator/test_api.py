@@ -103,15 +103,6 @@ async def test_invalid_input_is_422_and_creates_nothing(
     assert await rows(api) == (0, 0)
 
 
-async def test_malformed_json_is_422(api: RunningApp) -> None:
-    response = await api.client.post(
-        "/stores", content=b"{not json", headers={"content-type": "application/json"}
-    )
-    assert response.status_code == 422
-    assert response.json()["error"] == "validation_error"
-    assert await rows(api) == (0, 0)
-
-
 async def test_name_or_domain_of_a_live_store_is_409(api: RunningApp) -> None:
     first = await api.client.post(
         "/stores", json={"store_name": "demo", "domain": "demo.localhost"}
@@ -135,7 +126,7 @@ async def test_idempotency_key_returns_the_same_store(api: RunningApp) -> None:
     headers = {"Idempotency-Key": "order-42"}
     first = await api.client.post("/stores", json=body, headers=headers)
     again = await api.client.post("/stores", json=body, headers=headers)
-    assert first.status_code == again.status_code == 202
+    assert (first.status_code, again.status_code) == (202, 200)
     assert first.json()["id"] == again.json()["id"]
     assert (await rows(api))[0] == 1
     reused = await api.client.post(
@@ -161,6 +152,36 @@ async def test_list_pages_and_filters(api: RunningApp) -> None:
     assert bad.status_code == 422 and bad.json()["fields"][0]["field"] == "status"
     too_many = await api.client.get("/stores", params={"limit": 1000})
     assert too_many.status_code == 422
+
+
+async def test_list_searches_names_and_domains_and_sorts(api: RunningApp) -> None:
+    for name, domain in [
+        ("bakery", "bread.example.org"),
+        ("books", "read.example.org"),
+        ("toys", "toys-bakery.example.org"),
+        ("cafe", None),
+    ]:
+        body = {"store_name": name, **({"domain": domain} if domain else {})}
+        assert (await api.client.post("/stores", json=body)).status_code == 202
+
+    async def names(**params: str) -> list[str]:
+        page = (await api.client.get("/stores", params=params)).json()
+        assert page["total"] == len(page["items"])
+        return [store["store_name"] for store in page["items"]]
+
+    assert await names(search="bakery") == ["toys", "bakery"]  # newest first
+    assert await names(search="BAKERY", sort="name") == ["bakery", "toys"]
+    assert await names(search="read") == ["books", "bakery"]  # read.…, bread.…
+    # LIKE's wildcards match only themselves.
+    assert await names(search="_") == []
+    assert await names(search="%") == []
+    assert await names(sort="oldest") == ["bakery", "books", "toys", "cafe"]
+    assert await names(sort="name") == ["bakery", "books", "cafe", "toys"]
+    bad = await api.client.get("/stores", params={"sort": "price"})
+    assert bad.status_code == 422
+    assert bad.json()["fields"] == [
+        {"field": "sort", "message": "must be 'newest', 'oldest', 'name' or 'status'"}
+    ]
 
 
 async def test_unknown_store_is_404_in_the_one_error_shape(api: RunningApp) -> None:
@@ -205,6 +226,18 @@ async def test_operations_endpoints(api: RunningApp) -> None:
         "environments": ["local", "prod"],
         "store_name_max_length": 54,
         "auth_required": False,
+        "provisioning_steps": [
+            {"step": "namespace", "description": "creating namespace"},
+            {"step": "secrets", "description": "creating credentials"},
+            {"step": "release", "description": "installing the helm release"},
+            {"step": "readiness", "description": "waiting for the store to become ready"},
+        ],
+        "admin_user": "admin",
+        "admin_secret": {
+            "name": "store-admin-credentials",
+            "user_key": "admin-user",
+            "password_key": "admin-password",
+        },
     }
     await api.client.post("/stores", json={"store_name": "demo"})
     metrics = (await api.client.get("/metrics")).text

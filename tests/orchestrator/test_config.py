@@ -1,6 +1,16 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
-from orchestrator.config import Settings, SettingsError, load_settings
+from harness.app import running_app
+from harness.ports import free_port
+from orchestrator.config import REPO_ROOT, Settings, SettingsError, load_settings
+from orchestrator.provisioning.chart_files import chart_file_problems
+from tests.orchestrator.conftest import make_settings
 
 
 def test_bad_variable_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,3 +42,60 @@ def test_no_database_url_means_embedded_sqlite(tmp_path: object) -> None:
 )
 def test_postgres_urls_use_the_async_psycopg_driver(url: str) -> None:
     assert Settings(database_url=url).async_database_url == "postgresql+psycopg://u@h/db"
+
+
+def _start(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """`python -m orchestrator` with `env`; it must refuse before it listens or migrates."""
+    return subprocess.run(
+        [sys.executable, "-m", "orchestrator"],
+        env={
+            "PATH": os.environ["PATH"],
+            "WOO_PORT": str(free_port()),
+            "WOO_DATA_DIR": str(tmp_path / "var"),
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO_ROOT,
+    )
+
+
+def test_a_missing_chart_stops_the_service_with_one_line(tmp_path: Path) -> None:
+    result = _start(tmp_path, WOO_CHART_PATH=str(tmp_path / "nonexistent"))
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"woo-platform: invalid configuration: WOO_CHART_PATH: {tmp_path / 'nonexistent'} "
+        "is not a chart (no Chart.yaml)\n"
+    )
+    assert not (tmp_path / "var").exists()
+
+
+def test_missing_or_broken_values_files_stop_the_service(tmp_path: Path) -> None:
+    values = tmp_path / "values"
+    values.mkdir()
+    (values / "values-local.yaml").write_text("ingress: [unclosed\n")
+    result = _start(tmp_path, WOO_VALUES_DIR=str(values))
+    assert result.returncode == 2
+    assert f"WOO_VALUES_DIR: {values / 'values-local.yaml'} is not valid YAML" in result.stderr
+    assert f"WOO_VALUES_DIR: {values / 'values-prod.yaml'} is missing" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_the_repository_chart_and_values_have_no_problems() -> None:
+    assert chart_file_problems(Settings()) == []
+
+
+async def test_readyz_reports_a_chart_that_went_away(tmp_path: Path) -> None:
+    chart = tmp_path / "chart"
+    shutil.copytree(REPO_ROOT / "helm" / "woocommerce", chart)
+    settings = make_settings(f"sqlite:///{tmp_path / 'woo.sqlite3'}", tmp_path, chart_path=chart)
+    async with running_app(settings) as api:
+        before = (await api.client.get("/readyz")).json()["checks"]["chart"]
+        assert before == f"ok ({chart})"
+        (chart / "Chart.yaml").unlink()
+        after = await api.client.get("/readyz")
+        assert after.status_code == 503
+        assert after.json()["checks"]["chart"] == (
+            f"WOO_CHART_PATH: {chart} is not a chart (no Chart.yaml)"
+        )

@@ -11,7 +11,8 @@ export interface paths {
         };
         /**
          * Platform Info
-         * @description Settings a client needs (base domain, environments, name rules, auth).
+         * @description Settings a client needs (base domain, environments, name rules, auth, the steps of
+         *     provisioning and where a store's admin credentials are kept).
          */
         get: operations["getPlatformInfo"];
         put?: never;
@@ -71,7 +72,8 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready to serve: the database answers, the cluster answers, helm is present.
+         * @description Ready to serve: the database answers, the cluster answers, helm, the chart and the
+         *     values files are present.
          */
         get: operations["readyz"];
         put?: never;
@@ -91,13 +93,15 @@ export interface paths {
         };
         /**
          * List Stores
-         * @description Stores, newest first. Deleted stores are hidden unless asked for.
+         * @description Stores, newest first unless `sort` says otherwise. Deleted stores are hidden unless
+         *     asked for.
          */
         get: operations["listStores"];
         put?: never;
         /**
          * Create Store
-         * @description Ask for a store. Answers at once; provisioning goes on in the background.
+         * @description Ask for a store. Answers 202 at once; provisioning goes on in the background.
+         *     `environment` defaults to `local`.
          */
         post: operations["createStore"];
         delete?: never;
@@ -119,7 +123,8 @@ export interface paths {
         post?: never;
         /**
          * Delete Store
-         * @description Remove the store and everything it has in the cluster. Works from any status.
+         * @description Remove the store and everything it has in the cluster. Works from any status: 202 while
+         *     the deletion goes on (asking again is harmless), 200 once the store is Deleted.
          */
         delete: operations["deleteStore"];
         options?: never;
@@ -172,6 +177,18 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         /**
+         * AdminSecret
+         * @description Where, in each store's namespace, its WordPress admin credentials are kept.
+         */
+        AdminSecret: {
+            /** Name */
+            name: string;
+            /** Password Key */
+            password_key: string;
+            /** User Key */
+            user_key: string;
+        };
+        /**
          * ErrorOut
          * @description The one error shape of the API.
          */
@@ -210,6 +227,12 @@ export interface components {
          * @description What a client needs to build a valid create form.
          */
         PlatformInfo: {
+            admin_secret: components["schemas"]["AdminSecret"];
+            /**
+             * Admin User
+             * @description The WordPress administrator every store is set up with.
+             */
+            admin_user: string;
             /**
              * Auth Required
              * @description Whether /stores needs a bearer token.
@@ -222,8 +245,20 @@ export interface components {
             base_domain: string;
             /** Environments */
             environments: ("local" | "prod")[];
+            /**
+             * Provisioning Steps
+             * @description The steps of provisioning, in order (the `step` of a store's events).
+             */
+            provisioning_steps: components["schemas"]["ProvisioningStep"][];
             /** Store Name Max Length */
             store_name_max_length: number;
+        };
+        /** ProvisioningStep */
+        ProvisioningStep: {
+            /** Description */
+            description: string;
+            /** Step */
+            step: string;
         };
         /**
          * StoreCreate
@@ -238,7 +273,7 @@ export interface components {
             domain?: string | null;
             /**
              * Environment
-             * @description Which values file to use.
+             * @description Which values file the store is installed with; `local` when omitted.
              * @default local
              * @enum {string}
              */
@@ -271,6 +306,12 @@ export interface components {
             /** Step */
             step: string;
         };
+        /**
+         * StoreOrder
+         * @description How a page of stores is sorted; ties fall back to newest first.
+         * @enum {string}
+         */
+        StoreOrder: "newest" | "oldest" | "name" | "status";
         /** StoreOut */
         StoreOut: {
             /**
@@ -430,6 +471,9 @@ export interface operations {
                 include_deleted?: boolean;
                 limit?: number;
                 offset?: number;
+                /** @description Only stores whose name or domain contains this. */
+                search?: string | null;
+                sort?: components["schemas"]["StoreOrder"];
             };
             header?: never;
             path?: never;
@@ -473,6 +517,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid input; nothing was created */
             422: {
                 headers: {
@@ -488,7 +541,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Repeat a POST safely: the same key and body return the same store. */
+                /** @description Repeat a POST safely: the same key and body answer 200 with the store the first request created, as it is now (even Deleted); nothing new is created. */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -500,6 +553,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Replay of an Idempotency-Key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
             /** @description Successful Response */
             202: {
                 headers: {
@@ -529,6 +591,15 @@ export interface operations {
             };
             /** @description Conflicts with a live store or the store's status */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -594,6 +665,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid input; nothing was created */
             422: {
                 headers: {
@@ -616,6 +696,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The store was already Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
             /** @description Successful Response */
             202: {
                 headers: {
@@ -645,6 +734,15 @@ export interface operations {
             };
             /** @description Conflicts with a live store or the store's status */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -710,6 +808,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid input; nothing was created */
             422: {
                 headers: {
@@ -768,6 +875,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid input; nothing was created */
             422: {
                 headers: {
@@ -791,5 +907,6 @@ type ReadonlyArray<T> = [
 export const healthOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HealthOut"]["status"]> = ["ok", "unavailable"];
 export const platformInfoEnvironmentsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PlatformInfo"]["environments"]> = ["local", "prod"];
 export const storeCreateEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreCreate"]["environment"]> = ["local", "prod"];
+export const storeOrderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOrder"]> = ["newest", "oldest", "name", "status"];
 export const storeOutEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOut"]["environment"]> = ["local", "prod"];
 export const storeStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreStatus"]> = ["Provisioning", "Ready", "Degraded", "Failed", "Deleting", "Deleted"];
