@@ -1,6 +1,7 @@
 """Level 4 for the platform chart: it lints strictly, renders objects Kubernetes 1.30, 1.33 and
-1.37 accept with its defaults and with production-like values, documents every value, refuses bad
-values, and renders what running the orchestrator in a cluster needs."""
+1.37 accept (its HTTPRoute: Gateway API's CRD schema) with its defaults and with production-like
+values, documents every value, refuses bad values, and renders what running the orchestrator in
+a cluster needs."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.chart.conftest import (
     assert_valid_for_kubernetes,
     run_helm,
 )
+from tests.chart.test_lint_and_validate import GATEWAY_API_KINDS, check_httproutes
 from tests.deploy.platform_chart import (
     PLATFORM_CHART,
     SERVICE_MONITOR_API,
@@ -59,12 +61,25 @@ def test_helm_lint_strict_passes(helm_bin: Path, values_set: str) -> None:
 def test_kubernetes_validate_strict_accepts_every_object(
     rendered: dict[str, Manifest], tmp_path: Path, values_set: str, version: str
 ) -> None:
-    assert_valid_for_kubernetes(rendered[values_set], version, tmp_path)
+    assert_valid_for_kubernetes(
+        rendered[values_set], version, tmp_path, validated_elsewhere=GATEWAY_API_KINDS
+    )
+
+
+def test_httproute_meets_the_gateway_api_crd_schema(
+    rendered: dict[str, Manifest], tmp_path: Path
+) -> None:
+    routes = rendered["default"].of_kind("HTTPRoute")
+    assert len(routes) == 1
+    result = check_httproutes(tmp_path, routes)
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_dev_database_renders_valid_objects(helm_bin: Path, tmp_path: Path) -> None:
     manifest = render_platform(helm_bin, "default", "--set", "postgresql.enabled=true")
-    assert_valid_for_kubernetes(manifest, KUBERNETES_VERSIONS[-1], tmp_path)
+    assert_valid_for_kubernetes(
+        manifest, KUBERNETES_VERSIONS[-1], tmp_path, validated_elsewhere=GATEWAY_API_KINDS
+    )
 
 
 # --- pods ---------------------------------------------------------------------------------
@@ -174,35 +189,42 @@ def test_dev_database_is_off_by_default_and_wired_when_on(
 
 
 # --- exposure -------------------------------------------------------------------------------
-def test_ingress_by_default_with_tls_in_production(rendered: dict[str, Manifest]) -> None:
-    assert rendered["default"].one("Ingress", FULLNAME)["spec"]["rules"][0]["host"] == (
-        "platform.localhost"
-    )
-    ingress = rendered["production"].one("Ingress", FULLNAME)
-    assert ingress["spec"]["tls"] == [
-        {"hosts": ["platform.example.com"], "secretName": "woo-platform-tls"}
-    ]
-    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt"
-    assert rendered["default"].of_kind("HTTPRoute") == []
+def test_route_on_the_stores_gateway_by_default(rendered: dict[str, Manifest]) -> None:
+    manifest = rendered["default"]
+    assert manifest.of_kind("Ingress") == []
+    route = manifest.one("HTTPRoute", FULLNAME)
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    assert route["spec"]["parentRefs"] == [{"name": "woo-platform", "namespace": "woo-gateway"}]
+    assert route["spec"]["hostnames"] == ["platform.localhost"]
+    assert route["spec"]["rules"][0]["backendRefs"] == [{"name": FULLNAME, "port": 80}]
 
 
-def test_gateway_api_route_instead_of_ingress(helm_bin: Path) -> None:
+def test_route_attaches_to_the_named_gateway_and_listener(helm_bin: Path) -> None:
     manifest = render_platform(
         helm_bin,
         "default",
         "--set",
-        "exposure.type=gatewayAPI",
-        "--set",
         "gateway.name=public",
         "--set",
         "gateway.namespace=gateways",
+        "--set",
+        "gateway.sectionName=platform",
     )
-    assert manifest.of_kind("Ingress") == []
     route = manifest.one("HTTPRoute", FULLNAME)
-    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
-    assert route["spec"]["parentRefs"] == [{"name": "public", "namespace": "gateways"}]
-    assert route["spec"]["hostnames"] == ["platform.localhost"]
-    assert route["spec"]["rules"][0]["backendRefs"] == [{"name": FULLNAME, "port": 80}]
+    assert route["spec"]["parentRefs"] == [
+        {"name": "public", "namespace": "gateways", "sectionName": "platform"}
+    ]
+
+
+def test_ingress_with_tls_instead_of_a_route(rendered: dict[str, Manifest]) -> None:
+    manifest = rendered["production"]
+    assert manifest.of_kind("HTTPRoute") == []
+    ingress = manifest.one("Ingress", FULLNAME)
+    assert ingress["spec"]["ingressClassName"] == "traefik"
+    assert ingress["spec"]["tls"] == [
+        {"hosts": ["platform.example.com"], "secretName": "woo-platform-tls"}
+    ]
+    assert ingress["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt"
 
 
 def test_no_exposure_leaves_the_service_only(helm_bin: Path) -> None:
@@ -226,11 +248,13 @@ def test_network_policy_allows_only_the_needed_paths(rendered: dict[str, Manifes
     policy = rendered["production"].one("NetworkPolicy", FULLNAME)["spec"]
     assert policy["policyTypes"] == ["Ingress", "Egress"]
     sources = policy["ingress"][0]["from"]
-    namespaces = [
-        s["namespaceSelector"]["matchLabels"] for s in sources if "namespaceSelector" in s
-    ]
-    assert {"kubernetes.io/metadata.name": "ingress-nginx"} in namespaces
-    assert {"kubernetes.io/metadata.name": "monitoring"} in namespaces
+    assert {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+        "podSelector": {"matchLabels": {"app.kubernetes.io/name": "traefik"}},
+    } in sources
+    assert {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}
+    } in sources
     destinations = [
         (rule["to"][0], [p["port"] for p in rule["ports"]]) for rule in policy["egress"]
     ]
@@ -238,7 +262,13 @@ def test_network_policy_allows_only_the_needed_paths(rendered: dict[str, Manifes
     assert ({"ipBlock": {"cidr": "10.20.0.0/16"}}, [5432]) in destinations
     assert len(destinations) == 3  # DNS, API server, database
     default_sources = rendered["default"].one("NetworkPolicy", FULLNAME)["spec"]["ingress"][0]
-    assert len(default_sources["from"]) == 2  # no monitoring namespace without a ServiceMonitor
+    # Envoy Gateway's namespace and the test pod; no Prometheus without a ServiceMonitor.
+    assert default_sources["from"][0] == {
+        "namespaceSelector": {
+            "matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}
+        }
+    }
+    assert len(default_sources["from"]) == 2
 
 
 def test_helm_test_calls_readyz(rendered: dict[str, Manifest]) -> None:
@@ -276,7 +306,7 @@ def test_schema_refuses_bad_values(helm_bin: Path, tmp_path: Path, values: str) 
     ("settings", "message"),
     [
         (["database.existingSecret="], "database.existingSecret is required"),
-        (["exposure.type=gatewayAPI"], "exposure.type=gatewayAPI needs gateway.name"),
+        (["gateway.name="], "exposure.type=gatewayAPI needs gateway.name"),
         (
             ["settings.helmTimeoutSeconds=600", "settings.stepDeadlineSeconds=610"],
             "settings.stepDeadlineSeconds must exceed settings.helmTimeoutSeconds by at least 20",
