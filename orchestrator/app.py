@@ -49,12 +49,14 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             kubeconfig=settings.kubeconfig,
             context=settings.kube_context,
             request_timeout=settings.kube_request_timeout_seconds,
+            on_request=metrics.observe_kube_request,
         )
         helm = HelmClient(
             HelmRunner(
                 settings.resolve_helm(),
                 kubeconfig=settings.kubeconfig,
                 kube_context=settings.kube_context,
+                on_command=metrics.observe_helm_command,
             ),
             timeout=settings.helm_timeout_seconds,
         )

@@ -35,6 +35,8 @@ from orchestrator.kube.errors import (
 
 T = TypeVar("T")
 Json = dict[str, Any]
+# Told of every API request: its duration in seconds and its result ("ok", or the error's).
+RequestObserver = Callable[[float, str], None]
 
 
 @dataclass
@@ -51,9 +53,15 @@ class Snapshot:
 
 class KubeClient:
     def __init__(
-        self, *, kubeconfig: Path | None, context: str | None, request_timeout: float
+        self,
+        *,
+        kubeconfig: Path | None,
+        context: str | None,
+        request_timeout: float,
+        on_request: RequestObserver | None = None,
     ) -> None:
         self._kubeconfig = kubeconfig
+        self._on_request = on_request
         self._context = context
         self._timeout = request_timeout
         self._api: k8s.ApiClient | None = None
@@ -203,19 +211,31 @@ class KubeClient:
             response = call(api, self._timeout)
             return json.loads(response.data) if response.data else {}
 
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        # Stays None for a call cancelled on our side: it tells nothing about the API server.
+        result: str | None = None
         try:
-            document = await asyncio.get_running_loop().run_in_executor(self._executor, request)
+            document = await loop.run_in_executor(self._executor, request)
+            if not isinstance(document, dict):
+                raise KubeError(f"{action}: unexpected answer from the API server")
+            result = "ok"
+            return document
         except ApiException as exc:
-            raise from_status(
-                exc.status or 0, exc.body, action, quote_message=quote_message
-            ) from exc
+            error = from_status(exc.status or 0, exc.body, action, quote_message=quote_message)
+            result = error.result
+            raise error from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
+            result = KubeUnavailable.result
             raise KubeUnavailable(
                 f"{action}: Kubernetes API unreachable ({type(exc).__name__})"
             ) from exc
-        if not isinstance(document, dict):
-            raise KubeError(f"{action}: unexpected answer from the API server")
-        return document
+        except KubeError as exc:
+            result = exc.result
+            raise
+        finally:
+            if self._on_request is not None and result is not None:
+                self._on_request(loop.time() - started, result)
 
     def _client(self) -> k8s.ApiClient:
         if self._api is None:

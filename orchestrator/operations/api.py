@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from orchestrator.deps import ReconcilerDep, SessionDep, SettingsDep
-from orchestrator.metrics import Metrics
+from orchestrator.deps import ClockDep, ReconcilerDep, SessionDep, SettingsDep
+from orchestrator.metrics import Fleet, Metrics
 from orchestrator.models import Environment
 from orchestrator.naming import STORE_NAME_MAX
 from orchestrator.operations.schemas import HealthOut, PlatformInfo
@@ -57,10 +57,20 @@ async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -
 
 @router.get("/metrics", operation_id="metrics", response_class=Response)
 async def metrics_endpoint(
-    request: Request, session: SessionDep, reconciler: ReconcilerDep
+    request: Request, session: SessionDep, reconciler: ReconcilerDep, clock: ClockDep
 ) -> Response:
     """Prometheus metrics."""
     metrics: Metrics = request.app.state.metrics
     metrics.in_flight.set(reconciler.in_flight)
-    body = await metrics.render(StoreRepository(session).counts_by_status)
-    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+    repository = StoreRepository(session)
+    now = clock.now()
+    depth, oldest_due = await repository.queue(now)
+    fleet = Fleet(
+        by_status=await repository.counts_by_status(),
+        oldest_provisioning_since=await repository.oldest_provisioning_since(),
+        queue_depth=depth,
+        queue_oldest_due=oldest_due,
+    )
+    return Response(
+        metrics.render(fleet, now), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )

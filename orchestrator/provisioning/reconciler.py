@@ -180,6 +180,7 @@ class Reconciler:
         except Exception:
             # A bug, not a cluster problem: keep the store, try again later.
             log.exception("reconciling store %s failed unexpectedly", fence.store_id)
+            self.metrics.pass_errors.inc()
             await self._release(
                 fence, self.clock.now() + timedelta(seconds=self.settings.backoff_max_seconds)
             )
@@ -358,10 +359,12 @@ class Reconciler:
         try:
             result = await action
         except Exception as exc:
-            self.metrics.steps.labels(step=step, outcome="error").inc()
-            if isinstance(exc, StepError):
+            error = as_step_error(exc)
+            outcome = "temporary_error" if error.transient else "permanent_error"
+            self.metrics.steps.labels(step=step, outcome=outcome).inc()
+            if error is exc:
                 raise
-            raise as_step_error(exc) from exc
+            raise error from exc
         self.metrics.step_seconds.labels(step=step).observe(
             asyncio.get_running_loop().time() - started
         )
@@ -447,9 +450,18 @@ class Reconciler:
         if not await self._transaction(write):
             return False
         _log_events(outcome.events)
+        self._observe_step_durations(store, outcome.events)
         for name, value in outcome.changes.items():
             setattr(store, name, value)
         return not outcome.ends_pass
+
+    def _observe_step_durations(self, store: Store, events: tuple[Event, ...]) -> None:
+        """A step the store was at succeeded: record how long the store spent in it."""
+        started = store.step_started_at
+        for event in events:
+            if event.outcome == EventOutcome.SUCCEEDED and event.step == store.step and started:
+                seconds = (self.clock.now() - started).total_seconds()
+                self.metrics.store_step_seconds.labels(step=event.step).observe(seconds)
 
     async def _release(self, fence: Fence, next_due: datetime | None) -> None:
         with contextlib.suppress(Exception):
