@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install everything the platform and its tests need, idempotently:
 #   the Python venv (.venv) with the orchestrator and its dev tools, the pinned helm binary
-#   (.tools/bin/helm, checksum-verified), the dashboard's npm packages, and, for the browser
-#   tests, Debian's chromium.
+#   (.tools/bin/helm, checksum-verified), the dashboard's npm packages, Debian's prometheus
+#   (for promtool) and, for the browser tests, Debian's chromium.
 # Usage: scripts/setup.sh [--no-browser]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +22,19 @@ if [ -f dashboard/package-lock.json ]; then
   (cd dashboard && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
+# Debian packages: promtool (the alert rules' unit tests) always, chromium for the browser
+# tests; the package lists are refreshed once, and only when something is missing.
+packages=()
+[ -x /usr/bin/promtool ] || packages+=(prometheus)
 if [ "$with_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  packages+=(chromium)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
   else
-    echo "setup: /usr/bin/chromium is missing; install Debian's chromium (sudo apt-get install chromium)" >&2
+    echo "setup: missing Debian packages; install them: sudo apt-get install ${packages[*]}" >&2
     exit 1
   fi
 fi
