@@ -16,9 +16,8 @@ import yaml
 
 from orchestrator.config import REPO_ROOT
 from tests.deploy.platform_chart import NAMESPACE, render_platform
+from tests.deploy.promql import FULLNAME, PROMETHEUS_RULE_API, alerts_of, rendered_rules
 
-PROMETHEUS_RULE_API = "monitoring.coreos.com/v1/PrometheusRule"
-FULLNAME = "woo-platform"
 RUNBOOK = REPO_ROOT / "docs" / "observability.md"
 # Two replicas scrape alike: the fleet gauges are the same on both.
 REPLICAS = ("10.0.0.1:8000", "10.0.0.2:8000")
@@ -213,24 +212,6 @@ def promtool() -> Path:
     if found is None:
         raise RuntimeError("promtool is missing: run scripts/setup.sh (Debian's prometheus)")
     return Path(found)
-
-
-def rendered_rules(helm_bin: Path, *extra: str) -> dict[str, Any]:
-    manifest = render_platform(
-        helm_bin,
-        "default",
-        "--api-versions",
-        PROMETHEUS_RULE_API,
-        "--set",
-        "metrics.prometheusRule.enabled=true",
-        *extra,
-    )
-    spec: dict[str, Any] = manifest.one("PrometheusRule", FULLNAME)["spec"]
-    return spec
-
-
-def alerts_of(rules: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {rule["alert"]: rule for group in rules["groups"] for rule in group["rules"]}
 
 
 def run_promtool_tests(promtool: Path, rules: dict[str, Any], cases: list[Case], tmp: Path) -> str:
