@@ -14,12 +14,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from opentelemetry.sdk.trace import TracerProvider
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orchestrator import db
+from orchestrator import db, tracing
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.errors import FieldError, InvalidRequest, NotFound, Unavailable, WooError
@@ -36,20 +37,29 @@ from orchestrator.stores.api import router as stores_router
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
-    """The application; ``clock`` is the system clock unless a test brings its own."""
+def create_app(
+    settings: Settings, clock: Clock | None = None, tracer_provider: TracerProvider | None = None
+) -> FastAPI:
+    """The application; ``clock`` is the system clock and ``tracer_provider`` the one
+    ``WOO_OTLP_ENDPOINT`` asks for (none: tracing off), unless a test brings its own."""
     metrics = Metrics()
     clock = clock or Clock()
+    owned_provider = None if tracer_provider else tracing.provider_from_settings(settings)
+    provider = tracer_provider or owned_provider
+    tracer = tracing.tracer_of(provider)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = db.create_engine(settings)
+        if provider is not None:
+            tracing.trace_database(engine, tracer)
         await _migrate_when_reachable(engine)
         kube = KubeClient(
             kubeconfig=settings.kubeconfig,
             context=settings.kube_context,
             request_timeout=settings.kube_request_timeout_seconds,
             on_request=metrics.observe_kube_request,
+            tracer=tracer,
         )
         helm = HelmClient(
             HelmRunner(
@@ -57,6 +67,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
                 kubeconfig=settings.kubeconfig,
                 kube_context=settings.kube_context,
                 on_command=metrics.observe_helm_command,
+                tracer=tracer,
             ),
             timeout=settings.helm_timeout_seconds,
         )
@@ -65,7 +76,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         app.state.kube = kube
         app.state.helm = helm
         app.state.reconciler = Reconciler(
-            settings, app.state.sessions, StoreSteps(settings, kube, helm), metrics, clock
+            settings, app.state.sessions, StoreSteps(settings, kube, helm), metrics, clock, tracer
         )
         await app.state.reconciler.start()
         try:
@@ -74,6 +85,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
             await app.state.reconciler.stop()
             kube.close()
             await engine.dispose()
+            if owned_provider is not None:
+                owned_provider.shutdown()
 
     app = FastAPI(
         title="woo-platform",
@@ -87,6 +100,9 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     app.state.clock = clock
     _install_error_handlers(app)
     _install_request_metrics(app, metrics)
+    if provider is not None:
+        # Added last, so it is the outermost middleware: the span covers the whole request.
+        app.add_middleware(tracing.RequestTracing, tracer=tracer)
     app.include_router(stores_router)
     app.include_router(operations_router)
     _install_dashboard(app, settings.dashboard_dir)

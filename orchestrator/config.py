@@ -62,6 +62,11 @@ class Settings(BaseSettings):
     backoff_initial_seconds: float = Field(1.0, gt=0)
     backoff_max_seconds: float = Field(30.0, gt=0)
 
+    # --- tracing -------------------------------------------------------------------------
+    # OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces); unset: tracing off.
+    otlp_endpoint: str | None = None
+    trace_sample_ratio: float = Field(1.0, ge=0, le=1)
+
     # --- dashboard -----------------------------------------------------------------------
     dashboard_dir: Path = REPO_ROOT / "dashboard" / "dist"
 
@@ -71,6 +76,15 @@ class Settings(BaseSettings):
         problem = hostname_problem(value)
         if problem:
             raise ValueError(problem)
+        return value
+
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _otlp_endpoint_is_http(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL (OTLP over HTTP)")
         return value
 
     @field_validator("database_url")

@@ -16,7 +16,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestrator.helm.errors import HelmError, HelmNotInstalled, HelmTimeout, classify
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+
+from orchestrator.helm.errors import (
+    HelmError,
+    HelmNotInstalled,
+    HelmTimeout,
+    ReleaseNotFound,
+    classify,
+)
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +62,11 @@ class HelmRunner:
         kube_context: str | None = None,
         env: Mapping[str, str] | None = None,
         on_command: CommandObserver | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.binary = binary
         self._on_command = on_command
+        self._tracer = tracer or trace.NoOpTracer()
         self.global_args: list[str] = []
         if kubeconfig is not None:
             self.global_args += ["--kubeconfig", str(kubeconfig)]
@@ -131,16 +142,29 @@ class HelmRunner:
         started = time.monotonic()
         # Stays None for a command cancelled on our side.
         result: str | None = None
-        try:
-            outcome = await self._exec(args, timeout=timeout, stdin=stdin)
-            result = "ok"
-            return outcome
-        except HelmError as exc:
-            result = _snake_case(type(exc).__name__)
-            raise
-        finally:
-            if self._on_command is not None and result is not None:
-                self._on_command(args[0], time.monotonic() - started, result)
+        # The arguments hold names and paths only: values travel on stdin.
+        with self._tracer.start_as_current_span(
+            f"helm {args[0]}",
+            kind=SpanKind.CLIENT,
+            attributes={"woo.helm.args": list(args)},
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                outcome = await self._exec(args, timeout=timeout, stdin=stdin)
+                result = "ok"
+                return outcome
+            except HelmError as exc:
+                result = _snake_case(type(exc).__name__)
+                # A release that is not there is an answer (we ask before installing).
+                if not isinstance(exc, ReleaseNotFound):
+                    span.set_status(Status(StatusCode.ERROR, result))
+                raise
+            finally:
+                if result is not None:
+                    span.set_attribute("woo.helm.result", result)
+                    if self._on_command is not None:
+                        self._on_command(args[0], time.monotonic() - started, result)
 
     async def _exec(self, args: Sequence[str], *, timeout: float, stdin: str | None) -> HelmResult:
         if self.binary is None or not self.binary.is_file():

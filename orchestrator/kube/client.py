@@ -24,6 +24,8 @@ from kubernetes import config as k8s_config
 from kubernetes.client import AppsV1Api, BatchV1Api, CoreV1Api, VersionApi
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
 from orchestrator.kube.errors import (
     KubeConflict,
@@ -59,9 +61,11 @@ class KubeClient:
         context: str | None,
         request_timeout: float,
         on_request: RequestObserver | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._kubeconfig = kubeconfig
         self._on_request = on_request
+        self._tracer = tracer or trace.NoOpTracer()
         self._context = context
         self._timeout = request_timeout
         self._api: k8s.ApiClient | None = None
@@ -215,27 +219,40 @@ class KubeClient:
         started = loop.time()
         # Stays None for a call cancelled on our side: it tells nothing about the API server.
         result: str | None = None
-        try:
-            document = await loop.run_in_executor(self._executor, request)
-            if not isinstance(document, dict):
-                raise KubeError(f"{action}: unexpected answer from the API server")
-            result = "ok"
-            return document
-        except ApiException as exc:
-            error = from_status(exc.status or 0, exc.body, action, quote_message=quote_message)
-            result = error.result
-            raise error from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            result = KubeUnavailable.result
-            raise KubeUnavailable(
-                f"{action}: Kubernetes API unreachable ({type(exc).__name__})"
-            ) from exc
-        except KubeError as exc:
-            result = exc.result
-            raise
-        finally:
-            if self._on_request is not None and result is not None:
-                self._on_request(loop.time() - started, result)
+        # Named by verb ("kubernetes reading"); the object is an attribute, not part of the name.
+        with self._tracer.start_as_current_span(
+            f"kubernetes {action.split(' ', 1)[0]}",
+            kind=SpanKind.CLIENT,
+            attributes={"woo.kube.action": action},
+            # Not found and conflict are answers, not failures: the status is set below.
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                document = await loop.run_in_executor(self._executor, request)
+                if not isinstance(document, dict):
+                    raise KubeError(f"{action}: unexpected answer from the API server")
+                result = "ok"
+                return document
+            except ApiException as exc:
+                error = from_status(exc.status or 0, exc.body, action, quote_message=quote_message)
+                result = error.result
+                raise error from exc
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                result = KubeUnavailable.result
+                raise KubeUnavailable(
+                    f"{action}: Kubernetes API unreachable ({type(exc).__name__})"
+                ) from exc
+            except KubeError as exc:
+                result = exc.result
+                raise
+            finally:
+                if result is not None:
+                    span.set_attribute("woo.kube.result", result)
+                    if result not in ("ok", "not_found", "conflict"):
+                        span.set_status(Status(StatusCode.ERROR, result))
+                    if self._on_request is not None:
+                        self._on_request(loop.time() - started, result)
 
     def _client(self) -> k8s.ApiClient:
         if self._api is None:

@@ -24,6 +24,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from opentelemetry.context import Context
+from opentelemetry.trace import Status, StatusCode, Tracer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.clock import Clock
@@ -37,6 +39,7 @@ from orchestrator.provisioning.readiness import Verdict
 from orchestrator.provisioning.steps import Step, StoreSteps
 from orchestrator.provisioning.store_values import store_urls
 from orchestrator.stores.repository import Fence, StoreRepository
+from orchestrator.tracing import STORE_ID
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,12 +56,14 @@ class Reconciler:
         steps: StoreSteps,
         metrics: Metrics,
         clock: Clock,
+        tracer: Tracer,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.steps = steps
         self.metrics = metrics
         self.clock = clock
+        self.tracer = tracer
         self.owner = settings.replica_id or (
             f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         )
@@ -173,7 +178,17 @@ class Reconciler:
     async def _run_pass(self, store: Store, fence: Fence) -> None:
         current_store.set(store.id)
         try:
-            await self._converge(store, fence)
+            # Each pass is a trace of its own: a store's life is many passes, hours apart.
+            with self.tracer.start_as_current_span(
+                "reconcile",
+                context=Context(),
+                attributes={
+                    STORE_ID: store.id,
+                    "woo.desired_state": str(fence.desired_state),
+                    "woo.status": str(store.status),
+                },
+            ):
+                await self._converge(store, fence)
         except asyncio.CancelledError:
             await self._release(fence, self.clock.now())
             raise
@@ -192,17 +207,23 @@ class Reconciler:
             StoreStatus.READY,
             StoreStatus.DEGRADED,
         ):
-            await self._commit(store, fence, await self._check_health(store))
+            with self.tracer.start_as_current_span("health", attributes={STORE_ID: store.id}):
+                outcome = await self._check_health(store)
+            await self._commit(store, fence, outcome)
             return
         for step in _steps_to_run(store, fence.desired_state):
             if step.is_later_than(_current_step(store)) and not await self._commit(
                 store, fence, self._enter(step)
             ):
                 return
-            try:
-                outcome = await self._perform(store, step)
-            except StepError as error:
-                outcome = self._step_failed(store, step, error)
+            with self.tracer.start_as_current_span(
+                f"step {step}", attributes={STORE_ID: store.id, "woo.step": str(step)}
+            ) as span:
+                try:
+                    outcome = await self._perform(store, step)
+                except StepError as error:
+                    span.set_status(Status(StatusCode.ERROR, str(error)))
+                    outcome = self._step_failed(store, step, error)
             if not await self._commit(store, fence, outcome):
                 return
 

@@ -323,3 +323,35 @@ def test_readme_permissions_table_is_the_cluster_role(rendered: dict[str, Manife
         for resource in rule["resources"]
     }
     assert documented == granted
+
+
+# --- tracing ---------------------------------------------------------------------------------
+def test_tracing_is_off_unless_an_endpoint_is_given(rendered: dict[str, Manifest]) -> None:
+    data = rendered["default"].one("ConfigMap", FULLNAME)["data"]
+    assert "WOO_OTLP_ENDPOINT" not in data
+    egress = rendered["default"].one("NetworkPolicy", FULLNAME)["spec"]["egress"]
+    assert all(rule["ports"][0]["port"] != 4318 for rule in egress)
+
+
+def test_tracing_endpoint_reaches_the_orchestrator_and_the_collector(helm_bin: Path) -> None:
+    endpoint = "http://otel-collector.observability:4318/v1/traces"
+    manifest = render_platform(
+        helm_bin,
+        "default",
+        "--set",
+        f"tracing.otlpEndpoint={endpoint}",
+        "--set-json",
+        "tracing.sampleRatio=0.25",
+        "--set",
+        "tracing.collectorNamespace=observability",
+    )
+    data = manifest.one("ConfigMap", FULLNAME)["data"]
+    settings = Settings(**{variable[4:].lower(): value for variable, value in data.items()})
+    assert (settings.otlp_endpoint, settings.trace_sample_ratio) == (endpoint, 0.25)
+    egress = manifest.one("NetworkPolicy", FULLNAME)["spec"]["egress"]
+    assert {
+        "to": [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}
+        ],
+        "ports": [{"port": 4318, "protocol": "TCP"}],
+    } in egress
