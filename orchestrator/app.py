@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import Tracer
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -31,8 +32,10 @@ from orchestrator.kube.client import KubeClient
 from orchestrator.metrics import Metrics
 from orchestrator.operations.api import router as operations_router
 from orchestrator.provisioning.reconciler import Reconciler
+from orchestrator.provisioning.secret_backends import KubernetesSecrets, SecretBackend, VaultSecrets
 from orchestrator.provisioning.steps import StoreSteps
 from orchestrator.stores.api import router as stores_router
+from orchestrator.vault.client import VaultClient
 
 log = logging.getLogger(__name__)
 
@@ -71,18 +74,26 @@ def create_app(
             ),
             timeout=settings.helm_timeout_seconds,
         )
+        secrets = _secret_backend(settings, kube, tracer)
         await _log_helm_version(helm.runner)
         app.state.sessions = db.session_factory(engine)
         app.state.kube = kube
         app.state.helm = helm
+        app.state.secrets = secrets
         app.state.reconciler = Reconciler(
-            settings, app.state.sessions, StoreSteps(settings, kube, helm), metrics, clock, tracer
+            settings,
+            app.state.sessions,
+            StoreSteps(settings, kube, helm, secrets),
+            metrics,
+            clock,
+            tracer,
         )
         await app.state.reconciler.start()
         try:
             yield
         finally:
             await app.state.reconciler.stop()
+            await secrets.close()
             kube.close()
             await engine.dispose()
             if owned_provider is not None:
@@ -107,6 +118,21 @@ def create_app(
     app.include_router(operations_router)
     _install_dashboard(app, settings.dashboard_dir)
     return app
+
+
+def _secret_backend(settings: Settings, kube: KubeClient, tracer: Tracer) -> SecretBackend:
+    if settings.secrets_backend == "kubernetes":
+        return KubernetesSecrets(kube)
+    # The settings refuse vault mode without an address and a token.
+    assert settings.vault_addr is not None and settings.vault_token is not None
+    vault = VaultClient(
+        settings.vault_addr,
+        settings.vault_token.get_secret_value(),
+        mount=settings.vault_kv_mount,
+        timeout=settings.vault_request_timeout_seconds,
+        tracer=tracer,
+    )
+    return VaultSecrets(settings, vault, kube)
 
 
 async def _log_helm_version(runner: HelmRunner) -> None:

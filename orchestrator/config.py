@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from functools import cached_property
 from pathlib import Path
@@ -62,6 +63,19 @@ class Settings(BaseSettings):
     backoff_initial_seconds: float = Field(1.0, gt=0)
     backoff_max_seconds: float = Field(30.0, gt=0)
 
+    # --- where store credentials live ------------------------------------------------------
+    # kubernetes: Secrets in the store namespace, written by the orchestrator. vault: a
+    # Vault-compatible KV v2 engine (Vault, OpenBao), materialized into the same Secrets by the
+    # External Secrets Operator through ExternalSecret objects.
+    secrets_backend: Literal["kubernetes", "vault"] = "kubernetes"
+    vault_addr: str | None = None
+    vault_token: SecretStr | None = None
+    vault_kv_mount: str = "secret"
+    vault_path_prefix: str = "woo-platform/stores"
+    # The ClusterSecretStore (External Secrets Operator) that reads that KV mount.
+    external_secrets_store: str = "woo-platform-vault"
+    vault_request_timeout_seconds: float = Field(10.0, gt=0)
+
     # --- tracing -------------------------------------------------------------------------
     # OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces); unset: tracing off.
     otlp_endpoint: str | None = None
@@ -95,6 +109,28 @@ class Settings(BaseSettings):
         if not value.startswith(("postgresql", "sqlite")):
             raise ValueError("only postgresql:// and sqlite:// URLs are supported")
         return value
+
+    @field_validator("vault_kv_mount", "vault_path_prefix")
+    @classmethod
+    def _vault_path(cls, value: str) -> str:
+        value = value.strip("/")
+        parts = value.split("/")
+        if not all(re.fullmatch(r"[A-Za-z0-9._-]+", part) for part in parts) or {
+            ".",
+            "..",
+        } & set(parts):
+            raise ValueError("must be a path of letters, digits, '.', '_' and '-' parts")
+        return value
+
+    @model_validator(mode="after")
+    def _vault_mode_is_complete(self) -> Settings:
+        if self.secrets_backend == "vault" and (
+            self.vault_addr is None or self.vault_token is None
+        ):
+            raise ValueError("WOO_SECRETS_BACKEND=vault needs WOO_VAULT_ADDR and WOO_VAULT_TOKEN")
+        if self.vault_addr is not None and not self.vault_addr.startswith(("http://", "https://")):
+            raise ValueError("WOO_VAULT_ADDR must be an http:// or https:// URL")
+        return self
 
     @model_validator(mode="after")
     def _release_step_can_outlive_helm(self) -> Settings:

@@ -21,7 +21,7 @@ from kubernetes import config as k8s_config
 
 # The client loads its API modules lazily, and the first use costs about a second of CPU with
 # the GIL held. Import them with this module (at start-up), never on a request's path.
-from kubernetes.client import AppsV1Api, BatchV1Api, CoreV1Api, VersionApi
+from kubernetes.client import AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, VersionApi
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from opentelemetry import trace
@@ -132,6 +132,47 @@ class KubeClient:
         except KubeConflict:
             return False
         return True
+
+    # --- custom resources -----------------------------------------------------------------
+    async def create_custom_object(self, body: Json) -> bool:
+        """Create a namespaced custom resource (``apiVersion``, ``kind`` and ``metadata`` say
+        which) unless it exists; True when this call created it."""
+        group, version = str(body["apiVersion"]).split("/", 1)
+        plural = _plural(str(body["kind"]))
+        meta = body["metadata"]
+        try:
+            await self._call(
+                lambda api, t: CustomObjectsApi(api).create_namespaced_custom_object(
+                    group,
+                    version,
+                    meta["namespace"],
+                    plural,
+                    body,
+                    _preload_content=False,
+                    _request_timeout=t,
+                ),
+                f"creating {body['kind']} {meta['namespace']}/{meta['name']}",
+            )
+        except KubeConflict:
+            return False
+        return True
+
+    async def get_custom_object(
+        self, api_version: str, kind: str, namespace: str, name: str
+    ) -> Json | None:
+        group, version = api_version.split("/", 1)
+        return await self._get(
+            lambda api, t: CustomObjectsApi(api).get_namespaced_custom_object(
+                group,
+                version,
+                namespace,
+                _plural(kind),
+                name,
+                _preload_content=False,
+                _request_timeout=t,
+            ),
+            f"reading {kind} {namespace}/{name}",
+        )
 
     # --- workloads ------------------------------------------------------------------------
     async def workloads(self, namespace: str, selector: str) -> Snapshot:
@@ -284,3 +325,8 @@ class KubeClient:
 
 def _in_cluster() -> bool:
     return Path("/var/run/secrets/kubernetes.io/serviceaccount/token").is_file()
+
+
+def _plural(kind: str) -> str:
+    # The custom kinds we create are regular English nouns (ExternalSecret -> externalsecrets).
+    return kind.lower() + "s"

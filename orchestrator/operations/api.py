@@ -37,7 +37,8 @@ async def platform_info(settings: SettingsDep) -> PlatformInfo:
 
 @router.get("/readyz", operation_id="readyz", responses={503: {"model": HealthOut}})
 async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    """Ready to serve: the database answers, the cluster answers, helm is present."""
+    """Ready to serve: the database answers, the cluster answers, the secret backend answers,
+    helm is present."""
     checks: dict[str, str] = {}
     try:
         await session.execute(text("SELECT 1"))
@@ -48,6 +49,10 @@ async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -
         checks["kubernetes"] = f"ok ({await request.app.state.kube.server_version()})"
     except Exception as exc:
         checks["kubernetes"] = f"unreachable: {exc}"
+    try:
+        checks["secrets"] = await request.app.state.secrets.check()
+    except Exception as exc:
+        checks["secrets"] = f"unavailable: {exc}"
     helm = settings.resolve_helm()
     checks["helm"] = f"ok ({helm})" if helm else "missing: set WOO_HELM_BIN or put helm on PATH"
     ready = all(value.startswith("ok") for value in checks.values())

@@ -355,3 +355,53 @@ def test_tracing_endpoint_reaches_the_orchestrator_and_the_collector(helm_bin: P
         ],
         "ports": [{"port": 4318, "protocol": "TCP"}],
     } in egress
+
+
+# --- store credentials in Vault -----------------------------------------------------------------
+def test_vault_backend_wires_address_token_and_network_path(helm_bin: Path) -> None:
+    manifest = render_platform(
+        helm_bin,
+        "default",
+        "--set",
+        "secrets.backend=vault",
+        "--set",
+        "secrets.vault.address=https://openbao.openbao:8200",
+    )
+    data = manifest.one("ConfigMap", FULLNAME)["data"]
+    settings = Settings(
+        **{variable[4:].lower(): value for variable, value in data.items()}, vault_token="t"
+    )
+    assert settings.secrets_backend == "vault"
+    assert settings.vault_addr == "https://openbao.openbao:8200"
+    assert (settings.vault_kv_mount, settings.vault_path_prefix) == (
+        "secret",
+        "woo-platform/stores",
+    )
+    container = manifest.one("Deployment", FULLNAME)["spec"]["template"]["spec"]["containers"][0]
+    token = next(env for env in container["env"] if env["name"] == "WOO_VAULT_TOKEN")
+    assert token["valueFrom"]["secretKeyRef"] == {
+        "name": "woo-platform-vault-token",
+        "key": "token",
+    }
+    egress = manifest.one("NetworkPolicy", FULLNAME)["spec"]["egress"]
+    assert {
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "openbao"}}}],
+        "ports": [{"port": 8200, "protocol": "TCP"}],
+    } in egress
+
+
+def test_kubernetes_backend_needs_no_vault(rendered: dict[str, Manifest]) -> None:
+    data = rendered["default"].one("ConfigMap", FULLNAME)["data"]
+    assert not {key for key in data if "VAULT" in key or key == "WOO_SECRETS_BACKEND"}
+    container = rendered["default"].one("Deployment", FULLNAME)["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    assert "WOO_VAULT_TOKEN" not in {env["name"] for env in container["env"]}
+
+
+def test_vault_backend_without_an_address_is_refused(helm_bin: Path) -> None:
+    result = run_helm(
+        helm_bin, "template", "w", str(PLATFORM_CHART), "--set", "secrets.backend=vault"
+    )
+    assert result.returncode != 0
+    assert "secrets.backend=vault needs secrets.vault.address" in result.stderr

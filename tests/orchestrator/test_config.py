@@ -32,3 +32,37 @@ def test_no_database_url_means_embedded_sqlite(tmp_path: object) -> None:
 )
 def test_postgres_urls_use_the_async_psycopg_driver(url: str) -> None:
     assert Settings(database_url=url).async_database_url == "postgresql+psycopg://u@h/db"
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"WOO_SECRETS_BACKEND": "vault"}, "needs WOO_VAULT_ADDR and WOO_VAULT_TOKEN"),
+        (
+            {"WOO_SECRETS_BACKEND": "vault", "WOO_VAULT_ADDR": "http://bao:8200"},
+            "needs WOO_VAULT_ADDR and WOO_VAULT_TOKEN",
+        ),
+        (
+            {"WOO_SECRETS_BACKEND": "vault", "WOO_VAULT_ADDR": "bao:8200", "WOO_VAULT_TOKEN": "t"},
+            "WOO_VAULT_ADDR must be an http:// or https:// URL",
+        ),
+        ({"WOO_VAULT_PATH_PREFIX": "stores/../../sys"}, "WOO_VAULT_PATH_PREFIX"),
+        ({"WOO_SECRETS_BACKEND": "aws"}, "WOO_SECRETS_BACKEND"),
+    ],
+)
+def test_incomplete_vault_settings_are_refused(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], message: str
+) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings()
+
+
+def test_vault_token_never_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WOO_SECRETS_BACKEND", "vault")
+    monkeypatch.setenv("WOO_VAULT_ADDR", "https://bao:8200/")
+    monkeypatch.setenv("WOO_VAULT_TOKEN", "s.very-secret")
+    settings = load_settings()
+    assert "s.very-secret" not in repr(settings)
+    assert settings.vault_path_prefix == "woo-platform/stores"
