@@ -35,7 +35,7 @@ from orchestrator.provisioning.reconciler import Reconciler
 from orchestrator.provisioning.secret_backends import KubernetesSecrets, SecretBackend, VaultSecrets
 from orchestrator.provisioning.steps import StoreSteps
 from orchestrator.stores.api import router as stores_router
-from orchestrator.vault.client import VaultClient
+from orchestrator.vault.client import KubernetesLogin, VaultClient
 
 log = logging.getLogger(__name__)
 
@@ -123,11 +123,20 @@ def create_app(
 def _secret_backend(settings: Settings, kube: KubeClient, tracer: Tracer) -> SecretBackend:
     if settings.secrets_backend == "kubernetes":
         return KubernetesSecrets(kube)
-    # The settings refuse vault mode without an address and a token.
-    assert settings.vault_addr is not None and settings.vault_token is not None
+    # The settings refuse vault mode without an address and a way to authenticate.
+    assert settings.vault_addr is not None
+    credentials: str | KubernetesLogin
+    if settings.vault_auth == "kubernetes":
+        assert settings.vault_kubernetes_role is not None
+        credentials = KubernetesLogin(
+            settings.vault_kubernetes_role, mount=settings.vault_kubernetes_mount
+        )
+    else:
+        assert settings.vault_token is not None
+        credentials = settings.vault_token.get_secret_value()
     vault = VaultClient(
         settings.vault_addr,
-        settings.vault_token.get_secret_value(),
+        credentials,
         mount=settings.vault_kv_mount,
         timeout=settings.vault_request_timeout_seconds,
         tracer=tracer,

@@ -69,7 +69,12 @@ class Settings(BaseSettings):
     # External Secrets Operator through ExternalSecret objects.
     secrets_backend: Literal["kubernetes", "vault"] = "kubernetes"
     vault_addr: str | None = None
+    # token: WOO_VAULT_TOKEN. kubernetes: log in with the pod's ServiceAccount token as
+    # WOO_VAULT_KUBERNETES_ROLE at auth/WOO_VAULT_KUBERNETES_MOUNT.
+    vault_auth: Literal["token", "kubernetes"] = "token"
     vault_token: SecretStr | None = None
+    vault_kubernetes_role: str | None = None
+    vault_kubernetes_mount: str = "kubernetes"
     vault_kv_mount: str = "secret"
     vault_path_prefix: str = "woo-platform/stores"
     # The ClusterSecretStore (External Secrets Operator) that reads that KV mount.
@@ -110,7 +115,7 @@ class Settings(BaseSettings):
             raise ValueError("only postgresql:// and sqlite:// URLs are supported")
         return value
 
-    @field_validator("vault_kv_mount", "vault_path_prefix")
+    @field_validator("vault_kv_mount", "vault_path_prefix", "vault_kubernetes_mount")
     @classmethod
     def _vault_path(cls, value: str) -> str:
         value = value.strip("/")
@@ -124,10 +129,13 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _vault_mode_is_complete(self) -> Settings:
-        if self.secrets_backend == "vault" and (
-            self.vault_addr is None or self.vault_token is None
-        ):
-            raise ValueError("WOO_SECRETS_BACKEND=vault needs WOO_VAULT_ADDR and WOO_VAULT_TOKEN")
+        if self.secrets_backend == "vault":
+            if self.vault_addr is None:
+                raise ValueError("WOO_SECRETS_BACKEND=vault needs WOO_VAULT_ADDR")
+            if self.vault_auth == "token" and self.vault_token is None:
+                raise ValueError("WOO_VAULT_AUTH=token needs WOO_VAULT_TOKEN")
+            if self.vault_auth == "kubernetes" and not self.vault_kubernetes_role:
+                raise ValueError("WOO_VAULT_AUTH=kubernetes needs WOO_VAULT_KUBERNETES_ROLE")
         if self.vault_addr is not None and not self.vault_addr.startswith(("http://", "https://")):
             raise ValueError("WOO_VAULT_ADDR must be an http:// or https:// URL")
         return self

@@ -405,3 +405,32 @@ def test_vault_backend_without_an_address_is_refused(helm_bin: Path) -> None:
     )
     assert result.returncode != 0
     assert "secrets.backend=vault needs secrets.vault.address" in result.stderr
+
+
+def test_vault_kubernetes_auth_uses_the_service_account_not_a_token(helm_bin: Path) -> None:
+    vault = ["--set", "secrets.backend=vault", "--set", "secrets.vault.address=http://bao:8200"]
+    manifest = render_platform(
+        helm_bin,
+        "default",
+        *vault,
+        "--set",
+        "secrets.vault.auth=kubernetes",
+        "--set",
+        "secrets.vault.kubernetesRole=woo-platform",
+    )
+    data = manifest.one("ConfigMap", FULLNAME)["data"]
+    settings = Settings(**{variable[4:].lower(): value for variable, value in data.items()})
+    assert (settings.vault_auth, settings.vault_kubernetes_role) == ("kubernetes", "woo-platform")
+    container = manifest.one("Deployment", FULLNAME)["spec"]["template"]["spec"]["containers"][0]
+    assert "WOO_VAULT_TOKEN" not in {env["name"] for env in container["env"]}
+    without_role = run_helm(
+        helm_bin,
+        "template",
+        "w",
+        str(PLATFORM_CHART),
+        *vault,
+        "--set",
+        "secrets.vault.auth=kubernetes",
+    )
+    assert without_role.returncode != 0
+    assert "secrets.vault.auth=kubernetes needs secrets.vault.kubernetesRole" in without_role.stderr

@@ -37,10 +37,18 @@ def test_postgres_urls_use_the_async_psycopg_driver(url: str) -> None:
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
-        ({"WOO_SECRETS_BACKEND": "vault"}, "needs WOO_VAULT_ADDR and WOO_VAULT_TOKEN"),
+        ({"WOO_SECRETS_BACKEND": "vault"}, "needs WOO_VAULT_ADDR"),
         (
             {"WOO_SECRETS_BACKEND": "vault", "WOO_VAULT_ADDR": "http://bao:8200"},
-            "needs WOO_VAULT_ADDR and WOO_VAULT_TOKEN",
+            "WOO_VAULT_AUTH=token needs WOO_VAULT_TOKEN",
+        ),
+        (
+            {
+                "WOO_SECRETS_BACKEND": "vault",
+                "WOO_VAULT_ADDR": "http://bao:8200",
+                "WOO_VAULT_AUTH": "kubernetes",
+            },
+            "WOO_VAULT_AUTH=kubernetes needs WOO_VAULT_KUBERNETES_ROLE",
         ),
         (
             {"WOO_SECRETS_BACKEND": "vault", "WOO_VAULT_ADDR": "bao:8200", "WOO_VAULT_TOKEN": "t"},
