@@ -115,8 +115,12 @@ class Reconciler:
             except Exception:
                 log.exception("reconciler dispatch failed")
                 delay = self.settings.reconcile_interval_seconds
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as the
+            # wake-up completes (stop() cancels passes, whose ends set the wake-up), and this
+            # loop would outlive stop().
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
 
     async def _dispatch(self) -> float:
         """Start passes for due stores; return how long to sleep before looking again."""
