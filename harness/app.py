@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 
 from orchestrator.app import create_app
 from orchestrator.clock import Clock
@@ -23,8 +24,10 @@ class RunningApp:
 
 
 @asynccontextmanager
-async def running_app(settings: Settings, clock: Clock | None = None) -> AsyncIterator[RunningApp]:
-    app = create_app(settings, clock)
+async def running_app(
+    settings: Settings, clock: Clock | None = None, tracer_provider: TracerProvider | None = None
+) -> AsyncIterator[RunningApp]:
+    app = create_app(settings, clock, tracer_provider)
     before = asyncio.all_tasks()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -198,6 +198,17 @@ RESOURCES: tuple[ResourceType, ...] = (
         has_generation=True,
         short_names=("crd", "crds"),
     ),
+    # The External Secrets Operator's custom resource, as a cluster with the operator serves it
+    # (the platform's vault secrets backend creates them; tests play the operator).
+    ResourceType(
+        "external-secrets.io",
+        "v1",
+        "externalsecrets",
+        "ExternalSecret",
+        has_status=True,
+        has_generation=True,
+        short_names=("es",),
+    ),
     ResourceType("rbac.authorization.k8s.io", "v1", "roles", "Role", name_rule="path-segment"),
     ResourceType(
         "rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", name_rule="path-segment"

@@ -14,12 +14,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import Tracer
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orchestrator import db
+from orchestrator import db, tracing
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.edges.docs import install_docs
@@ -33,48 +35,72 @@ from orchestrator.kube.client import KubeClient
 from orchestrator.metrics import Metrics
 from orchestrator.operations.api import router as operations_router
 from orchestrator.provisioning.reconciler import Reconciler
+from orchestrator.provisioning.secret_backends import KubernetesSecrets, SecretBackend, VaultSecrets
 from orchestrator.provisioning.steps import StoreSteps
 from orchestrator.stores.api import router as stores_router
+from orchestrator.vault.client import KubernetesLogin, VaultClient
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
-    """The application; ``clock`` is the system clock unless a test brings its own."""
+def create_app(
+    settings: Settings, clock: Clock | None = None, tracer_provider: TracerProvider | None = None
+) -> FastAPI:
+    """The application; ``clock`` is the system clock and ``tracer_provider`` the one
+    ``WOO_OTLP_ENDPOINT`` asks for (none: tracing off), unless a test brings its own."""
     metrics = Metrics()
     clock = clock or Clock()
+    owned_provider = None if tracer_provider else tracing.provider_from_settings(settings)
+    provider = tracer_provider or owned_provider
+    tracer = tracing.tracer_of(provider)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = db.create_engine(settings)
+        if provider is not None:
+            tracing.trace_database(engine, tracer)
         await _migrate_when_reachable(engine)
         kube = KubeClient(
             kubeconfig=settings.kubeconfig,
             context=settings.kube_context,
             request_timeout=settings.kube_request_timeout_seconds,
+            on_request=metrics.observe_kube_request,
+            tracer=tracer,
         )
         helm = HelmClient(
             HelmRunner(
                 settings.resolve_helm(),
                 kubeconfig=settings.kubeconfig,
                 kube_context=settings.kube_context,
+                on_command=metrics.observe_helm_command,
+                tracer=tracer,
             ),
             timeout=settings.helm_timeout_seconds,
         )
+        secrets = _secret_backend(settings, kube, tracer)
         await _log_helm_version(helm.runner)
         app.state.sessions = db.session_factory(engine)
         app.state.kube = kube
         app.state.helm = helm
+        app.state.secrets = secrets
         app.state.reconciler = Reconciler(
-            settings, app.state.sessions, StoreSteps(settings, kube, helm), metrics, clock
+            settings,
+            app.state.sessions,
+            StoreSteps(settings, kube, helm, secrets),
+            metrics,
+            clock,
+            tracer,
         )
         await app.state.reconciler.start()
         try:
             yield
         finally:
             await app.state.reconciler.stop()
+            await secrets.close()
             kube.close()
             await engine.dispose()
+            if owned_provider is not None:
+                owned_provider.shutdown()
 
     app = FastAPI(
         title="woo-platform",
@@ -93,11 +119,38 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
     _install_request_metrics(app, metrics)
     app.add_middleware(TrailingSlashInsensitive)
     app.add_middleware(HeadAsGet)
+    if provider is not None:
+        # Added last, so it is the outermost middleware: the span covers the whole request.
+        app.add_middleware(tracing.RequestTracing, tracer=tracer)
     app.include_router(stores_router)
     app.include_router(operations_router)
     install_docs(app)
     _install_dashboard(app, settings.dashboard_dir)
     return app
+
+
+def _secret_backend(settings: Settings, kube: KubeClient, tracer: Tracer) -> SecretBackend:
+    if settings.secrets_backend == "kubernetes":
+        return KubernetesSecrets(kube)
+    # The settings refuse vault mode without an address and a way to authenticate.
+    assert settings.vault_addr is not None
+    credentials: str | KubernetesLogin
+    if settings.vault_auth == "kubernetes":
+        assert settings.vault_kubernetes_role is not None
+        credentials = KubernetesLogin(
+            settings.vault_kubernetes_role, mount=settings.vault_kubernetes_mount
+        )
+    else:
+        assert settings.vault_token is not None
+        credentials = settings.vault_token.get_secret_value()
+    vault = VaultClient(
+        settings.vault_addr,
+        credentials,
+        mount=settings.vault_kv_mount,
+        timeout=settings.vault_request_timeout_seconds,
+        tracer=tracer,
+    )
+    return VaultSecrets(settings, vault, kube)
 
 
 async def _log_helm_version(runner: HelmRunner) -> None:

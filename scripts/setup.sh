@@ -2,7 +2,8 @@
 # Install everything the platform and its tests need, idempotently:
 #   the Python venv (.venv) with the orchestrator and its dev tools, the pinned helm binary
 #   (.tools/bin/helm, checksum-verified), the dashboard's npm packages, Debian's restic and
-#   MariaDB client for the backup tests, and, for the browser tests, Debian's chromium.
+#   MariaDB client for the backup tests, Debian's prometheus (for promtool) and, for the browser
+#   tests, Debian's chromium.
 # Usage: scripts/setup.sh [--no-browser]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,12 +34,14 @@ if [ -f dashboard/package-lock.json ] &&
 fi
 
 # Debian packages, installed only when missing: restic and the MariaDB client run the store's
-# backup scripts for real in tests/chart/test_backup_scripts.py; chromium runs the browser tests.
+# backup scripts for real in tests/chart/test_backup_scripts.py; promtool (Debian's prometheus)
+# runs the alert rules' unit tests; chromium runs the browser tests.
 # restic is pinned: the scripts read its messages and exit codes. The MariaDB client follows
 # Debian's security updates, whose exact versions come and go.
 debian_packages=()
 command -v restic >/dev/null || debian_packages+=("restic=0.14.0-1+b5")
 command -v mariadb-dump >/dev/null || debian_packages+=(mariadb-client)
+[ -x /usr/bin/promtool ] || debian_packages+=(prometheus)
 if [ "$with_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   debian_packages+=(chromium)
 fi

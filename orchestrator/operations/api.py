@@ -8,8 +8,8 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from orchestrator.deps import ReconcilerDep, SessionDep, SettingsDep
-from orchestrator.metrics import Metrics
+from orchestrator.deps import ClockDep, ReconcilerDep, SessionDep, SettingsDep
+from orchestrator.metrics import Fleet, Metrics
 from orchestrator.models import DesiredState, Environment
 from orchestrator.naming import STORE_NAME_MAX
 from orchestrator.operations.schemas import (
@@ -60,8 +60,8 @@ async def platform_info(settings: SettingsDep) -> PlatformInfo:
 
 @router.get("/readyz", operation_id="readyz", responses={503: {"model": HealthOut}})
 async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    """Ready to serve: the database answers, the cluster answers, helm, the chart and the
-    values files are present."""
+    """Ready to serve: the database answers, the cluster answers, the secret backend answers,
+    helm, the chart and the values files are present."""
     checks: dict[str, str] = {}
     try:
         await session.execute(text("SELECT 1"))
@@ -72,6 +72,10 @@ async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -
         checks["kubernetes"] = f"ok ({await request.app.state.kube.server_version()})"
     except Exception as exc:
         checks["kubernetes"] = f"unreachable: {exc}"
+    try:
+        checks["secrets"] = await request.app.state.secrets.check()
+    except Exception as exc:
+        checks["secrets"] = f"unavailable: {exc}"
     helm = settings.resolve_helm()
     checks["helm"] = f"ok ({helm})" if helm else "missing: set WOO_HELM_BIN or put helm on PATH"
     chart_problems = chart_file_problems(settings)
@@ -83,10 +87,20 @@ async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -
 
 @router.get("/metrics", operation_id="metrics", response_class=Response)
 async def metrics_endpoint(
-    request: Request, session: SessionDep, reconciler: ReconcilerDep
+    request: Request, session: SessionDep, reconciler: ReconcilerDep, clock: ClockDep
 ) -> Response:
     """Prometheus metrics."""
     metrics: Metrics = request.app.state.metrics
     metrics.in_flight.set(reconciler.in_flight)
-    body = await metrics.render(StoreRepository(session).counts_by_status)
-    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+    repository = StoreRepository(session)
+    now = clock.now()
+    depth, oldest_due = await repository.queue(now)
+    fleet = Fleet(
+        by_status=await repository.counts_by_status(),
+        oldest_provisioning_since=await repository.oldest_provisioning_since(),
+        queue_depth=depth,
+        queue_oldest_due=oldest_due,
+    )
+    return Response(
+        metrics.render(fleet, now), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )

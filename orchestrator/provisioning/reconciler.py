@@ -24,6 +24,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from opentelemetry.context import Context
+from opentelemetry.trace import Status, StatusCode, Tracer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.clock import Clock
@@ -37,6 +39,7 @@ from orchestrator.provisioning.readiness import Verdict
 from orchestrator.provisioning.steps import Step, StoreSteps
 from orchestrator.provisioning.store_values import store_urls
 from orchestrator.stores.repository import Fence, StoreRepository
+from orchestrator.tracing import STORE_ID
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -53,12 +56,14 @@ class Reconciler:
         steps: StoreSteps,
         metrics: Metrics,
         clock: Clock,
+        tracer: Tracer,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.steps = steps
         self.metrics = metrics
         self.clock = clock
+        self.tracer = tracer
         self.owner = settings.replica_id or (
             f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         )
@@ -110,8 +115,12 @@ class Reconciler:
             except Exception:
                 log.exception("reconciler dispatch failed")
                 delay = self.settings.reconcile_interval_seconds
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as the
+            # wake-up completes (stop() cancels passes, whose ends set the wake-up), and this
+            # loop would outlive stop().
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
 
     async def _dispatch(self) -> float:
         """Start passes for due stores; return how long to sleep before looking again."""
@@ -173,13 +182,24 @@ class Reconciler:
     async def _run_pass(self, store: Store, fence: Fence) -> None:
         current_store.set(store.id)
         try:
-            await self._converge(store, fence)
+            # Each pass is a trace of its own: a store's life is many passes, hours apart.
+            with self.tracer.start_as_current_span(
+                "reconcile",
+                context=Context(),
+                attributes={
+                    STORE_ID: store.id,
+                    "woo.desired_state": str(fence.desired_state),
+                    "woo.status": str(store.status),
+                },
+            ):
+                await self._converge(store, fence)
         except asyncio.CancelledError:
             await self._release(fence, self.clock.now())
             raise
         except Exception:
             # A bug, not a cluster problem: keep the store, try again later.
             log.exception("reconciling store %s failed unexpectedly", fence.store_id)
+            self.metrics.pass_errors.inc()
             await self._release(
                 fence, self.clock.now() + timedelta(seconds=self.settings.backoff_max_seconds)
             )
@@ -191,17 +211,23 @@ class Reconciler:
             StoreStatus.READY,
             StoreStatus.DEGRADED,
         ):
-            await self._commit(store, fence, await self._check_health(store))
+            with self.tracer.start_as_current_span("health", attributes={STORE_ID: store.id}):
+                outcome = await self._check_health(store)
+            await self._commit(store, fence, outcome)
             return
         for step in _steps_to_run(store, fence.desired_state):
             if step.is_later_than(_current_step(store)) and not await self._commit(
                 store, fence, self._enter(step)
             ):
                 return
-            try:
-                outcome = await self._perform(store, step)
-            except StepError as error:
-                outcome = self._step_failed(store, step, error)
+            with self.tracer.start_as_current_span(
+                f"step {step}", attributes={STORE_ID: store.id, "woo.step": str(step)}
+            ) as span:
+                try:
+                    outcome = await self._perform(store, step)
+                except StepError as error:
+                    span.set_status(Status(StatusCode.ERROR, str(error)))
+                    outcome = self._step_failed(store, step, error)
             if not await self._commit(store, fence, outcome):
                 return
 
@@ -358,10 +384,12 @@ class Reconciler:
         try:
             result = await action
         except Exception as exc:
-            self.metrics.steps.labels(step=step, outcome="error").inc()
-            if isinstance(exc, StepError):
+            error = as_step_error(exc)
+            outcome = "temporary_error" if error.transient else "permanent_error"
+            self.metrics.steps.labels(step=step, outcome=outcome).inc()
+            if error is exc:
                 raise
-            raise as_step_error(exc) from exc
+            raise error from exc
         self.metrics.step_seconds.labels(step=step).observe(
             asyncio.get_running_loop().time() - started
         )
@@ -447,9 +475,18 @@ class Reconciler:
         if not await self._transaction(write):
             return False
         _log_events(outcome.events)
+        self._observe_step_durations(store, outcome.events)
         for name, value in outcome.changes.items():
             setattr(store, name, value)
         return not outcome.ends_pass
+
+    def _observe_step_durations(self, store: Store, events: tuple[Event, ...]) -> None:
+        """A step the store was at succeeded: record how long the store spent in it."""
+        started = store.step_started_at
+        for event in events:
+            if event.outcome == EventOutcome.SUCCEEDED and event.step == store.step and started:
+                seconds = (self.clock.now() - started).total_seconds()
+                self.metrics.store_step_seconds.labels(step=event.step).observe(seconds)
 
     async def _release(self, fence: Fence, next_due: datetime | None) -> None:
         with contextlib.suppress(Exception):

@@ -14,12 +14,11 @@ from orchestrator.kube.client import Json, KubeClient
 from orchestrator.models import DesiredState, Store
 from orchestrator.provisioning.errors import PermanentStepError, TemporaryStepError
 from orchestrator.provisioning.readiness import Assessment, Verdict, assess
+from orchestrator.provisioning.secret_backends import SecretBackend
 from orchestrator.provisioning.store_values import (
     STORE_ID_LABEL,
-    generated_secrets,
     namespace_labels,
     release_values,
-    secret_labels,
 )
 
 
@@ -104,6 +103,7 @@ class StoreSteps:
     settings: Settings
     kube: KubeClient
     helm: HelmClient
+    secrets: SecretBackend
 
     # --- towards present ------------------------------------------------------------------
     async def ensure_namespace(self, store: Store) -> str:
@@ -117,13 +117,7 @@ class StoreSteps:
         return f"namespace {store.namespace} exists"
 
     async def ensure_secrets(self, store: Store) -> str:
-        created = []
-        for name, values in generated_secrets(store).items():
-            if await self.kube.create_secret(store.namespace, name, values, secret_labels(store)):
-                created.append(name)
-        if created:
-            return "secrets created: " + ", ".join(created)
-        return "secrets already present, kept as they are"
+        return await self.secrets.ensure(store)
 
     async def ensure_release(self, store: Store) -> ReleaseStatus:
         values_file = self.settings.values_file(store.environment)
@@ -143,6 +137,12 @@ class StoreSteps:
         return release
 
     async def observe(self, store: Store, revision: int, *, require_setup: bool) -> Assessment:
+        if require_setup:
+            # Workloads cannot start before their Secrets exist (the vault backend's operator
+            # writes them): say so rather than report the pods' CreateContainerConfigError.
+            waiting = await self.secrets.waiting_for(store)
+            if waiting is not None:
+                return Assessment(Verdict.WAITING, waiting)
         selector = f"app.kubernetes.io/instance={self.settings.release_name}"
         snapshot = await self.kube.workloads(store.namespace, selector)
         assessment = assess(snapshot, revision, require_setup=require_setup)
@@ -166,13 +166,16 @@ class StoreSteps:
         return "no release to uninstall"
 
     async def delete_namespace(self, store: Store) -> bool:
-        """Ask for the namespace to go; True once it is gone."""
+        """Ask for the namespace to go; True once it is gone (and with it, whatever the secret
+        backend keeps for the store outside the namespace)."""
         namespace = await self.kube.get_namespace(store.namespace)
-        if namespace is None or not _owned(store, namespace):
-            return True
-        if not namespace.get("metadata", {}).get("deletionTimestamp"):
-            await self.kube.delete_namespace(store.namespace)
-        return await self.kube.get_namespace(store.namespace) is None
+        if namespace is not None and _owned(store, namespace):
+            if not namespace.get("metadata", {}).get("deletionTimestamp"):
+                await self.kube.delete_namespace(store.namespace)
+            if await self.kube.get_namespace(store.namespace) is not None:
+                return False
+        await self.secrets.forget(store)
+        return True
 
     @staticmethod
     def _check_owned(store: Store, namespace: Json) -> None:

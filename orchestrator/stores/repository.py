@@ -125,6 +125,24 @@ class StoreRepository:
         )
         return {status: count for status, count in result.all()}
 
+    async def oldest_provisioning_since(self) -> datetime | None:
+        """When the longest-provisioning store was requested (None when none provisions)."""
+        return await self.session.scalar(
+            select(func.min(Store.created_at)).where(Store.status == StoreStatus.PROVISIONING)
+        )
+
+    async def queue(self, now: datetime) -> tuple[int, datetime | None]:
+        """The reconciler's work queue: how many stores are due and unclaimed, and the
+        earliest moment one of them came due."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.min(Store.next_attempt_at)).where(
+                    _needs_work(), _lease_free(now), Store.next_attempt_at <= now
+                )
+            )
+        ).one()
+        return int(row[0]), row[1]
+
     # --- reconciler side ------------------------------------------------------------------
     async def claim_due(
         self, owner: str, now: datetime, lease_until: datetime, limit: int

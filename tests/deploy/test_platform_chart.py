@@ -353,3 +353,114 @@ def test_readme_permissions_table_is_the_cluster_role(rendered: dict[str, Manife
         for resource in rule["resources"]
     }
     assert documented == granted
+
+
+# --- tracing ---------------------------------------------------------------------------------
+def test_tracing_is_off_unless_an_endpoint_is_given(rendered: dict[str, Manifest]) -> None:
+    data = rendered["default"].one("ConfigMap", FULLNAME)["data"]
+    assert "WOO_OTLP_ENDPOINT" not in data
+    egress = rendered["default"].one("NetworkPolicy", FULLNAME)["spec"]["egress"]
+    assert all(rule["ports"][0]["port"] != 4318 for rule in egress)
+
+
+def test_tracing_endpoint_reaches_the_orchestrator_and_the_collector(helm_bin: Path) -> None:
+    endpoint = "http://otel-collector.observability:4318/v1/traces"
+    manifest = render_platform(
+        helm_bin,
+        "default",
+        "--set",
+        f"tracing.otlpEndpoint={endpoint}",
+        "--set-json",
+        "tracing.sampleRatio=0.25",
+        "--set",
+        "tracing.collectorNamespace=observability",
+    )
+    data = manifest.one("ConfigMap", FULLNAME)["data"]
+    settings = Settings(**{variable[4:].lower(): value for variable, value in data.items()})
+    assert (settings.otlp_endpoint, settings.trace_sample_ratio) == (endpoint, 0.25)
+    egress = manifest.one("NetworkPolicy", FULLNAME)["spec"]["egress"]
+    assert {
+        "to": [
+            {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "observability"}}}
+        ],
+        "ports": [{"port": 4318, "protocol": "TCP"}],
+    } in egress
+
+
+# --- store credentials in Vault -----------------------------------------------------------------
+def test_vault_backend_wires_address_token_and_network_path(helm_bin: Path) -> None:
+    manifest = render_platform(
+        helm_bin,
+        "default",
+        "--set",
+        "secrets.backend=vault",
+        "--set",
+        "secrets.vault.address=https://openbao.openbao:8200",
+    )
+    data = manifest.one("ConfigMap", FULLNAME)["data"]
+    settings = Settings(
+        **{variable[4:].lower(): value for variable, value in data.items()}, vault_token="t"
+    )
+    assert settings.secrets_backend == "vault"
+    assert settings.vault_addr == "https://openbao.openbao:8200"
+    assert (settings.vault_kv_mount, settings.vault_path_prefix) == (
+        "secret",
+        "woo-platform/stores",
+    )
+    container = manifest.one("Deployment", FULLNAME)["spec"]["template"]["spec"]["containers"][0]
+    token = next(env for env in container["env"] if env["name"] == "WOO_VAULT_TOKEN")
+    assert token["valueFrom"]["secretKeyRef"] == {
+        "name": "woo-platform-vault-token",
+        "key": "token",
+    }
+    egress = manifest.one("NetworkPolicy", FULLNAME)["spec"]["egress"]
+    assert {
+        "to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "openbao"}}}],
+        "ports": [{"port": 8200, "protocol": "TCP"}],
+    } in egress
+
+
+def test_kubernetes_backend_needs_no_vault(rendered: dict[str, Manifest]) -> None:
+    data = rendered["default"].one("ConfigMap", FULLNAME)["data"]
+    assert not {key for key in data if "VAULT" in key or key == "WOO_SECRETS_BACKEND"}
+    container = rendered["default"].one("Deployment", FULLNAME)["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    assert "WOO_VAULT_TOKEN" not in {env["name"] for env in container["env"]}
+
+
+def test_vault_backend_without_an_address_is_refused(helm_bin: Path) -> None:
+    result = run_helm(
+        helm_bin, "template", "w", str(PLATFORM_CHART), "--set", "secrets.backend=vault"
+    )
+    assert result.returncode != 0
+    assert "secrets.backend=vault needs secrets.vault.address" in result.stderr
+
+
+def test_vault_kubernetes_auth_uses_the_service_account_not_a_token(helm_bin: Path) -> None:
+    vault = ["--set", "secrets.backend=vault", "--set", "secrets.vault.address=http://bao:8200"]
+    manifest = render_platform(
+        helm_bin,
+        "default",
+        *vault,
+        "--set",
+        "secrets.vault.auth=kubernetes",
+        "--set",
+        "secrets.vault.kubernetesRole=woo-platform",
+    )
+    data = manifest.one("ConfigMap", FULLNAME)["data"]
+    settings = Settings(**{variable[4:].lower(): value for variable, value in data.items()})
+    assert (settings.vault_auth, settings.vault_kubernetes_role) == ("kubernetes", "woo-platform")
+    container = manifest.one("Deployment", FULLNAME)["spec"]["template"]["spec"]["containers"][0]
+    assert "WOO_VAULT_TOKEN" not in {env["name"] for env in container["env"]}
+    without_role = run_helm(
+        helm_bin,
+        "template",
+        "w",
+        str(PLATFORM_CHART),
+        *vault,
+        "--set",
+        "secrets.vault.auth=kubernetes",
+    )
+    assert without_role.returncode != 0
+    assert "secrets.vault.auth=kubernetes needs secrets.vault.kubernetesRole" in without_role.stderr

@@ -99,3 +99,45 @@ async def test_readyz_reports_a_chart_that_went_away(tmp_path: Path) -> None:
         assert after.json()["checks"]["chart"] == (
             f"WOO_CHART_PATH: {chart} is not a chart (no Chart.yaml)"
         )
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"WOO_SECRETS_BACKEND": "vault"}, "needs WOO_VAULT_ADDR"),
+        (
+            {"WOO_SECRETS_BACKEND": "vault", "WOO_VAULT_ADDR": "http://bao:8200"},
+            "WOO_VAULT_AUTH=token needs WOO_VAULT_TOKEN",
+        ),
+        (
+            {
+                "WOO_SECRETS_BACKEND": "vault",
+                "WOO_VAULT_ADDR": "http://bao:8200",
+                "WOO_VAULT_AUTH": "kubernetes",
+            },
+            "WOO_VAULT_AUTH=kubernetes needs WOO_VAULT_KUBERNETES_ROLE",
+        ),
+        (
+            {"WOO_SECRETS_BACKEND": "vault", "WOO_VAULT_ADDR": "bao:8200", "WOO_VAULT_TOKEN": "t"},
+            "WOO_VAULT_ADDR must be an http:// or https:// URL",
+        ),
+        ({"WOO_VAULT_PATH_PREFIX": "stores/../../sys"}, "WOO_VAULT_PATH_PREFIX"),
+        ({"WOO_SECRETS_BACKEND": "aws"}, "WOO_SECRETS_BACKEND"),
+    ],
+)
+def test_incomplete_vault_settings_are_refused(
+    monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], message: str
+) -> None:
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings()
+
+
+def test_vault_token_never_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WOO_SECRETS_BACKEND", "vault")
+    monkeypatch.setenv("WOO_VAULT_ADDR", "https://bao:8200/")
+    monkeypatch.setenv("WOO_VAULT_TOKEN", "s.very-secret")
+    settings = load_settings()
+    assert "s.very-secret" not in repr(settings)
+    assert settings.vault_path_prefix == "woo-platform/stores"

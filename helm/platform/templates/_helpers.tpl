@@ -78,6 +78,12 @@ capabilities:
 {{- if and (eq .Values.exposure.type "gatewayAPI") (not .Values.gateway.name) -}}
 {{- $problems = append $problems "exposure.type=gatewayAPI needs gateway.name" -}}
 {{- end -}}
+{{- if and (eq .Values.secrets.backend "vault") (not .Values.secrets.vault.address) -}}
+{{- $problems = append $problems "secrets.backend=vault needs secrets.vault.address" -}}
+{{- end -}}
+{{- if and (eq .Values.secrets.backend "vault") (eq .Values.secrets.vault.auth "kubernetes") (not .Values.secrets.vault.kubernetesRole) -}}
+{{- $problems = append $problems "secrets.vault.auth=kubernetes needs secrets.vault.kubernetesRole" -}}
+{{- end -}}
 {{- if lt (int .Values.settings.stepDeadlineSeconds) (add (int .Values.settings.helmTimeoutSeconds) 20) -}}
 {{- $problems = append $problems "settings.stepDeadlineSeconds must exceed settings.helmTimeoutSeconds by at least 20" -}}
 {{- end -}}
