@@ -72,8 +72,8 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready to serve: the database answers, the cluster answers, helm, the chart and the
-         *     values files are present.
+         * @description Ready to serve: the database answers, the cluster answers, the secret backend answers,
+         *     helm, the chart and the values files are present.
          */
         get: operations["readyz"];
         put?: never;
