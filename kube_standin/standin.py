@@ -35,6 +35,7 @@ from kube_standin.registry import PROTECTED_NAMESPACES, Registry
 from kube_standin.resources import NAMESPACES, find
 from kube_standin.server import RequestRecord, build_app
 from kube_standin.store import Obj, Store
+from kube_standin.watches import Watches
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class KubeStandin:
             self.registry, namespace_termination_seconds
         )
         self.faults = Faults()
+        self.watches = Watches(self.store)
         self._requests: deque[RequestRecord] = deque(maxlen=10_000)
         self.controller_errors: builtins.list[BaseException] = []
         self.kube_version = kube_version
@@ -207,6 +209,7 @@ class KubeStandin:
             self.registry,
             self.faults,
             self._requests,
+            self.watches,
             kube_version=self.kube_version,
             server_address=lambda: f"127.0.0.1:{self._port}",
         )

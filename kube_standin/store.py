@@ -49,6 +49,9 @@ class Store:
         self._objects: dict[ResourceType, dict[tuple[str, str], Obj]] = {r: {} for r in RESOURCES}
         self._revision = 1000
         self._history: deque[Change] = deque(maxlen=history)
+        # The oldest resourceVersion a watch can still resume from: the history before it was
+        # dropped (it filled up) or compacted away.
+        self._horizon = 0
         self._listeners: list[tuple[ResourceType, str | None, Listener]] = []
 
     @property
@@ -144,10 +147,9 @@ class Store:
             if since is None:
                 initial = [clone(o) for _, o in self._sorted(resource, namespace)]
                 return Subscription(initial, [], self._revision, cancel)
-            oldest = self._history[0].resource_version if self._history else self._revision + 1
-            if since < oldest - 1 and len(self._history) == self._history.maxlen:
+            if since < self._horizon:
                 cancel()
-                raise errors.gone(f"too old resource version: {since} ({oldest - 1})")
+                raise errors.gone(f"too old resource version: {since} ({self._horizon})")
             backlog = [
                 c
                 for c in self._history
@@ -155,7 +157,16 @@ class Store:
             ]
             return Subscription([], backlog, self._revision, cancel)
 
+    def compact(self) -> None:
+        """Forget the change history, as etcd compaction does: a watch can resume only from the
+        current resourceVersion on (older ones answer 410 Expired)."""
+        with self._lock:
+            self._history.clear()
+            self._horizon = self._revision
+
     def _publish(self, change: Change) -> None:
+        if len(self._history) == self._history.maxlen:
+            self._horizon = self._history[0].resource_version
         self._history.append(change)
         for resource, namespace, listener in list(self._listeners):
             if resource == change.resource and _in(change.obj, namespace):
