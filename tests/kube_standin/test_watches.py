@@ -44,12 +44,18 @@ def test_an_idle_watch_gets_bookmarks_that_advance_past_filtered_changes(
 ) -> None:
     kube_standin.watches.bookmark_seconds = 0.2
     since = version_of(http, "/api/v1/configmaps")
-    configmap(http, "shop", "unrelated", {"app": "db"})
+    configmap(http, "shop", "wanted", {"app": "web"})
+    unrelated = configmap(http, "shop", "unrelated", {"app": "db"})
     events = []
     with http.stream(
         "GET",
         "/api/v1/configmaps",
-        params={"watch": "1", "resourceVersion": since, "allowWatchBookmarks": "true"},
+        params={
+            "watch": "1",
+            "resourceVersion": since,
+            "allowWatchBookmarks": "true",
+            "labelSelector": "app=web",
+        },
     ) as stream:
         lines = stream.iter_lines()
         events.append(json.loads(next(lines)))
@@ -57,7 +63,7 @@ def test_an_idle_watch_gets_bookmarks_that_advance_past_filtered_changes(
 
     assert [e["type"] for e in events] == ["ADDED", "BOOKMARK"]
     assert int(events[1]["object"]["metadata"]["resourceVersion"]) >= int(
-        events[0]["object"]["metadata"]["resourceVersion"]
+        unrelated["metadata"]["resourceVersion"]
     )
 
 
