@@ -31,6 +31,7 @@ from orchestrator.metrics import Metrics
 from orchestrator.operations.api import router as operations_router
 from orchestrator.provisioning.reconciler import Reconciler
 from orchestrator.provisioning.steps import StoreSteps
+from orchestrator.provisioning.store_objects import StoreObjects
 from orchestrator.stores.api import router as stores_router
 
 log = logging.getLogger(__name__)
@@ -62,9 +63,8 @@ def create_app(settings: Settings, clock: Clock | None = None) -> FastAPI:
         app.state.sessions = db.session_factory(engine)
         app.state.kube = kube
         app.state.helm = helm
-        app.state.reconciler = Reconciler(
-            settings, app.state.sessions, StoreSteps(settings, kube, helm), metrics, clock
-        )
+        steps = StoreSteps(settings, kube, helm, StoreObjects(kube, settings))
+        app.state.reconciler = Reconciler(settings, app.state.sessions, steps, metrics, clock)
         await app.state.reconciler.start()
         try:
             yield

@@ -11,7 +11,8 @@ The stream is read by a thread of its own (the official client is synchronous); 
 reduction happen there, and every change to the cache is applied on the event loop, so readers on
 the loop never see a half-applied change and need no lock. A change that alters what is kept
 calls ``on_change(namespace)``; one that alters nothing the reader needs (a heartbeat timestamp,
-a managedFields entry) is dropped silently.
+a managedFields entry) is dropped silently. A cluster-scoped object's change is reported under
+its own name, so a Namespace's change concerns the namespace it is.
 """
 
 from __future__ import annotations
@@ -135,12 +136,12 @@ class ObjectCache:
                 del self._objects[namespace]
         else:
             self._objects.setdefault(namespace, {})[name] = kept
-        self._on_change(namespace)
+        self._on_change(namespace or name)
 
     def _replace(self, listed: dict[Key, Json]) -> None:
         """A relist: store what was listed; whatever it no longer holds was deleted meanwhile."""
         changed = {
-            ns
+            ns or name
             for ns, objects in self._objects.items()
             for name in objects
             if (ns, name) not in listed
@@ -149,7 +150,7 @@ class ObjectCache:
         for (namespace, name), kept in listed.items():
             fresh.setdefault(namespace, {})[name] = kept
             if self.get(namespace, name) != kept:
-                changed.add(namespace)
+                changed.add(namespace or name)
         self._objects = fresh
         self._synced.set()
         for namespace in changed:

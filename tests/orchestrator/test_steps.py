@@ -15,6 +15,7 @@ from orchestrator.kube.client import KubeClient
 from orchestrator.models import Store
 from orchestrator.provisioning.errors import PermanentStepError
 from orchestrator.provisioning.steps import StoreSteps
+from orchestrator.provisioning.store_objects import StoreObjects
 from tests.orchestrator.conftest import make_settings
 from tests.orchestrator.lifecycle_support import core_api
 
@@ -30,7 +31,7 @@ def steps(kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path) -> StoreSte
     )
     kube = KubeClient(kubeconfig=kube_standin.kubeconfig, context=None, request_timeout=5)
     helm = HelmClient(HelmRunner(helm_bin, kubeconfig=kube_standin.kubeconfig), timeout=15)
-    return StoreSteps(settings, kube, helm)
+    return StoreSteps(settings, kube, helm, StoreObjects(kube, settings))
 
 
 def store() -> Store:
