@@ -65,13 +65,26 @@ async def list_stores(
     include_deleted: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="`next_cursor` of the previous page"),
+    ] = None,
 ) -> StorePage:
-    """Stores, newest first. Deleted stores are hidden unless asked for."""
-    stores, total = await service.page(
-        status=status_filter, include_deleted=include_deleted, limit=limit, offset=offset
+    """Stores, newest first. Deleted stores are hidden unless asked for. Page with `cursor`
+    (keyset: every page as fast as the first) or with `offset`."""
+    stores, total, next_cursor = await service.page(
+        status=status_filter,
+        include_deleted=include_deleted,
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
     )
     return StorePage(
-        items=[to_store_out(store) for store in stores], total=total, limit=limit, offset=offset
+        items=[to_store_out(store) for store in stores],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=next_cursor,
     )
 
 

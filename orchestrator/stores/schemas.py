@@ -70,6 +70,10 @@ class StorePage(BaseModel):
     total: int = Field(description="Stores matching the filter, across all pages.")
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page (as fast as the first at any depth); "
+        "null on the last page."
+    )
 
 
 class StoreEventOut(BaseModel):

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from orchestrator.clock import Clock
-from orchestrator.errors import Conflict, IdempotencyKeyReused, InvalidTransition, NotFound
+from orchestrator.errors import (
+    Conflict,
+    FieldError,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    InvalidTransition,
+    NotFound,
+)
 from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus
 from orchestrator.naming import default_domain, new_namespace
 from orchestrator.stores.repository import StoreRepository
@@ -73,11 +82,37 @@ class StoreService:
         return store
 
     async def page(
-        self, *, status: StoreStatus | None, include_deleted: bool, limit: int, offset: int
-    ) -> tuple[Sequence[Store], int]:
-        return await self.repository.page(
-            status=status, include_deleted=include_deleted, limit=limit, offset=offset
+        self,
+        *,
+        status: StoreStatus | None,
+        include_deleted: bool,
+        limit: int,
+        offset: int,
+        cursor: str | None,
+    ) -> tuple[Sequence[Store], int, str | None]:
+        """A page of stores, how many match in all, and the cursor of the next page (None on
+        the last). A cursor continues after the store it names, whatever was added or deleted
+        since; it cannot be combined with an offset."""
+        after = None
+        if cursor is not None:
+            if offset:
+                raise InvalidRequest(
+                    "cursor and offset cannot be combined",
+                    [FieldError("offset", "must be 0 when a cursor is given")],
+                )
+            after = _decode_cursor(cursor)
+        # One row more than asked tells whether there is a next page.
+        stores, total = await self.repository.page(
+            status=status,
+            include_deleted=include_deleted,
+            limit=limit + 1,
+            offset=offset,
+            after=after,
         )
+        if len(stores) <= limit:
+            return stores, total, None
+        page = stores[:limit]
+        return page, total, _encode_cursor(page[-1])
 
     async def events(self, store_id: str) -> Sequence[StoreEvent]:
         await self.get(store_id)
@@ -128,6 +163,26 @@ class StoreService:
                 "this Idempotency-Key was already used with a different request body"
             )
         return existing
+
+
+def _encode_cursor(store: Store) -> str:
+    position = f"{store.created_at.isoformat()}|{store.id}"
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, store_id = base64.urlsafe_b64decode(padded).decode().split("|", 1)
+        when = datetime.fromisoformat(created)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None or not store_id:
+        raise InvalidRequest(
+            "cursor is not one this API handed out",
+            [FieldError("cursor", "not a cursor from a previous page")],
+        )
+    return when, store_id
 
 
 def _digest(store_name: str, domain: str, environment: str) -> str:

@@ -91,7 +91,8 @@ export interface paths {
         };
         /**
          * List Stores
-         * @description Stores, newest first. Deleted stores are hidden unless asked for.
+         * @description Stores, newest first. Deleted stores are hidden unless asked for. Page with `cursor`
+         *     (keyset: every page as fast as the first) or with `offset`.
          */
         get: operations["listStores"];
         put?: never;
@@ -307,6 +308,11 @@ export interface components {
             items: components["schemas"]["StoreOut"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page (as fast as the first at any depth); null on the last page.
+             */
+            next_cursor: string | null;
             /** Offset */
             offset: number;
             /**
@@ -430,6 +436,8 @@ export interface operations {
                 include_deleted?: boolean;
                 limit?: number;
                 offset?: number;
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
