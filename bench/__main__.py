@@ -12,13 +12,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import burst, listing, overhead, restart
+from bench import burst, listing, overhead, restart, scale
 
 BENCHMARKS: dict[str, Callable[[], dict[str, Any]]] = {
     "overhead": overhead.run,
     "burst": burst.run,
     "listing": listing.run,
     "restart": restart.run,
+    "scale": scale.run,
 }
 RESULTS = Path(__file__).resolve().parent / "results"
 

@@ -44,6 +44,18 @@ class RequestRecord:
     status: int
 
 
+class RequestLog:
+    """The last requests served (a bounded record) and how many were served in all."""
+
+    def __init__(self, keep: int) -> None:
+        self.recent: deque[RequestRecord] = deque(maxlen=keep)
+        self.served = 0
+
+    def append(self, record: RequestRecord) -> None:
+        self.recent.append(record)
+        self.served += 1
+
+
 @dataclass(frozen=True)
 class _Target:
     resource: ResourceType
@@ -55,7 +67,7 @@ class _Target:
 def build_app(
     registry: Registry,
     faults: Faults,
-    requests: deque[RequestRecord],
+    requests: RequestLog,
     watches: Watches,
     *,
     kube_version: str,
@@ -73,7 +85,7 @@ async def _end_watches(app: web.Application) -> None:
     app[WATCHES].end_all()
 
 
-def _recorder(requests: deque[RequestRecord]) -> Any:
+def _recorder(requests: RequestLog) -> Any:
     @web.middleware
     async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
         def note(status: int) -> None:

@@ -20,7 +20,6 @@ import shutil
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -33,7 +32,7 @@ from kube_standin.kubelet import Kubelet, Mode
 from kube_standin.lifecycle import NamespaceController
 from kube_standin.registry import PROTECTED_NAMESPACES, Registry
 from kube_standin.resources import NAMESPACES, find
-from kube_standin.server import RequestRecord, build_app
+from kube_standin.server import RequestLog, RequestRecord, build_app
 from kube_standin.store import Obj, Store
 from kube_standin.watches import Watches
 
@@ -63,7 +62,7 @@ class KubeStandin:
         )
         self.faults = Faults()
         self.watches = Watches(self.store)
-        self._requests: deque[RequestRecord] = deque(maxlen=10_000)
+        self._requests = RequestLog(keep=10_000)
         self.controller_errors: builtins.list[BaseException] = []
         self.kube_version = kube_version
         self.tick_seconds = tick_seconds
@@ -139,7 +138,12 @@ class KubeStandin:
     @property
     def requests(self) -> builtins.list[RequestRecord]:
         """The last 10,000 requests served (method, path, query, content type, status)."""
-        return list(self._requests)
+        return list(self._requests.recent)
+
+    @property
+    def served(self) -> int:
+        """How many requests were served since the stand-in was created."""
+        return self._requests.served
 
     # -- inspection (thread-safe, returns copies) ------------------------------------------
 

@@ -53,11 +53,20 @@ class Metrics:
             buckets=(1, 5, 10, 30, 60, 120, 300, 600, 1200),
             registry=self.registry,
         )
+        self.db_statements = Counter(
+            "woo_db_statements_total",
+            "SQL statements sent to the database (idle stores must not add any)",
+            registry=self.registry,
+        )
         self.in_flight = Gauge(
             "woo_reconcile_in_flight", "Reconciler passes running now", registry=self.registry
         )
         self._status_counts: dict[StoreStatus, int] = {}
         self.registry.register(_StatusCollector(lambda: self._status_counts))
+
+    def count_statement(self, *_: object) -> None:
+        """A SQLAlchemy ``before_cursor_execute`` listener."""
+        self.db_statements.inc()
 
     async def render(self, status_counts: Callable[[], Awaitable[dict[StoreStatus, int]]]) -> bytes:
         self._status_counts = await status_counts()

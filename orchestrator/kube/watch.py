@@ -105,7 +105,7 @@ class ObjectCache:
         """Whether the first full list has been stored."""
         return self._synced.is_set()
 
-    async def wait_synced(self, timeout: float) -> bool:
+    async def wait_synced(self, timeout: float | None) -> bool:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._synced.wait(), timeout)
         return self.synced

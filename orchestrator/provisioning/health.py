@@ -63,6 +63,9 @@ class HealthMonitor:
         self._signal.set()
 
     async def follow_changes(self) -> None:
+        # Judging from a half-listed cache would send every store to the API server instead;
+        # the changes that arrive meanwhile (the first lists report every namespace) wait.
+        await self.steps.objects.wait_synced()
         while True:
             await self._signal.wait()
             await asyncio.sleep(COALESCE_SECONDS)

@@ -79,6 +79,13 @@ class StoreObjects:
         }.items():
             self._watch(name, kind)
 
+    async def wait_synced(self) -> None:
+        """Until every kind has been listed once."""
+        if self._starting is not None:
+            await asyncio.wait([self._starting])
+        for cache in list(self._caches.values()):
+            await cache.wait_synced(None)
+
     async def stop(self) -> None:
         if self._starting is not None:
             self._starting.cancel()
