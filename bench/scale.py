@@ -71,7 +71,11 @@ def run() -> dict[str, Any]:
 
 
 def _one_size(stores: int) -> dict[str, Any]:
-    work = Path(tempfile.mkdtemp(prefix="woo-scale-"))
+    with tempfile.TemporaryDirectory(prefix="woo-scale-") as folder:
+        return _measured(stores, Path(folder))
+
+
+def _measured(stores: int, work: Path) -> dict[str, Any]:
     helm_env = {
         **os.environ,
         "HELM_CACHE_HOME": str(work / "helm-cache"),

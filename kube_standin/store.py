@@ -69,6 +69,10 @@ class Store:
             obj = self._objects[resource].get((namespace, name))
             return clone(obj) if obj is not None else None
 
+    def has(self, resource: ResourceType, namespace: str, name: str) -> bool:
+        with self._lock:
+            return (namespace, name) in self._objects[resource]
+
     def items(
         self,
         resource: ResourceType,
