@@ -88,6 +88,20 @@ class Store:
                 if where is None or where(obj)
             ]
 
+    def page(
+        self,
+        resource: ResourceType,
+        namespace: str | None,
+        where: Callable[[Obj], bool],
+        limit: int,
+    ) -> tuple[list[Obj], int]:
+        """Copies of the first `limit` objects `where` accepts (0: all), sorted by namespace and
+        name, and how many more it accepts; only the returned objects are copied."""
+        with self._lock:
+            matching = [obj for _, obj in self._sorted(resource, namespace) if where(obj)]
+            kept = matching[:limit] if limit else matching
+            return [clone(obj) for obj in kept], len(matching) - len(kept)
+
     def in_namespace(self, namespace: str) -> Iterator[tuple[ResourceType, Obj]]:
         with self._lock:
             found = [

@@ -5,7 +5,7 @@ platform's managed-by label), the chart's StatefulSets, Deployments, Jobs, Pods 
 the chart's name and instance labels, which every object it renders carries, the StatefulSet's
 claim templates included), and Warning Events, which carry no labels: the API server filters them
 by type and they are kept only when they belong to a store namespace. A change to what is kept
-is reported by namespace, which the namespace's store-id label turns into the store to look at.
+is reported by namespace; the namespace names its store (each store's is unique and recorded).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from orchestrator.config import Settings
 from orchestrator.kube.client import Json, KubeClient, Snapshot
+from orchestrator.kube.errors import KubeError
 from orchestrator.kube.watch import ObjectCache, WatchedKind
 from orchestrator.provisioning.readiness import (
     keep_claim,
@@ -24,7 +25,7 @@ from orchestrator.provisioning.readiness import (
     keep_warning,
     keep_workload,
 )
-from orchestrator.provisioning.store_values import MANAGED_BY, STORE_ID_LABEL
+from orchestrator.provisioning.store_values import MANAGED_BY
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ CHART_NAME = "woocommerce"
 # How long start-up waits for the store namespaces to be listed before it watches Events,
 # which are kept only for namespaces it knows.
 NAMESPACES_FIRST_SECONDS = 10.0
+RETRY_SECONDS = 5.0
 
 
 class StoreObjects:
@@ -56,14 +58,20 @@ class StoreObjects:
         self._starting = asyncio.create_task(self._start(), name="store-objects-start")
 
     async def _start(self) -> None:
-        namespaces = self._watch(
-            "namespaces",
-            WatchedKind(
-                "/api/v1/namespaces",
-                _keep_namespace,
-                label_selector=f"app.kubernetes.io/managed-by={MANAGED_BY}",
-            ),
+        namespaces_kind = WatchedKind(
+            "/api/v1/namespaces",
+            _keep_namespace,
+            label_selector=f"app.kubernetes.io/managed-by={MANAGED_BY}",
         )
+        while True:
+            try:
+                namespaces = self._watch("namespaces", namespaces_kind)
+                break
+            except KubeError as exc:
+                # No usable configuration yet (/readyz says so too); readiness reads the API
+                # server meanwhile.
+                log.warning("cannot watch store objects: %s; trying again", exc)
+                await asyncio.sleep(RETRY_SECONDS)
         if not await namespaces.wait_synced(NAMESPACES_FIRST_SECONDS):
             log.warning("store namespaces not listed yet; watching the rest anyway")
         chart = self._chart_selector
@@ -100,9 +108,6 @@ class StoreObjects:
             cache.synced for cache in self._caches.values()
         )
 
-    def caches(self) -> dict[str, ObjectCache]:
-        return dict(self._caches)
-
     def snapshot(self, namespace: str) -> Snapshot:
         def kept(name: str) -> list[Json]:
             return self._caches[name].in_namespace(namespace)
@@ -134,5 +139,6 @@ class StoreObjects:
 
 
 def _keep_namespace(obj: Json) -> Json:
-    labels = (obj.get("metadata") or {}).get("labels") or {}
-    return {"store_id": labels.get(STORE_ID_LABEL)}
+    # Kept to know the store namespaces (Events are filtered by them); a namespace that starts
+    # terminating is a change its deleting store is woken for.
+    return {"terminating": bool((obj.get("metadata") or {}).get("deletionTimestamp"))}
