@@ -5,7 +5,9 @@ list's resourceVersion, cluster-wide, with bookmarks so that a quiet stream stil
 resourceVersion. A stream that ends or is cut is resumed from the last version seen; a version
 the API server no longer has (410 Gone, as an HTTP status or as an ``ERROR`` event) means a full
 relist. Each object is reduced to what its reader needs before it is stored (``WatchedKind.keep``),
-which is what bounds the memory: thousands of namespaces cost a few small dicts each.
+and stored as compact JSON text, decoded again when read: a few hundred bytes per object instead
+of a tree of dicts, which is what bounds the memory (tens of thousands of objects fit in a few
+megabytes), while reads happen only when something changed.
 
 The stream is read by a thread of its own (the official client is synchronous); parsing and
 reduction happen there, and every change to the cache is applied on the event loop, so readers on
@@ -69,7 +71,7 @@ class ObjectCache:
         self._watch_seconds = watch_seconds
         self._page_size = page_size
         self._retry_seconds = retry_seconds
-        self._objects: dict[str, dict[str, Json]] = {}
+        self._objects: dict[str, dict[str, str]] = {}
         self._synced = asyncio.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -111,10 +113,14 @@ class ObjectCache:
         return self.synced
 
     def in_namespace(self, namespace: str) -> list[Json]:
-        return list(self._objects.get(namespace, {}).values())
+        return [json.loads(kept) for kept in self._objects.get(namespace, {}).values()]
 
     def get(self, namespace: str, name: str) -> Json | None:
-        return self._objects.get(namespace, {}).get(name)
+        kept = self._objects.get(namespace, {}).get(name)
+        return json.loads(kept) if kept is not None else None
+
+    def has(self, namespace: str, name: str) -> bool:
+        return name in self._objects.get(namespace, {})
 
     def namespaces(self) -> list[str]:
         return list(self._objects)
@@ -123,7 +129,7 @@ class ObjectCache:
         return sum(len(objects) for objects in self._objects.values())
 
     # --- applying changes (on the event loop) ---------------------------------------------
-    def _put(self, key: Key, kept: Json | None) -> None:
+    def _put(self, key: Key, kept: str | None) -> None:
         namespace, name = key
         objects = self._objects.get(namespace)
         old = objects.get(name) if objects is not None else None
@@ -138,7 +144,7 @@ class ObjectCache:
             self._objects.setdefault(namespace, {})[name] = kept
         self._on_change(namespace or name)
 
-    def _replace(self, listed: dict[Key, Json]) -> None:
+    def _replace(self, listed: dict[Key, str]) -> None:
         """A relist: store what was listed; whatever it no longer holds was deleted meanwhile."""
         changed = {
             ns or name
@@ -146,10 +152,10 @@ class ObjectCache:
             for name in objects
             if (ns, name) not in listed
         }
-        fresh: dict[str, dict[str, Json]] = {}
+        fresh: dict[str, dict[str, str]] = {}
         for (namespace, name), kept in listed.items():
             fresh.setdefault(namespace, {})[name] = kept
-            if self.get(namespace, name) != kept:
+            if self._objects.get(namespace, {}).get(name) != kept:
                 changed.add(namespace or name)
         self._objects = fresh
         self._synced.set()
@@ -190,7 +196,7 @@ class ObjectCache:
     def _list(self) -> str:
         """List the whole collection in pages; returns the list's resourceVersion."""
         self.lists += 1
-        listed: dict[Key, Json] = {}
+        listed: dict[Key, str] = {}
         token = ""
         version = ""
         while True:
@@ -199,7 +205,7 @@ class ObjectCache:
                 params.append(("continue", token))
             page = json.loads(self._request(params, read_timeout=60).read())
             for obj in page.get("items") or []:
-                kept = self.kind.keep(obj)
+                kept = self._keep(obj)
                 if kept is not None:
                     listed[_key(obj)] = kept
             metadata = page.get("metadata") or {}
@@ -242,10 +248,15 @@ class ObjectCache:
             raise RuntimeError(f"watch error: {obj.get('message') or obj}")
         new_version = str((obj.get("metadata") or {}).get("resourceVersion") or version)
         if kind in ("ADDED", "MODIFIED"):
-            self._post(self._put, _key(obj), self.kind.keep(obj))
+            self._post(self._put, _key(obj), self._keep(obj))
         elif kind == "DELETED":
             self._post(self._put, _key(obj), None)
         return new_version
+
+    def _keep(self, obj: Json) -> str | None:
+        kept = self.kind.keep(obj)
+        # Sorted keys: the same content is the same text, so an unchanged object is seen as such.
+        return json.dumps(kept, separators=(",", ":"), sort_keys=True) if kept is not None else None
 
     def _request(self, params: list[tuple[str, str]], *, read_timeout: float) -> Any:
         method, url, headers, body, post = self._api.param_serialize(

@@ -133,7 +133,7 @@ class StoreObjects:
         # Runs on the watching thread; reading the namespaces cache from there is safe (a dict
         # lookup), and a namespace is always known long before its first Event.
         namespace = (event.get("metadata") or {}).get("namespace") or ""
-        if self._caches["namespaces"].get("", namespace) is None:
+        if not self._caches["namespaces"].has("", namespace):
             return None
         return keep_warning(event)
 
