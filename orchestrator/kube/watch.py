@@ -109,7 +109,8 @@ class ObjectCache:
 
     async def wait_synced(self, timeout: float | None) -> bool:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._synced.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._synced.wait()
         return self.synced
 
     def in_namespace(self, namespace: str) -> list[Json]:

@@ -34,8 +34,9 @@ from orchestrator.stores.repository import StoreRepository
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# Changes arriving together (a rollout touches several objects) are looked at together.
-COALESCE_SECONDS = 0.05
+# Changes arriving together (a rollout touches several objects, a burst of installs touches
+# many) are looked at together: fewer statements on the event loop the API shares.
+COALESCE_SECONDS = 0.2
 # Stores read per statement.
 BATCH = 500
 

@@ -117,8 +117,12 @@ class Reconciler:
             except Exception:
                 log.exception("reconciler dispatch failed")
                 delay = self.settings.reconcile_interval_seconds
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation that
+            # arrives as the event is set (the watches wake this loop at any moment), and
+            # shutdown would wait for this task forever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
 
     async def _dispatch(self) -> float:
         """Start passes for due stores; return how long to sleep before looking again."""
