@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: any free)")
     parser.add_argument("--kubeconfig", type=Path, help="where to write the kubeconfig")
-    parser.add_argument("--kubelet", choices=("ready", "hold"), default="ready")
+    parser.add_argument("--kubelet", choices=("ready", "hold", "off"), default="ready")
     parser.add_argument(
         "--ready-after",
         type=float,

@@ -4,6 +4,8 @@ what the test decides. The workload controllers it runs each tick live in worklo
 - mode "ready": PVCs bind, Deployments (through a ReplicaSet) and StatefulSets get Running+Ready
   pods and ready status, Jobs complete; bare Pods run (restartPolicy Always) or succeed.
 - mode "hold": pods are created but stay ContainerCreating, PVCs stay Pending; nothing is ready.
+- mode "off": no node and no controllers: objects stay exactly as written (a benchmark that seeds
+  thousands of ready stores writes their status itself).
 - `fail(kind, reason, ...)`: matching workloads (existing or future) show that failure the way a
   cluster does (pod waiting reasons, scheduling conditions, Warning Events, Job conditions)
   until `heal()`. A Job that already failed stays failed.
@@ -36,7 +38,7 @@ from kube_standin.resources import (
 )
 from kube_standin.store import Obj
 
-Mode = Literal["ready", "hold"]
+Mode = Literal["ready", "hold", "off"]
 
 MANAGER = workloads.MANAGER
 _TERMINAL = (podstatus.SUCCEEDED, podstatus.FAILED)
@@ -79,6 +81,8 @@ class Kubelet:
     def tick(self) -> None:
         """Reconcile everything, unless nothing it depends on changed since the last pass: no
         write to the store, no failure armed or healed, no mode change, no timer pending."""
+        if self.mode == "off":
+            return
         store = self.registry.store
         state = (store.resource_version, self.failures.version, self.mode, self.ready_after)
         if state == self._seen_state and not self._waiting_on_time:

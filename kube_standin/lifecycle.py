@@ -47,11 +47,18 @@ class NamespaceController:
 
     def _populate_new_namespaces(self) -> None:
         store = self.registry.store
-        for namespace in store.items(NAMESPACES):
-            meta = namespace["metadata"]
-            if meta.get("deletionTimestamp"):
-                continue
-            name = meta["name"]
+
+        def lacking(namespace: Obj) -> bool:
+            # Checked before anything is copied: with thousands of namespaces, copying each on
+            # every tick would be the stand-in's whole cost.
+            meta, name = namespace["metadata"], namespace["metadata"]["name"]
+            return not meta.get("deletionTimestamp") and not (
+                store.has(SERVICEACCOUNTS, name, "default")
+                and store.has(CONFIGMAPS, name, "kube-root-ca.crt")
+            )
+
+        for namespace in store.items(NAMESPACES, where=lacking):
+            name = namespace["metadata"]["name"]
             wanted: tuple[tuple[ResourceType, Obj], ...] = (
                 (SERVICEACCOUNTS, {"metadata": {"name": "default"}}),
                 (
@@ -66,7 +73,7 @@ class NamespaceController:
                 ),
             )
             for resource, body in wanted:
-                if store.get(resource, name, body["metadata"]["name"]) is not None:
+                if store.has(resource, name, body["metadata"]["name"]):
                     continue
                 try:
                     self.registry.create(resource, name, body, manager="kube-controller-manager")

@@ -60,19 +60,17 @@ class Registry:
     ) -> Obj:
         matches_labels = label_selector(labels)
         matches_fields = field_selector(resource, fields)
+        start = _decode_continue(continue_token)
+
+        def wanted(obj: Obj) -> bool:
+            return (not start or _key(obj) > start) and matches_labels(obj) and matches_fields(obj)
+
         with self.store.lock:
             revision = self.store.resource_version
-            items = [
-                o
-                for o in self.store.items(resource, namespace)
-                if matches_labels(o) and matches_fields(o)
-            ]
-        start = _decode_continue(continue_token)
-        if start:
-            items = [o for o in items if _key(o) > start]
+            # Only the page is copied: a list of thousands is paged by clients for a reason.
+            items, rest = self.store.page(resource, namespace, wanted, limit)
         meta: Obj = {"resourceVersion": str(revision)}
-        if limit and len(items) > limit:
-            items, rest = items[:limit], len(items) - limit
+        if rest:
             meta["continue"] = base64.urlsafe_b64encode(
                 json.dumps(_key(items[-1])).encode()
             ).decode()

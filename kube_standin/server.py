@@ -23,13 +23,16 @@ from kube_standin.registry import Registry
 from kube_standin.resources import PODS, ResourceType, at_path
 from kube_standin.selectors import field_selector, label_selector
 from kube_standin.store import ADDED, DELETED, MODIFIED, Change, Obj
+from kube_standin.watches import Item, Watches
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 _JSON_TYPES = ("application/json", "", "text/plain")
 _YAML_TYPES = ("application/yaml", "application/x-yaml", "text/yaml", patches.APPLY)
 _OPENAPI_V2_PROTO = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
-WATCH_QUEUES: web.AppKey[set[asyncio.Queue[Change | None]]] = web.AppKey("watch_queues")
+WATCHES: web.AppKey[Watches] = web.AppKey("watches")
+# Set on a watch request once its stream is open, so a stream cut short is still recorded.
+_STREAMING: web.RequestKey[bool] = web.RequestKey("streaming", bool)
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,18 @@ class RequestRecord:
     query: str
     content_type: str
     status: int
+
+
+class RequestLog:
+    """The last requests served (a bounded record) and how many were served in all."""
+
+    def __init__(self, keep: int) -> None:
+        self.recent: deque[RequestRecord] = deque(maxlen=keep)
+        self.served = 0
+
+    def append(self, record: RequestRecord) -> None:
+        self.recent.append(record)
+        self.served += 1
 
 
 @dataclass(frozen=True)
@@ -52,39 +67,42 @@ class _Target:
 def build_app(
     registry: Registry,
     faults: Faults,
-    requests: deque[RequestRecord],
+    requests: RequestLog,
+    watches: Watches,
     *,
     kube_version: str,
     server_address: Callable[[], str],
 ) -> web.Application:
     api = _Api(registry, faults, kube_version, server_address)
     app = web.Application(middlewares=[_recorder(requests)], client_max_size=16 * 1024 * 1024)
-    queues: set[asyncio.Queue[Change | None]] = set()
-    app[WATCH_QUEUES] = queues
+    app[WATCHES] = watches
     app.router.add_route("*", "/{tail:.*}", api.handle)
     app.on_shutdown.append(_end_watches)
     return app
 
 
 async def _end_watches(app: web.Application) -> None:
-    queues = app[WATCH_QUEUES]
-    for queue in tuple(queues):
-        queue.put_nowait(None)
+    app[WATCHES].end_all()
 
 
-def _recorder(requests: deque[RequestRecord]) -> Any:
+def _recorder(requests: RequestLog) -> Any:
     @web.middleware
     async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
-        response = await handler(request)
-        requests.append(
-            RequestRecord(
-                request.method,
-                request.path,
-                request.query_string,
-                request.content_type,
-                response.status,
+        def note(status: int) -> None:
+            requests.append(
+                RequestRecord(
+                    request.method, request.path, request.query_string, request.content_type, status
+                )
             )
-        )
+
+        try:
+            response = await handler(request)
+        except BaseException:
+            # A watch stream cut short (connection dropped, server stopping) was still served.
+            if _STREAMING in request:
+                note(200)
+            raise
+        note(response.status)
         return response
 
     return record
@@ -318,53 +336,63 @@ async def _watch(request: web.Request, registry: Registry, target: _Target) -> w
     since_text = query.get("resourceVersion", "")
     since = None if send_initial or since_text in ("", "0") else _int(since_text)
     namespace = target.namespace if resource.namespaced and target.namespace else None
+    bookmarks = _is_true(query.get("allowWatchBookmarks"))
     loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[Change | None] = asyncio.Queue()
+    queue: asyncio.Queue[Item] = asyncio.Queue()
 
     def deliver(change: Change) -> None:
         with contextlib.suppress(RuntimeError):  # the server loop is closing
             loop.call_soon_threadsafe(queue.put_nowait, change)
 
     subscription = registry.store.subscribe(resource, namespace, deliver, since)
-    queues = request.app[WATCH_QUEUES]
-    queues.add(queue)
+    watches = request.app[WATCHES]
+    watches.add(queue)
+    # The newest resourceVersion this stream has passed on (or filtered out): a bookmark may
+    # never claim more, or a client resuming from it would miss a change still queued.
+    seen = subscription.resource_version
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     response.enable_chunked_encoding()
     try:
         await response.prepare(request)
+        request[_STREAMING] = True
         for obj in subscription.initial:
             if matches(obj):
                 await _send(response, ADDED, obj)
         if send_initial:
-            await _send(
-                response,
-                "BOOKMARK",
-                {
-                    "kind": resource.kind,
-                    "apiVersion": resource.api_version,
-                    "metadata": {
-                        "resourceVersion": str(subscription.resource_version),
-                        "annotations": {"k8s.io/initial-events-end": "true"},
-                    },
-                },
-            )
+            await _send(response, "BOOKMARK", _bookmark(resource, seen, initial_end=True))
         for change in subscription.backlog:
             await _send_change(response, change, matches)
         deadline = time.monotonic() + float(query.get("timeoutSeconds") or 1800)
         while (remaining := deadline - time.monotonic()) > 0:
+            wait = min(remaining, watches.bookmark_seconds) if bookmarks else remaining
             try:
-                live = await asyncio.wait_for(queue.get(), remaining)
+                live = await asyncio.wait_for(queue.get(), wait)
             except TimeoutError:
+                if bookmarks and remaining > wait:
+                    await _send(response, "BOOKMARK", _bookmark(resource, seen))
+                continue
+            if live == "end":
                 break
-            if live is None:
+            if live == "drop":
+                await response.write(b'{"type":"MODIFIED","object":{"metadata":')
+                if request.transport is not None:
+                    request.transport.abort()
                 break
+            seen = max(seen, live.resource_version)
             await _send_change(response, live, matches)
     except ConnectionResetError:  # the client went away; a cancellation still propagates
         pass
     finally:
         subscription.cancel()
-        queues.discard(queue)
+        watches.discard(queue)
     return response
+
+
+def _bookmark(resource: ResourceType, version: int, *, initial_end: bool = False) -> Obj:
+    metadata: Obj = {"resourceVersion": str(version)}
+    if initial_end:
+        metadata["annotations"] = {"k8s.io/initial-events-end": "true"}
+    return {"kind": resource.kind, "apiVersion": resource.api_version, "metadata": metadata}
 
 
 async def _send_change(

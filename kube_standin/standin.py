@@ -21,7 +21,6 @@ import shutil
 import tempfile
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -35,8 +34,9 @@ from kube_standin.kubelet import Kubelet, Mode
 from kube_standin.lifecycle import NamespaceController
 from kube_standin.registry import PROTECTED_NAMESPACES, Registry
 from kube_standin.resources import NAMESPACES, find
-from kube_standin.server import RequestRecord, build_app
+from kube_standin.server import RequestLog, RequestRecord, build_app
 from kube_standin.store import Obj, Store
+from kube_standin.watches import Watches
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -64,7 +64,8 @@ class KubeStandin:
             self.registry, namespace_termination_seconds
         )
         self.faults = Faults()
-        self._requests: deque[RequestRecord] = deque(maxlen=10_000)
+        self.watches = Watches(self.store)
+        self._requests = RequestLog(keep=10_000)
         self.controller_errors: builtins.list[BaseException] = []
         self.kube_version = kube_version
         self.tick_seconds = tick_seconds
@@ -157,7 +158,12 @@ class KubeStandin:
     @property
     def requests(self) -> builtins.list[RequestRecord]:
         """The last 10,000 requests served (method, path, query, content type, status)."""
-        return list(self._requests)
+        return list(self._requests.recent)
+
+    @property
+    def served(self) -> int:
+        """How many requests were served since the stand-in was created."""
+        return self._requests.served
 
     # -- inspection (thread-safe, returns copies) ------------------------------------------
 
@@ -227,6 +233,7 @@ class KubeStandin:
             self.registry,
             self.faults,
             self._requests,
+            self.watches,
             kube_version=self.kube_version,
             server_address=lambda: f"127.0.0.1:{self._port}",
         )

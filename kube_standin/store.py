@@ -49,6 +49,9 @@ class Store:
         self._objects: dict[ResourceType, dict[tuple[str, str], Obj]] = {r: {} for r in RESOURCES}
         self._revision = 1000
         self._history: deque[Change] = deque(maxlen=history)
+        # The oldest resourceVersion a watch can still resume from: the history before it was
+        # dropped (it filled up) or compacted away.
+        self._horizon = 0
         self._listeners: list[tuple[ResourceType, str | None, Listener]] = []
 
     @property
@@ -66,6 +69,10 @@ class Store:
             obj = self._objects[resource].get((namespace, name))
             return clone(obj) if obj is not None else None
 
+    def has(self, resource: ResourceType, namespace: str, name: str) -> bool:
+        with self._lock:
+            return (namespace, name) in self._objects[resource]
+
     def items(
         self,
         resource: ResourceType,
@@ -80,6 +87,20 @@ class Store:
                 for _, obj in self._sorted(resource, namespace)
                 if where is None or where(obj)
             ]
+
+    def page(
+        self,
+        resource: ResourceType,
+        namespace: str | None,
+        where: Callable[[Obj], bool],
+        limit: int,
+    ) -> tuple[list[Obj], int]:
+        """Copies of the first `limit` objects `where` accepts (0: all), sorted by namespace and
+        name, and how many more it accepts; only the returned objects are copied."""
+        with self._lock:
+            matching = [obj for _, obj in self._sorted(resource, namespace) if where(obj)]
+            kept = matching[:limit] if limit else matching
+            return [clone(obj) for obj in kept], len(matching) - len(kept)
 
     def in_namespace(self, namespace: str) -> Iterator[tuple[ResourceType, Obj]]:
         with self._lock:
@@ -141,8 +162,8 @@ class Store:
 
     def restore(self, data: dict[str, Any]) -> None:
         """Replace every object with a dump's and continue its resourceVersion counter. The
-        change history starts empty: a watch from an older version sees only what comes next
-        (clients of a restarted cluster list again anyway)."""
+        change history starts empty, so a watch from an older version answers 410 Expired (the
+        changes before the restart are not known any more): its client lists again."""
         by_key = {f"{r.api_version}/{r.plural}": r for r in RESOURCES}
         with self._lock:
             self._objects = {r: {} for r in RESOURCES}
@@ -153,6 +174,7 @@ class Store:
                     self._objects[resource][(meta.get("namespace", ""), meta["name"])] = obj
             self._revision = int(data["resourceVersion"])
             self._history.clear()
+            self._horizon = self._revision
 
     def subscribe(
         self, resource: ResourceType, namespace: str | None, listener: Listener, since: int | None
@@ -171,10 +193,9 @@ class Store:
             if since is None:
                 initial = [clone(o) for _, o in self._sorted(resource, namespace)]
                 return Subscription(initial, [], self._revision, cancel)
-            oldest = self._history[0].resource_version if self._history else self._revision + 1
-            if since < oldest - 1 and len(self._history) == self._history.maxlen:
+            if since < self._horizon:
                 cancel()
-                raise errors.gone(f"too old resource version: {since} ({oldest - 1})")
+                raise errors.gone(f"too old resource version: {since} ({self._horizon})")
             backlog = [
                 c
                 for c in self._history
@@ -182,7 +203,16 @@ class Store:
             ]
             return Subscription([], backlog, self._revision, cancel)
 
+    def compact(self) -> None:
+        """Forget the change history, as etcd compaction does: a watch can resume only from the
+        current resourceVersion on (older ones answer 410 Expired)."""
+        with self._lock:
+            self._history.clear()
+            self._horizon = self._revision
+
     def _publish(self, change: Change) -> None:
+        if len(self._history) == self._history.maxlen:
+            self._horizon = self._history[0].resource_version
         self._history.append(change)
         for resource, namespace, listener in list(self._listeners):
             if resource == change.resource and _in(change.obj, namespace):

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.trace import Tracer
+from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -37,6 +38,7 @@ from orchestrator.operations.api import router as operations_router
 from orchestrator.provisioning.reconciler import Reconciler
 from orchestrator.provisioning.secret_backends import KubernetesSecrets, SecretBackend, VaultSecrets
 from orchestrator.provisioning.steps import StoreSteps
+from orchestrator.provisioning.store_objects import StoreObjects
 from orchestrator.stores.api import router as stores_router
 from orchestrator.vault.client import KubernetesLogin, VaultClient
 
@@ -59,6 +61,7 @@ def create_app(
         engine = db.create_engine(settings)
         if provider is not None:
             tracing.trace_database(engine, tracer)
+        event.listen(engine.sync_engine, "before_cursor_execute", metrics.count_statement)
         await _migrate_when_reachable(engine)
         kube = KubeClient(
             kubeconfig=settings.kubeconfig,
@@ -83,13 +86,9 @@ def create_app(
         app.state.kube = kube
         app.state.helm = helm
         app.state.secrets = secrets
+        steps = StoreSteps(settings, kube, helm, secrets, StoreObjects(kube, settings))
         app.state.reconciler = Reconciler(
-            settings,
-            app.state.sessions,
-            StoreSteps(settings, kube, helm, secrets),
-            metrics,
-            clock,
-            tracer,
+            settings, app.state.sessions, steps, metrics, clock, tracer
         )
         await app.state.reconciler.start()
         try:

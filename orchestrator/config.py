@@ -55,7 +55,11 @@ class Settings(BaseSettings):
     max_concurrency: int = Field(4, ge=1, le=64)
     reconcile_interval_seconds: float = Field(2.0, gt=0)
     readiness_poll_seconds: float = Field(2.0, gt=0)
-    health_check_seconds: float = Field(30.0, gt=0)
+    # Store objects are watched; a full health check of every Ready store from the watch cache
+    # runs this often as a safety net (changes are acted on at once, not on this schedule).
+    resync_seconds: float = Field(600.0, gt=0)
+    # How long one watch request lasts before it is renewed (the API server ends it then).
+    watch_seconds: float = Field(300.0, ge=10)
     lease_seconds: float = Field(30.0, gt=0)
     step_deadline_seconds: float = Field(600.0, gt=0)
     ready_deadline_seconds: float = Field(900.0, gt=0)

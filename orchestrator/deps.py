@@ -1,4 +1,9 @@
-"""FastAPI dependencies, as ``Annotated`` aliases the routes use."""
+"""FastAPI dependencies, as ``Annotated`` aliases the routes use.
+
+Every dependency is ``async def``, even those that only read app state: FastAPI runs a plain
+``def`` dependency in a worker thread, and under load (helm and the reconciler busy on two
+cores) each such hop waits for the GIL; five of them made up most of a POST's latency during a
+burst of store requests (profiled with py-spy, see bench/RESULTS.md)."""
 
 from __future__ import annotations
 
@@ -19,7 +24,7 @@ if TYPE_CHECKING:
     from orchestrator.provisioning.reconciler import Reconciler
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -29,12 +34,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_clock(request: Request) -> Clock:
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def get_reconciler(request: Request) -> Reconciler:
+async def get_reconciler(request: Request) -> Reconciler:
     reconciler: Reconciler = request.app.state.reconciler
     return reconciler
 
@@ -45,14 +50,16 @@ ClockDep = Annotated[Clock, Depends(get_clock)]
 ReconcilerDep = Annotated["Reconciler", Depends(get_reconciler)]
 
 
-def get_store_service(session: SessionDep, settings: SettingsDep, clock: ClockDep) -> StoreService:
+async def get_store_service(
+    session: SessionDep, settings: SettingsDep, clock: ClockDep
+) -> StoreService:
     return StoreService(StoreRepository(session), settings.base_domain, clock)
 
 
 StoreServiceDep = Annotated[StoreService, Depends(get_store_service)]
 
 
-def require_token(request: Request, settings: SettingsDep) -> None:
+async def require_token(request: Request, settings: SettingsDep) -> None:
     """Bearer-token check for the store API when WOO_API_TOKEN is set."""
     if settings.api_token is None:
         return

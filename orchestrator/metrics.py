@@ -96,6 +96,11 @@ class Metrics:
             registry=self.registry,
         )
         # --- the tools we drive -------------------------------------------------------------
+        self.db_statements = Counter(
+            "woo_db_statements_total",
+            "SQL statements sent to the database (idle stores must not add any)",
+            registry=self.registry,
+        )
         self.kube_requests = Counter(
             "woo_kube_requests_total",
             "Kubernetes API requests, by result: ok, not_found, conflict, unavailable, rejected",
@@ -123,6 +128,10 @@ class Metrics:
         )
         self._fleet = _FleetCollector()
         self.registry.register(self._fleet)
+
+    def count_statement(self, *_: object) -> None:
+        """A SQLAlchemy ``before_cursor_execute`` listener."""
+        self.db_statements.inc()
 
     def observe_kube_request(self, seconds: float, result: str) -> None:
         self.kube_request_seconds.observe(seconds)

@@ -10,9 +10,10 @@ from orchestrator.errors import UnsupportedMediaType
 EXPECTED = "application/json"
 
 
-def require_json_body(request: Request) -> None:
+async def require_json_body(request: Request) -> None:
     """A dependency for routes that read JSON; a request without a body passes (the route
-    then says which fields it needs)."""
+    then says which fields it needs). ``async`` like every dependency (see deps.py): a plain
+    ``def`` would run in a worker thread on every request."""
     if not _has_body(request):
         return
     declared = request.headers.get("content-type", "")

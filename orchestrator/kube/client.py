@@ -34,6 +34,7 @@ from orchestrator.kube.errors import (
     KubeUnavailable,
     from_status,
 )
+from orchestrator.kube.watch import ObjectCache, WatchedKind
 
 T = TypeVar("T")
 Json = dict[str, Any]
@@ -224,6 +225,14 @@ class KubeClient:
             ),
         )
 
+    # --- watches --------------------------------------------------------------------------
+    def watch(
+        self, kind: WatchedKind, on_change: Callable[[str], None], *, watch_seconds: int = 300
+    ) -> ObjectCache:
+        """A cache of ``kind`` fed by a watch of its own (its own connection, so a long-lived
+        stream never holds one the calls above need); call ``start()`` on the event loop."""
+        return ObjectCache(kind, self._new_api_client(), on_change, watch_seconds=watch_seconds)
+
     async def server_version(self) -> str:
         version = await self._call(
             lambda api, t: VersionApi(api).get_code(_preload_content=False, _request_timeout=t),
@@ -297,24 +306,27 @@ class KubeClient:
 
     def _client(self) -> k8s.ApiClient:
         if self._api is None:
-            configuration = k8s.Configuration()
-            try:
-                if self._kubeconfig is None and _in_cluster():
-                    k8s_config.load_incluster_config(  # type: ignore[no-untyped-call]
-                        client_configuration=configuration
-                    )
-                else:
-                    k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
-                        config_file=str(self._kubeconfig) if self._kubeconfig else None,
-                        context=self._context,
-                        client_configuration=configuration,
-                    )
-            except (ConfigException, OSError) as exc:
-                raise KubeUnavailable(f"no usable Kubernetes configuration: {exc}") from exc
-            # We retry on our own schedule (the reconciler's backoff), not urllib3's.
-            configuration.retries = False
-            self._api = k8s.ApiClient(configuration)
+            self._api = self._new_api_client()
         return self._api
+
+    def _new_api_client(self) -> k8s.ApiClient:
+        configuration = k8s.Configuration()
+        try:
+            if self._kubeconfig is None and _in_cluster():
+                k8s_config.load_incluster_config(  # type: ignore[no-untyped-call]
+                    client_configuration=configuration
+                )
+            else:
+                k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
+                    config_file=str(self._kubeconfig) if self._kubeconfig else None,
+                    context=self._context,
+                    client_configuration=configuration,
+                )
+        except (ConfigException, OSError) as exc:
+            raise KubeUnavailable(f"no usable Kubernetes configuration: {exc}") from exc
+        # We retry on our own schedule (the reconciler's backoff), not urllib3's.
+        configuration.retries = False
+        return k8s.ApiClient(configuration)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

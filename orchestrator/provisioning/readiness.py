@@ -232,6 +232,108 @@ def _warnings(events: list[Json]) -> list[Json]:
     )
 
 
+# --- what of each object the rules read -----------------------------------------------------
+# The watch-fed cache keeps only this much of each object (thousands of stores must fit in a
+# small process); ``assess`` reads the reduced objects exactly as it reads the full ones. An
+# object that can tell the rules nothing (a pod with no blocking problem, a bound claim) is not
+# kept at all.
+_KEPT_LABELS = (COMPONENT, REVISION_LABEL)
+
+
+def keep_workload(obj: Json) -> Json:
+    """A Deployment or StatefulSet: its identity, wanted replicas and rollout status."""
+    status = obj.get("status") or {}
+    kept_status = {
+        key: status[key]
+        for key in ("readyReplicas", "updatedReplicas", "availableReplicas", "observedGeneration")
+        if key in status
+    }
+    conditions = [
+        _keep_condition(c)
+        for c in status.get("conditions") or []
+        if c.get("type") in ("Available", "ReplicaFailure")
+    ]
+    if conditions:
+        kept_status["conditions"] = conditions
+    return {
+        "metadata": _keep_meta(obj, "generation", "deletionTimestamp"),
+        "spec": {"replicas": (obj.get("spec") or {}).get("replicas", 1)},
+        "status": kept_status,
+    }
+
+
+def keep_job(obj: Json) -> Json:
+    conditions = [
+        _keep_condition(c)
+        for c in (obj.get("status") or {}).get("conditions") or []
+        if c.get("type") in ("Complete", "Failed")
+    ]
+    return {"metadata": _keep_meta(obj), "status": {"conditions": conditions}}
+
+
+def keep_pod(obj: Json) -> Json | None:
+    """A pod only while it shows a blocking container state or cannot be scheduled."""
+    status = obj.get("status") or {}
+    kept: Json = {}
+    for key in ("initContainerStatuses", "containerStatuses"):
+        blocked = [
+            {"name": c.get("name"), "state": {"waiting": (c.get("state") or {}).get("waiting")}}
+            for c in status.get(key) or []
+            if ((c.get("state") or {}).get("waiting") or {}).get("reason")
+            in BLOCKING_WAITING_REASONS
+        ]
+        if blocked:
+            kept[key] = blocked
+    unschedulable = [
+        _keep_condition(c)
+        for c in status.get("conditions") or []
+        if c.get("type") == "PodScheduled"
+        and c.get("status") == "False"
+        and c.get("reason") == "Unschedulable"
+    ]
+    if unschedulable:
+        kept["conditions"] = unschedulable
+    return {"metadata": _keep_meta(obj), "status": kept} if kept else None
+
+
+def keep_claim(obj: Json) -> Json | None:
+    """A claim only while it is Pending."""
+    phase = (obj.get("status") or {}).get("phase", "Pending")
+    if phase != "Pending":
+        return None
+    return {"metadata": _keep_meta(obj), "status": {"phase": phase}}
+
+
+def keep_warning(obj: Json) -> Json | None:
+    if obj.get("type") != "Warning":
+        return None
+    involved = obj.get("involvedObject") or {}
+    return {
+        "type": "Warning",
+        "reason": obj.get("reason"),
+        "message": obj.get("message"),
+        "involvedObject": {"kind": involved.get("kind"), "name": involved.get("name")},
+        "lastTimestamp": obj.get("lastTimestamp"),
+        "eventTime": obj.get("eventTime"),
+    }
+
+
+def _keep_meta(obj: Json, *extra: str) -> Json:
+    meta = _meta(obj)
+    kept: Json = {"name": meta.get("name")}
+    labels = {key: value for key, value in _labels(obj).items() if key in _KEPT_LABELS}
+    if labels:
+        kept["labels"] = labels
+    kept.update({key: meta[key] for key in extra if meta.get(key) is not None})
+    return kept
+
+
+def _keep_condition(condition: Json) -> Json:
+    return {
+        key: condition[key] for key in ("type", "status", "reason", "message") if key in condition
+    }
+
+
 # --- small readers ------------------------------------------------------------------------
 def _meta(obj: Json) -> dict[str, Any]:
     meta = obj.get("metadata") or {}

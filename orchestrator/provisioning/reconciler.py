@@ -34,10 +34,12 @@ from orchestrator.logs import current_store
 from orchestrator.metrics import Metrics
 from orchestrator.models import DesiredState, Store, StoreStatus
 from orchestrator.provisioning.errors import StepError, as_step_error
-from orchestrator.provisioning.outcome import HEALTH, Changes, Event, EventOutcome, Outcome
+from orchestrator.provisioning.health import HealthMonitor
+from orchestrator.provisioning.outcome import Changes, Event, EventOutcome, Outcome
 from orchestrator.provisioning.readiness import Verdict
 from orchestrator.provisioning.steps import Step, StoreSteps
 from orchestrator.provisioning.store_values import store_urls
+from orchestrator.provisioning.transactions import in_transaction
 from orchestrator.stores.repository import Fence, StoreRepository
 from orchestrator.tracing import STORE_ID
 
@@ -73,9 +75,15 @@ class Reconciler:
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
+        health = HealthMonitor(
+            self.settings, self.sessions, self.steps, self.clock, self.wake, self.tracer
+        )
+        self.steps.objects.start(health.changed)
         self._background = [
             asyncio.create_task(self._dispatch_loop(), name="reconciler-dispatch"),
             asyncio.create_task(self._heartbeat_loop(), name="reconciler-heartbeat"),
+            asyncio.create_task(health.follow_changes(), name="health-changes"),
+            asyncio.create_task(health.resync(), name="health-resync"),
         ]
 
     async def stop(self) -> None:
@@ -88,6 +96,7 @@ class Reconciler:
             task.cancel()
         await asyncio.gather(*self._background, *passes, return_exceptions=True)
         self._background = []
+        await self.steps.objects.stop()
         with contextlib.suppress(Exception):
             await self._transaction(lambda repository: repository.release_all(self.owner))
 
@@ -115,9 +124,10 @@ class Reconciler:
             except Exception:
                 log.exception("reconciler dispatch failed")
                 delay = self.settings.reconcile_interval_seconds
-            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as the
-            # wake-up completes (stop() cancels passes, whose ends set the wake-up), and this
-            # loop would outlive stop().
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for loses a cancellation that
+            # arrives as the wake-up completes (stop() cancels passes, whose ends set the
+            # wake-up, and the watches wake this loop at any moment), and this loop would
+            # outlive stop().
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(delay):
                     await self._wake.wait()
@@ -207,14 +217,6 @@ class Reconciler:
     async def _converge(self, store: Store, fence: Fence) -> None:
         """Walk the steps the store still needs, committing what each decides, until one ends
         the pass (the last step always does) or the fence is lost."""
-        if fence.desired_state == DesiredState.PRESENT and store.status in (
-            StoreStatus.READY,
-            StoreStatus.DEGRADED,
-        ):
-            with self.tracer.start_as_current_span("health", attributes={STORE_ID: store.id}):
-                outcome = await self._check_health(store)
-            await self._commit(store, fence, outcome)
-            return
         for step in _steps_to_run(store, fence.desired_state):
             if step.is_later_than(_current_step(store)) and not await self._commit(
                 store, fence, self._enter(step)
@@ -277,7 +279,8 @@ class Reconciler:
                     "attempt": 0,
                 },
                 (Event(Step.READINESS, EventOutcome.SUCCEEDED, f"store is ready at {storefront}"),),
-                next_due=now + timedelta(seconds=self.settings.health_check_seconds),
+                # Never claimed while Ready: its health follows the watch cache.
+                next_due=now,
             )
         if assessment.verdict == Verdict.FAILED:
             return self._failed(store, Step.READINESS, assessment.reason)
@@ -348,33 +351,6 @@ class Reconciler:
         if store.status_reason != reason:
             events = (Event(Step.NAMESPACE_DELETE, EventOutcome.WAITING, reason),)
         return Outcome({"status_reason": reason}, events, next_due=now + NAMESPACE_POLL)
-
-    async def _check_health(self, store: Store) -> Outcome:
-        revision = store.release_revision or 0
-        now = self.clock.now()
-        next_check = now + timedelta(seconds=self.settings.health_check_seconds)
-        try:
-            assessment = await self.steps.observe(store, revision, require_setup=False)
-        except Exception as exc:
-            # An API blip is no reason to call the store unhealthy; look again soon.
-            log.info("health check of %s failed: %s", store.id, as_step_error(exc))
-            return Outcome(next_due=now + timedelta(seconds=self._backoff(0)))
-        healthy = assessment.verdict == Verdict.READY
-        if healthy and store.status == StoreStatus.DEGRADED:
-            return Outcome(
-                {"status": StoreStatus.READY, "status_reason": None},
-                (Event(HEALTH, EventOutcome.SUCCEEDED, "store healthy again"),),
-                next_due=next_check,
-            )
-        if not healthy and (
-            store.status == StoreStatus.READY or store.status_reason != assessment.reason
-        ):
-            return Outcome(
-                {"status": StoreStatus.DEGRADED, "status_reason": assessment.reason},
-                (Event(HEALTH, EventOutcome.DEGRADED, assessment.reason),),
-                next_due=next_check,
-            )
-        return Outcome(next_due=next_check)
 
     # --- step mechanics -------------------------------------------------------------------
     async def _run(self, step: Step, action: Awaitable[T]) -> T:
@@ -495,27 +471,7 @@ class Reconciler:
             )
 
     async def _transaction(self, work: Callable[[StoreRepository], Awaitable[T]]) -> T:
-        """Run ``work`` in one committed transaction that a cancellation cannot cut in half.
-
-        Passes are cancelled on purpose (a DELETE, shutdown, a lost lease). Cancelling in the
-        middle of a transaction would leave its connection holding locks (on SQLite, the one
-        write lock) until it is collected; so the transaction always runs to its end and the
-        cancellation takes effect right after it.
-        """
-
-        async def run() -> T:
-            async with self.sessions() as session:
-                result = await work(StoreRepository(session))
-                await session.commit()
-                return result
-
-        task = asyncio.ensure_future(run())
-        try:
-            return await asyncio.shield(task)
-        except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                await task
-            raise
+        return await in_transaction(self.sessions, work)
 
 
 def _steps_to_run(store: Store, desired: DesiredState) -> list[Step]:

@@ -15,6 +15,7 @@ from orchestrator.models import DesiredState, Store
 from orchestrator.provisioning.errors import PermanentStepError, TemporaryStepError
 from orchestrator.provisioning.readiness import Assessment, Verdict, assess
 from orchestrator.provisioning.secret_backends import SecretBackend
+from orchestrator.provisioning.store_objects import StoreObjects
 from orchestrator.provisioning.store_values import (
     STORE_ID_LABEL,
     namespace_labels,
@@ -104,6 +105,7 @@ class StoreSteps:
     kube: KubeClient
     helm: HelmClient
     secrets: SecretBackend
+    objects: StoreObjects
 
     # --- towards present ------------------------------------------------------------------
     async def ensure_namespace(self, store: Store) -> str:
@@ -137,12 +139,20 @@ class StoreSteps:
         return release
 
     async def observe(self, store: Store, revision: int, *, require_setup: bool) -> Assessment:
+        """Readiness from the watch cache. Until every kind is listed, or when the workloads
+        are not in the cache (a release installed a moment ago may not have reached it yet, or
+        it really is gone), the API server is asked."""
         if require_setup:
             # Workloads cannot start before their Secrets exist (the vault backend's operator
             # writes them): say so rather than report the pods' CreateContainerConfigError.
             waiting = await self.secrets.waiting_for(store)
             if waiting is not None:
                 return Assessment(Verdict.WAITING, waiting)
+        if self.objects.synced:
+            snapshot = self.objects.snapshot(store.namespace)
+            assessment = assess(snapshot, revision, require_setup=require_setup)
+            if not assessment.missing:
+                return assessment
         selector = f"app.kubernetes.io/instance={self.settings.release_name}"
         snapshot = await self.kube.workloads(store.namespace, selector)
         assessment = assess(snapshot, revision, require_setup=require_setup)

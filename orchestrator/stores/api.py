@@ -87,19 +87,29 @@ async def list_stores(
         Query(max_length=253, description="Only stores whose name or domain contains this."),
     ] = None,
     sort: StoreOrder = StoreOrder.NEWEST,
+    cursor: Annotated[
+        str | None,
+        Query(min_length=1, max_length=200, description="`next_cursor` of the previous page"),
+    ] = None,
 ) -> StorePage:
     """Stores, newest first unless `sort` says otherwise. Deleted stores are hidden unless
-    asked for."""
-    stores, total = await service.page(
+    asked for. Page with `cursor` (keyset: every page as fast as the first; in the newest and
+    oldest orders) or with `offset`."""
+    stores, total, next_cursor = await service.page(
         status=status_filter,
         include_deleted=include_deleted,
         limit=limit,
         offset=offset,
         search=search or None,
         order=sort,
+        cursor=cursor,
     )
     return StorePage(
-        items=[to_store_out(store) for store in stores], total=total, limit=limit, offset=offset
+        items=[to_store_out(store) for store in stores],
+        total=total,
+        limit=limit,
+        offset=offset,
+        next_cursor=next_cursor,
     )
 
 

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, TextClause, and_, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.models import DesiredState, Store, StoreEvent, StoreOrder, StoreStatus, utcnow
+from orchestrator.models import (
+    NEEDS_WORK,
+    DesiredState,
+    Store,
+    StoreEvent,
+    StoreOrder,
+    StoreStatus,
+    utcnow,
+)
 
 _ORDER: dict[StoreOrder, tuple[Any, ...]] = {
     StoreOrder.NEWEST: (),
@@ -80,10 +88,15 @@ class StoreRepository:
         status: StoreStatus | None,
         include_deleted: bool,
         limit: int,
-        offset: int,
+        offset: int = 0,
         search: str | None = None,
         order: StoreOrder = StoreOrder.NEWEST,
+        after: tuple[datetime, str] | None = None,
     ) -> tuple[Sequence[Store], int]:
+        """Up to ``limit`` stores in ``order``, and how many match in all. ``after`` (the
+        created_at and id of the last store of the previous page, in the newest or oldest
+        order only) continues where that page ended, reading only the rows it returns;
+        ``offset`` skips rows it still reads."""
         conditions: list[ColumnElement[bool]] = []
         if status is not None:
             conditions.append(Store.status == status)
@@ -100,10 +113,16 @@ class StoreRepository:
             )
         where = and_(*conditions) if conditions else and_(True)
         total = await self.session.scalar(select(func.count()).select_from(Store).where(where))
+        query = select(Store).where(where)
+        if after is not None:
+            if order == StoreOrder.NEWEST:
+                query = query.where(tuple_(Store.created_at, Store.id) < tuple_(*after))
+            elif order == StoreOrder.OLDEST:
+                query = query.where(tuple_(Store.created_at, Store.id) > tuple_(*after))
+            else:
+                raise ValueError(f"keyset pages are in created_at order, not by {order}")
         rows = await self.session.execute(
-            select(Store)
-            .where(where)
-            .order_by(*_ORDER[order], Store.created_at.desc(), Store.id.desc())
+            query.order_by(*_ORDER[order], Store.created_at.desc(), Store.id.desc())
             .limit(limit)
             .offset(offset)
         )
@@ -180,6 +199,57 @@ class StoreRepository:
             select(func.min(Store.next_attempt_at)).where(_needs_work(), _lease_free(now))
         )
 
+    async def in_namespaces(self, namespaces: Collection[str]) -> Sequence[Store]:
+        """The live stores that own these namespaces."""
+        result = await self.session.execute(
+            select(Store).where(
+                Store.namespace.in_(namespaces), Store.status != StoreStatus.DELETED
+            )
+        )
+        return result.scalars().all()
+
+    async def make_due(self, store_ids: Collection[str], now: datetime) -> None:
+        """Something changed for these stores: their next pass is due now, not later."""
+        await self.session.execute(
+            update(Store)
+            .where(Store.id.in_(store_ids), Store.next_attempt_at > now)
+            .values(next_attempt_at=now)
+        )
+
+    async def watched_after(self, store_id: str, limit: int) -> Sequence[Store]:
+        """Up to ``limit`` stores whose health is watched (Ready or Degraded, to be kept), by id
+        after ``store_id``: the pages of a full health check."""
+        result = await self.session.execute(
+            select(Store)
+            .where(
+                Store.desired_state == DesiredState.PRESENT,
+                Store.status.in_([StoreStatus.READY, StoreStatus.DEGRADED]),
+                Store.id > store_id,
+            )
+            .order_by(Store.id)
+            .limit(limit)
+        )
+        return result.scalars().all()
+
+    async def record_health(
+        self, seen: Store, status: StoreStatus, reason: str | None, now: datetime
+    ) -> bool:
+        """Write a health verdict on a store as it was ``seen``; False (nothing written) when the
+        store changed meanwhile (a DELETE, a retry, another replica's verdict)."""
+        result = await self.session.execute(
+            update(Store)
+            .where(
+                Store.id == seen.id,
+                Store.desired_state == DesiredState.PRESENT,
+                Store.generation == seen.generation,
+                Store.status == seen.status,
+                Store.status_reason.is_not_distinct_from(seen.status_reason),
+            )
+            .values(status=status, status_reason=reason, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def renew_leases(self, owner: str, store_ids: list[str], until: datetime) -> set[str]:
         """Extend our leases; returns the ids we still hold."""
         if not store_ids:
@@ -225,15 +295,11 @@ class StoreRepository:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _needs_work() -> ColumnElement[bool]:
-    """Stores the reconciler still has to drive (or, when Ready, to health-check)."""
-    return or_(
-        and_(
-            Store.desired_state == DesiredState.PRESENT,
-            Store.status.in_([StoreStatus.PROVISIONING, StoreStatus.READY, StoreStatus.DEGRADED]),
-        ),
-        and_(Store.desired_state == DesiredState.ABSENT, Store.status == StoreStatus.DELETING),
-    )
+def _needs_work() -> TextClause:
+    """Stores the reconciler still has to drive: provisioning or deleting. Ready and Degraded
+    stores are not polled (their health comes from the watch cache), so the claim reads only
+    the rows of the partial index that this same expression defines (models.NEEDS_WORK)."""
+    return NEEDS_WORK
 
 
 def _lease_free(now: datetime) -> ColumnElement[bool]:

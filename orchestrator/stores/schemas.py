@@ -73,6 +73,10 @@ class StorePage(BaseModel):
     total: int = Field(description="Stores matching the filter, across all pages.")
     limit: int
     offset: int
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page (as fast as the first at any depth); "
+        "null on the last page, and when `sort` is name or status (page those by `offset`)."
+    )
 
 
 class StoreEventOut(BaseModel):

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from orchestrator.clock import Clock
-from orchestrator.errors import Conflict, IdempotencyKeyReused, InvalidTransition, NotFound
+from orchestrator.errors import (
+    Conflict,
+    FieldError,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    InvalidTransition,
+    NotFound,
+)
 from orchestrator.models import DesiredState, Store, StoreEvent, StoreOrder, StoreStatus
 from orchestrator.naming import default_domain, new_namespace
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.schemas import StoreCreate
+
+# The orders a cursor pages in: both are keyed by (created_at, id), which a cursor names.
+KEYSET_ORDERS = (StoreOrder.NEWEST, StoreOrder.OLDEST)
 
 
 class StoreService:
@@ -81,15 +93,41 @@ class StoreService:
         offset: int,
         search: str | None,
         order: StoreOrder,
-    ) -> tuple[Sequence[Store], int]:
-        return await self.repository.page(
+        cursor: str | None,
+    ) -> tuple[Sequence[Store], int, str | None]:
+        """A page of stores, how many match in all, and the cursor of the next page (None on
+        the last, and in the name and status orders, which page by offset). A cursor continues
+        after the store it names, whatever was added or deleted since; it cannot be combined
+        with an offset."""
+        after = None
+        if cursor is not None:
+            if offset:
+                raise InvalidRequest(
+                    "cursor and offset cannot be combined",
+                    [FieldError("offset", "must be 0 when a cursor is given")],
+                )
+            if order not in KEYSET_ORDERS:
+                raise InvalidRequest(
+                    f"a cursor pages only in the newest or oldest order, not by {order}",
+                    [FieldError("cursor", f"page sort={order} with offset instead")],
+                )
+            after = _decode_cursor(cursor)
+        # One row more than asked tells whether there is a next page.
+        stores, total = await self.repository.page(
             status=status,
             include_deleted=include_deleted,
-            limit=limit,
+            limit=limit + 1,
             offset=offset,
             search=search,
             order=order,
+            after=after,
         )
+        if len(stores) <= limit:
+            return stores, total, None
+        page = stores[:limit]
+        if order not in KEYSET_ORDERS:
+            return page, total, None
+        return page, total, _encode_cursor(page[-1])
 
     async def events(self, store_id: str) -> Sequence[StoreEvent]:
         await self.get(store_id)
@@ -140,6 +178,26 @@ class StoreService:
                 "this Idempotency-Key was already used with a different request body"
             )
         return existing
+
+
+def _encode_cursor(store: Store) -> str:
+    position = f"{store.created_at.isoformat()}|{store.id}"
+    return base64.urlsafe_b64encode(position.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, store_id = base64.urlsafe_b64decode(padded).decode().split("|", 1)
+        when = datetime.fromisoformat(created)
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None or not store_id:
+        raise InvalidRequest(
+            "cursor is not one this API handed out",
+            [FieldError("cursor", "not a cursor from a previous page")],
+        )
+    return when, store_id
 
 
 def _digest(store_name: str, domain: str, environment: str) -> str:

@@ -63,8 +63,8 @@ async def store_lifecycles(
         chart_path=REPO_ROOT / "helm" / "woocommerce",
         values_dir=values_dir(exposure, tmp_path),
         ready_deadline_seconds=4,
-        # Ready stores are health-checked (Degraded) while the test runs.
-        health_check_seconds=0.3,
+        # Every Ready store is checked again while the test runs (the safety net's reads too).
+        resync_seconds=0.3,
     )
     kube.kubelet.fail("Deployment", "ImagePullBackOff", message='Back-off pulling image "x"')
     async with running_app(settings) as api:
@@ -152,9 +152,20 @@ async def test_namespaced_requests_stay_in_store_namespaces(
 ) -> None:
     """Secrets and everything namespaced are touched only inside the namespaces the platform
     created for its stores; the only cluster-scoped requests are on Namespaces and CRDs (helm
-    looks up CRDs before installing)."""
+    looks up CRDs before installing); across all namespaces, the orchestrator only lists and
+    watches what its readiness rules read (its watch-fed cache)."""
     permissions, namespaces = used
-    assert {p.scope for p in permissions} == {CLUSTER, NAMESPACED}
+    assert {p.scope for p in permissions} == {CLUSTER, NAMESPACED, ALL_NAMESPACES}
+    everywhere = {(p.verb, p.resource) for p in permissions if p.scope == ALL_NAMESPACES}
+    assert {verb for verb, _ in everywhere} == {"list", "watch"}
+    assert {resource for _, resource in everywhere} == {
+        "pods",
+        "deployments",
+        "statefulsets",
+        "jobs",
+        "persistentvolumeclaims",
+        "events",
+    }
     outside = sorted(
         str(p) for p in permissions if p.scope == NAMESPACED and p.namespace not in namespaces
     )

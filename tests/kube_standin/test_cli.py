@@ -117,6 +117,10 @@ def test_a_state_file_carries_the_cluster_over_a_restart(tmp_path: Path) -> None
         restored = api.get("/api/v1/namespaces/kept/configmaps/c").json()
         assert restored["data"] == {"a": "1"}
         assert restored["metadata"]["resourceVersion"] == version
+        # The changes before the restart are not known any more: a watch from before it is
+        # told to list again, as etcd compaction would.
+        stale = api.get("/api/v1/configmaps", params={"watch": "1", "resourceVersion": version})
+        assert (stale.status_code, stale.json()["reason"]) == (410, "Expired")
         # A namespace that was terminating finishes terminating in the new process.
         deadline = time.monotonic() + 10
         while api.get("/api/v1/namespaces/leaving").status_code != 404:

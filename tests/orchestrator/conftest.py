@@ -60,7 +60,6 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "data_dir": tmp_path / "var",
         "reconcile_interval_seconds": 0.2,
         "readiness_poll_seconds": 0.3,
-        "health_check_seconds": 60,
         "lease_seconds": 3,
         "backoff_initial_seconds": 0.2,
         "backoff_max_seconds": 1.0,

@@ -184,6 +184,77 @@ async def test_list_searches_names_and_domains_and_sorts(api: RunningApp) -> Non
     ]
 
 
+async def test_cursor_pages_walk_every_store_once_even_when_stores_come_and_go(
+    api: RunningApp,
+) -> None:
+    for i in range(5):
+        assert (await api.client.post("/stores", json={"store_name": f"s{i}"})).status_code == 202
+    first = (await api.client.get("/stores", params={"limit": 2})).json()
+    # A store added after the first page is newer: it belongs before the pages already read.
+    await api.client.post("/stores", json={"store_name": "late"})
+    seen, cursor = [s["store_name"] for s in first["items"]], first["next_cursor"]
+    while cursor is not None:
+        page = (await api.client.get("/stores", params={"limit": 2, "cursor": cursor})).json()
+        assert page["offset"] == 0
+        seen += [s["store_name"] for s in page["items"]]
+        cursor = page["next_cursor"]
+
+    assert seen == ["s4", "s3", "s2", "s1", "s0"]
+    assert page["total"] == 6
+
+
+async def test_a_cursor_that_is_not_ours_or_with_an_offset_is_refused(api: RunningApp) -> None:
+    await api.client.post("/stores", json={"store_name": "one"})
+    await api.client.post("/stores", json={"store_name": "two"})
+    cursor = (await api.client.get("/stores", params={"limit": 1})).json()["next_cursor"]
+
+    forged = await api.client.get("/stores", params={"cursor": "not-a-cursor"})
+    combined = await api.client.get("/stores", params={"cursor": cursor, "offset": 1})
+
+    assert forged.status_code == 422 and forged.json()["fields"][0]["field"] == "cursor"
+    assert combined.status_code == 422 and combined.json()["fields"][0]["field"] == "offset"
+    last = (await api.client.get("/stores", params={"limit": 1, "cursor": cursor})).json()
+    assert [s["store_name"] for s in last["items"]] == ["one"] and last["next_cursor"] is None
+
+
+async def test_cursor_pages_follow_search_and_the_oldest_order(api: RunningApp) -> None:
+    for name in ["bakery", "books", "bagels", "toys", "bars"]:
+        assert (await api.client.post("/stores", json={"store_name": name})).status_code == 202
+
+    async def walk(**params: str) -> list[str]:
+        seen, cursor = [], None
+        while True:
+            query = {"limit": "1", **params, **({"cursor": cursor} if cursor else {})}
+            page = (await api.client.get("/stores", params=query)).json()
+            seen += [store["store_name"] for store in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return seen
+
+    assert await walk(search="ba") == ["bars", "bagels", "bakery"]
+    assert await walk(search="ba", sort="oldest") == ["bakery", "bagels", "bars"]
+    assert await walk(sort="oldest") == ["bakery", "books", "bagels", "toys", "bars"]
+
+
+async def test_name_and_status_orders_page_by_offset_and_refuse_a_cursor(
+    api: RunningApp,
+) -> None:
+    for name in ["one", "two", "three"]:
+        await api.client.post("/stores", json={"store_name": name})
+    cursor = (await api.client.get("/stores", params={"limit": 1})).json()["next_cursor"]
+    assert cursor is not None
+
+    by_name = (await api.client.get("/stores", params={"limit": 1, "sort": "name"})).json()
+    refused = await api.client.get("/stores", params={"cursor": cursor, "sort": "status"})
+
+    assert [s["store_name"] for s in by_name["items"]] == ["one"]
+    assert by_name["next_cursor"] is None and by_name["total"] == 3
+    assert refused.status_code == 422
+    assert refused.json()["fields"] == [
+        {"field": "cursor", "message": "page sort=status with offset instead"}
+    ]
+
+
 async def test_unknown_store_is_404_in_the_one_error_shape(api: RunningApp) -> None:
     for method, path in [
         ("GET", "/stores/nope"),

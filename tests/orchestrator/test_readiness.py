@@ -1,11 +1,41 @@
-"""Readiness rules over API-server JSON shaped like a real cluster's."""
+"""Readiness rules over API-server JSON shaped like a real cluster's. Every rule is checked twice:
+on the objects as a list returns them, and on what the watch-fed cache keeps of them, which must
+lead to the same verdict and reason."""
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from orchestrator.kube.client import Snapshot
-from orchestrator.provisioning.readiness import Verdict, assess
+from orchestrator.provisioning import readiness
+from orchestrator.provisioning.readiness import Assessment, Verdict
 
 Obj = dict[str, Any]
+Assess = Callable[..., Assessment]
+
+
+def as_cached(snapshot: Snapshot) -> Snapshot:
+    """The snapshot the cache would hold: each object reduced, those not kept left out."""
+
+    def kept(keep: Callable[[Obj], Obj | None], objects: list[Obj]) -> list[Obj]:
+        return [k for k in map(keep, objects) if k is not None]
+
+    return Snapshot(
+        statefulsets=kept(readiness.keep_workload, snapshot.statefulsets),
+        deployments=kept(readiness.keep_workload, snapshot.deployments),
+        jobs=kept(readiness.keep_job, snapshot.jobs),
+        pods=kept(readiness.keep_pod, snapshot.pods),
+        pvcs=kept(readiness.keep_claim, snapshot.pvcs),
+        events=kept(readiness.keep_warning, snapshot.events),
+    )
+
+
+@pytest.fixture(params=["as listed", "as cached"])
+def assess(request: pytest.FixtureRequest) -> Assess:
+    if request.param == "as listed":
+        return readiness.assess
+    return lambda snapshot, *args, **kwargs: readiness.assess(as_cached(snapshot), *args, **kwargs)
 
 
 def _meta(name: str, component: str, **labels: str) -> Obj:
@@ -71,23 +101,23 @@ def waiting_pod(reason: str, message: str = "") -> Obj:
     }
 
 
-def test_all_ready() -> None:
+def test_all_ready(assess: Assess) -> None:
     assert assess(ready_snapshot(), 1).verdict == Verdict.READY
 
 
-def test_setup_job_of_an_older_revision_does_not_count() -> None:
+def test_setup_job_of_an_older_revision_does_not_count(assess: Assess) -> None:
     result = assess(ready_snapshot(), 2)
     assert result.verdict == Verdict.WAITING
     assert result.missing and "setup Job (revision 2)" in result.reason
 
 
-def test_nothing_there_is_reported_missing() -> None:
+def test_nothing_there_is_reported_missing(assess: Assess) -> None:
     result = assess(Snapshot(), 1)
     assert result.missing
     assert "MariaDB StatefulSet" in result.reason and "WordPress Deployment" in result.reason
 
 
-def test_waiting_lists_what_is_pending() -> None:
+def test_waiting_lists_what_is_pending(assess: Assess) -> None:
     result = assess(ready_snapshot(statefulsets=[statefulset(ready=0)], jobs=[job()]), 1)
     assert result.verdict == Verdict.WAITING
     assert "MariaDB 0/1 ready" in result.reason
@@ -95,7 +125,7 @@ def test_waiting_lists_what_is_pending() -> None:
     assert "WordPress" not in result.reason
 
 
-def test_image_pull_error_is_named() -> None:
+def test_image_pull_error_is_named(assess: Assess) -> None:
     pod = waiting_pod("ImagePullBackOff", 'Back-off pulling image "wordpress:nope"')
     result = assess(ready_snapshot(deployments=[deployment(available=False)], pods=[pod]), 1)
     assert result.verdict == Verdict.WAITING
@@ -103,7 +133,7 @@ def test_image_pull_error_is_named() -> None:
     assert "wordpress:nope" in result.reason
 
 
-def test_crash_loop_in_an_init_container_is_named() -> None:
+def test_crash_loop_in_an_init_container_is_named(assess: Assess) -> None:
     pod = {
         "metadata": {"name": "p"},
         "status": {
@@ -116,13 +146,13 @@ def test_crash_loop_in_an_init_container_is_named() -> None:
     assert result.reason.startswith("CrashLoopBackOff: pod p container init")
 
 
-def test_ordinary_container_creation_is_not_a_blocker() -> None:
+def test_ordinary_container_creation_is_not_a_blocker(assess: Assess) -> None:
     pod = waiting_pod("ContainerCreating")
     result = assess(ready_snapshot(deployments=[deployment(available=False)], pods=[pod]), 1)
     assert result.reason == "waiting for WordPress 0/1 available"
 
 
-def test_unschedulable_pod_is_named() -> None:
+def test_unschedulable_pod_is_named(assess: Assess) -> None:
     pod = {
         "metadata": {"name": "p"},
         "status": {
@@ -140,7 +170,7 @@ def test_unschedulable_pod_is_named() -> None:
     assert result.reason.startswith("Unschedulable: pod p: 0/3 nodes are available")
 
 
-def test_quota_refusal_from_deployment_condition() -> None:
+def test_quota_refusal_from_deployment_condition(assess: Assess) -> None:
     failure = {
         "type": "ReplicaFailure",
         "status": "True",
@@ -151,7 +181,7 @@ def test_quota_refusal_from_deployment_condition() -> None:
     assert result.reason.startswith('QuotaExceeded: pods "x" is forbidden: exceeded quota')
 
 
-def test_quota_refusal_from_events() -> None:
+def test_quota_refusal_from_events(assess: Assess) -> None:
     event = {
         "type": "Warning",
         "reason": "FailedCreate",
@@ -163,7 +193,7 @@ def test_quota_refusal_from_events() -> None:
     assert result.reason.startswith("QuotaExceeded: create Pod store-mariadb-0 failed")
 
 
-def test_pending_claim_is_named_with_its_event() -> None:
+def test_pending_claim_is_named_with_its_event(assess: Assess) -> None:
     claim = {"metadata": {"name": "data-store-mariadb-0"}, "status": {"phase": "Pending"}}
     event = {
         "type": "Warning",
@@ -176,7 +206,7 @@ def test_pending_claim_is_named_with_its_event() -> None:
     assert 'storageclass "fast" not found' in result.reason
 
 
-def test_failed_setup_job_is_final() -> None:
+def test_failed_setup_job_is_final(assess: Assess) -> None:
     failed = {
         "type": "Failed",
         "status": "True",
@@ -188,18 +218,18 @@ def test_failed_setup_job_is_final() -> None:
     assert "store-setup-r1 failed: BackoffLimitExceeded" in result.reason
 
 
-def test_health_check_ignores_a_cleaned_up_setup_job() -> None:
+def test_health_check_ignores_a_cleaned_up_setup_job(assess: Assess) -> None:
     assert assess(ready_snapshot(jobs=[]), 1, require_setup=False).verdict == Verdict.READY
     assert assess(ready_snapshot(jobs=[]), 1).verdict == Verdict.WAITING
 
 
-def test_stale_observed_generation_is_not_ready() -> None:
+def test_stale_observed_generation_is_not_ready(assess: Assess) -> None:
     sts = statefulset()
     sts["metadata"]["generation"] = 2
     assert assess(ready_snapshot(statefulsets=[sts]), 1).verdict == Verdict.WAITING
 
 
-def test_a_claim_waiting_for_its_first_consumer_is_not_a_blocker() -> None:
+def test_a_claim_waiting_for_its_first_consumer_is_not_a_blocker(assess: Assess) -> None:
     claim = {"metadata": {"name": "data-store-mariadb-0"}, "status": {"phase": "Pending"}}
     normal = {
         "type": "Normal",

@@ -16,6 +16,7 @@ from orchestrator.models import Store
 from orchestrator.provisioning.errors import PermanentStepError
 from orchestrator.provisioning.secret_backends import KubernetesSecrets
 from orchestrator.provisioning.steps import StoreSteps
+from orchestrator.provisioning.store_objects import StoreObjects
 from tests.orchestrator.conftest import make_settings
 from tests.orchestrator.lifecycle_support import core_api
 
@@ -31,7 +32,7 @@ def steps(kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path) -> StoreSte
     )
     kube = KubeClient(kubeconfig=kube_standin.kubeconfig, context=None, request_timeout=5)
     helm = HelmClient(HelmRunner(helm_bin, kubeconfig=kube_standin.kubeconfig), timeout=15)
-    return StoreSteps(settings, kube, helm, KubernetesSecrets(kube))
+    return StoreSteps(settings, kube, helm, KubernetesSecrets(kube), StoreObjects(kube, settings))
 
 
 def store() -> Store:

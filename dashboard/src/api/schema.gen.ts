@@ -94,7 +94,8 @@ export interface paths {
         /**
          * List Stores
          * @description Stores, newest first unless `sort` says otherwise. Deleted stores are hidden unless
-         *     asked for.
+         *     asked for. Page with `cursor` (keyset: every page as fast as the first; in the newest and
+         *     oldest orders) or with `offset`.
          */
         get: operations["listStores"];
         put?: never;
@@ -348,6 +349,11 @@ export interface components {
             items: components["schemas"]["StoreOut"][];
             /** Limit */
             limit: number;
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page (as fast as the first at any depth); null on the last page, and when `sort` is name or status (page those by `offset`).
+             */
+            next_cursor: string | null;
             /** Offset */
             offset: number;
             /**
@@ -474,6 +480,8 @@ export interface operations {
                 /** @description Only stores whose name or domain contains this. */
                 search?: string | null;
                 sort?: components["schemas"]["StoreOrder"];
+                /** @description `next_cursor` of the previous page */
+                cursor?: string | null;
             };
             header?: never;
             path?: never;
