@@ -20,8 +20,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator import db
+from orchestrator.auth.api import router as access_router
+from orchestrator.auth.gate import ApiGate
 from orchestrator.config import Settings
-from orchestrator.errors import FieldError, InvalidRequest, NotFound, Unavailable, WooError
+from orchestrator.errors import (
+    FieldError,
+    InvalidRequest,
+    NotFound,
+    Unavailable,
+    WooError,
+    error_response,
+)
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.errors import HelmError
 from orchestrator.helm.runner import HelmRunner
@@ -40,6 +49,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _warn_when_open(settings)
         engine = db.create_engine(settings)
         await _migrate_when_reachable(engine)
         kube = KubeClient(
@@ -80,11 +90,28 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     _install_error_handlers(app)
+    # Outermost last: metrics see every request, including those the gate refuses.
+    app.add_middleware(ApiGate, settings=settings)
     _install_request_metrics(app, metrics)
     app.include_router(stores_router)
+    app.include_router(access_router)
     app.include_router(operations_router)
     _install_dashboard(app, settings.dashboard_dir)
     return app
+
+
+def _warn_when_open(settings: Settings) -> None:
+    """Say at every start that the API is open, so nobody runs it that way by accident."""
+    if settings.auth == "off":
+        log.warning(
+            "WOO_AUTH=off: authentication is disabled; anyone who can reach this port can "
+            "create and delete stores. Use this for a local demo only."
+        )
+    elif settings.api_token is None:
+        log.info(
+            "authentication is on; create a token with "
+            "`python -m orchestrator tokens create NAME --scope admin`"
+        )
 
 
 async def _log_helm_version(runner: HelmRunner) -> None:
@@ -120,7 +147,7 @@ async def _migrate_when_reachable(engine: AsyncEngine, attempts: int = 30) -> No
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WooError)
     async def woo_error(request: Request, exc: WooError) -> JSONResponse:
-        return _error_response(exc)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -129,14 +156,16 @@ def _install_error_handlers(app: FastAPI) -> None:
             for error in exc.errors()
         ]
         summary = "; ".join(f"{f.field}: {f.message}" for f in fields) or "invalid request"
-        return _error_response(InvalidRequest(summary, fields))
+        return error_response(InvalidRequest(summary, fields))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, "http_error"
+        )
         error = WooError(str(exc.detail))
         error.status_code, error.code = exc.status_code, code
-        return _error_response(error, headers=getattr(exc, "headers", None))
+        return error_response(error, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -147,26 +176,17 @@ def _install_error_handlers(app: FastAPI) -> None:
                 request.url.path,
                 type(exc.orig).__name__,
             )
-            return _error_response(
+            return error_response(
                 Unavailable("the platform's database is not reachable; try again shortly"),
                 headers={"Retry-After": "5"},
             )
         log.exception("database error on %s %s", request.method, request.url.path)
-        return _error_response(WooError("internal error; see the orchestrator log"))
+        return error_response(WooError("internal error; see the orchestrator log"))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error_response(WooError("internal error; see the orchestrator log"))
-
-
-def _error_response(exc: WooError, headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, object] = {"error": exc.code, "detail": exc.detail}
-    if isinstance(exc, InvalidRequest):
-        body["fields"] = [{"field": f.field, "message": f.message} for f in exc.fields]
-    if exc.status_code == 401:
-        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
-    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+        return error_response(WooError("internal error; see the orchestrator log"))
 
 
 def _field_name(location: tuple[int | str, ...] | list[int | str]) -> str:

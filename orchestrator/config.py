@@ -17,6 +17,9 @@ from orchestrator.naming import hostname_problem
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+API_TOKEN_MIN_LENGTH = 32
+
+
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names the environment variable."""
 
@@ -28,8 +31,15 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    # Bearer token for /stores. Unset means open access, which is only acceptable on a laptop.
+
+    # --- access --------------------------------------------------------------------------
+    # Every API route but the public ones (health, config, docs, dashboard assets) needs a
+    # bearer token. "off" opens the whole API to anyone who reaches the port: a laptop demo only.
+    auth: Literal["on", "off"] = "on"
+    # A bootstrap admin token from the environment, next to the named tokens in the database.
     api_token: SecretStr | None = None
+    # Request bodies larger than this are refused with 413 before they are read.
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
 
     # --- state ---------------------------------------------------------------------------
     # PostgreSQL in production; with no URL an embedded SQLite file so a newcomer needs nothing.
@@ -71,6 +81,22 @@ class Settings(BaseSettings):
         problem = hostname_problem(value)
         if problem:
             raise ValueError(problem)
+        return value
+
+    @field_validator("api_token")
+    @classmethod
+    def _api_token_is_strong(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty or short token would let a guess in; refuse to start rather than accept it.
+        if value is None:
+            return None
+        token = value.get_secret_value()
+        if len(token) < API_TOKEN_MIN_LENGTH:
+            raise ValueError(
+                f"must be at least {API_TOKEN_MIN_LENGTH} characters "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        if not token.isprintable() or " " in token:
+            raise ValueError("must not contain spaces or control characters")
         return value
 
     @field_validator("database_url")

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orchestrator.auth.gate import STATE_PRINCIPAL
+from orchestrator.auth.repository import TokenRepository
+from orchestrator.auth.service import TokenService
+from orchestrator.auth.tokens import Principal
 from orchestrator.config import Settings
-from orchestrator.errors import Unauthorized
+from orchestrator.errors import Forbidden, Unauthorized
+from orchestrator.models import Scope
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.service import StoreService
 
@@ -42,15 +47,49 @@ def get_store_service(session: SessionDep, settings: SettingsDep) -> StoreServic
     return StoreService(StoreRepository(session), settings.base_domain)
 
 
+def get_token_service(session: SessionDep) -> TokenService:
+    return TokenService(TokenRepository(session))
+
+
 StoreServiceDep = Annotated[StoreService, Depends(get_store_service)]
+TokenServiceDep = Annotated[TokenService, Depends(get_token_service)]
+
+# The gate (orchestrator.auth.gate) checks the token before the body is read; this only tells
+# OpenAPI, and so /docs and the generated client, that routes take a bearer token.
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerToken",
+    description="An API token (`python -m orchestrator tokens create NAME --scope SCOPE`).",
+)
 
 
-def require_token(request: Request, settings: SettingsDep) -> None:
-    """Bearer-token check for the store API when WOO_API_TOKEN is set."""
-    if settings.api_token is None:
-        return
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    expected = settings.api_token.get_secret_value()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise Unauthorized("a valid bearer token is required (Authorization: Bearer <token>)")
+def require_scope(required: Scope) -> Callable[..., Principal]:
+    """A dependency that lets the call through only for a token whose scope allows it."""
+
+    def check(
+        request: Request,
+        _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        principal: Principal | None = request.scope.get("state", {}).get(STATE_PRINCIPAL)
+        if principal is None:  # the gate lets no such request through; never assume it did
+            raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
+        if not principal.scope.allows(required):
+            raise Forbidden(
+                f"this call needs the {required.value!r} scope; "
+                f"token {principal.name!r} has {principal.scope.value!r}"
+            )
+        return principal
+
+    return check
+
+
+def _scoped(required: Scope) -> Any:
+    return Depends(require_scope(required))
+
+
+READ = _scoped(Scope.READ)
+WRITE = _scoped(Scope.WRITE)
+ADMIN = _scoped(Scope.ADMIN)
+ReadAccess = Annotated[Principal, READ]
+WriteAccess = Annotated[Principal, WRITE]
+AdminAccess = Annotated[Principal, ADMIN]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.responses import JSONResponse
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -51,8 +53,22 @@ class Unavailable(WooError):
 
 
 class Unauthorized(WooError):
+    """No token, or one the platform does not know (answered with WWW-Authenticate: Bearer)."""
+
     status_code = 401
     code = "unauthorized"
+
+
+class Forbidden(WooError):
+    """A valid token whose scope does not allow the call."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class PayloadTooLarge(WooError):
+    status_code = 413
+    code = "payload_too_large"
 
 
 class InvalidTransition(Conflict):
@@ -63,3 +79,13 @@ class InvalidTransition(Conflict):
 
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
+
+
+def error_response(exc: WooError, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The one error shape, as an HTTP response."""
+    body: dict[str, object] = {"error": exc.code, "detail": exc.detail}
+    if isinstance(exc, InvalidRequest):
+        body["fields"] = [{"field": f.field, "message": f.message} for f in exc.fields]
+    if exc.status_code == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)

@@ -1,4 +1,5 @@
-"""Tables: a store row (desired state, observed status, reconciler bookkeeping) and its events."""
+"""Tables: a store row (desired state, observed status, reconciler bookkeeping), its events, and
+the API tokens that may call the platform."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ class StoreStatus(enum.StrEnum):
     FAILED = "Failed"
     DELETING = "Deleting"
     DELETED = "Deleted"
+
+
+class Scope(enum.StrEnum):
+    """What an API token may do; each scope includes the ones before it."""
+
+    READ = "read"  # list and read stores and their events
+    WRITE = "write"  # create, delete, retry stores
+    ADMIN = "admin"  # tokens, the audit log, store credentials
+
+    def allows(self, required: Scope) -> bool:
+        order = list(Scope)
+        return order.index(self) >= order.index(required)
 
 
 class DesiredState(enum.StrEnum):
@@ -174,3 +187,31 @@ class StoreEvent(Base):
     step: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
+
+
+ACTIVE_TOKEN = text("revoked_at IS NULL")
+
+
+class ApiToken(Base):
+    """A named bearer token. Only a SHA-256 digest of the token is kept: the token itself is
+    shown once, when it is created (it is random and long, so a plain digest is enough)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[Scope] = mapped_column(EnumString(Scope))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        # A name belongs to one active token; a revoked token keeps its name for the audit log.
+        Index(
+            "uq_api_tokens_active_name",
+            "name",
+            unique=True,
+            postgresql_where=ACTIVE_TOKEN,
+            sqlite_where=ACTIVE_TOKEN,
+        ),
+    )

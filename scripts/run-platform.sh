@@ -5,7 +5,10 @@
 # It drives the cluster your kubeconfig points at (WOO_KUBECONFIG, else KUBECONFIG, else
 # ~/.kube/config). With no cluster at all it starts in demo mode: the Kubernetes API stand-in
 # (kube_standin/) answers instead, with workloads that become ready at once — enough to try
-# the API and the dashboard, not a place to run shops.
+# the API and the dashboard, not a place to run shops. Demo mode runs without authentication
+# (WOO_AUTH=off, which the orchestrator and the dashboard both announce) unless WOO_AUTH is set;
+# against a real cluster the API needs a token:
+#   .venv/bin/python -m orchestrator tokens create NAME --scope admin
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +23,7 @@ if [ -z "${WOO_KUBECONFIG:-}" ]; then
     export WOO_KUBECONFIG="$HOME/.kube/config"
   else
     echo "run-platform: no kubeconfig found; starting in demo mode against the Kubernetes API stand-in" >&2
+    export WOO_AUTH="${WOO_AUTH:-off}"
     .venv/bin/python -m kube_standin --port "${WOO_STANDIN_PORT:-6443}" \
       --kubeconfig var/standin-kubeconfig --kubelet ready &
     standin=$!

@@ -1,4 +1,5 @@
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import type { Page, TestInfo } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { NewStorePage } from "./pages/NewStorePage";
 import { StoreDetailPage } from "./pages/StoreDetailPage";
 import { StoreListPage } from "./pages/StoreListPage";

@@ -12,7 +12,7 @@ from orchestrator.deps import ReconcilerDep, SessionDep, SettingsDep
 from orchestrator.metrics import Metrics
 from orchestrator.models import Environment
 from orchestrator.naming import STORE_NAME_MAX
-from orchestrator.operations.schemas import HealthOut, PlatformInfo
+from orchestrator.operations.schemas import HealthOut, PlatformInfo, ReadyOut
 from orchestrator.stores.repository import StoreRepository
 
 router = APIRouter(tags=["operations"])
@@ -31,11 +31,11 @@ async def platform_info(settings: SettingsDep) -> PlatformInfo:
         base_domain=settings.base_domain,
         environments=list(get_args(Environment)),
         store_name_max_length=STORE_NAME_MAX,
-        auth_required=settings.api_token is not None,
+        auth_required=settings.auth == "on",
     )
 
 
-@router.get("/readyz", operation_id="readyz", responses={503: {"model": HealthOut}})
+@router.get("/readyz", operation_id="readyz", responses={503: {"model": ReadyOut}})
 async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     """Ready to serve: the database answers, the cluster answers, helm is present."""
     checks: dict[str, str] = {}
@@ -51,7 +51,7 @@ async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -
     helm = settings.resolve_helm()
     checks["helm"] = f"ok ({helm})" if helm else "missing: set WOO_HELM_BIN or put helm on PATH"
     ready = all(value.startswith("ok") for value in checks.values())
-    body = HealthOut(status="ok" if ready else "unavailable", checks=checks)
+    body = ReadyOut(status="ok" if ready else "unavailable", checks=checks, auth=settings.auth)
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Response, status
 
-from orchestrator.deps import ReconcilerDep, SessionDep, StoreServiceDep, require_token
+from orchestrator.deps import READ, WRITE, ReconcilerDep, SessionDep, StoreServiceDep
 from orchestrator.models import Store, StoreEvent, StoreStatus
 from orchestrator.stores.schemas import (
     ErrorOut,
@@ -20,14 +20,13 @@ from orchestrator.stores.schemas import (
 
 ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorOut, "description": "Missing or wrong bearer token"},
+    403: {"model": ErrorOut, "description": "The token's scope does not allow this"},
     404: {"model": ErrorOut, "description": "No such store"},
     409: {"model": ErrorOut, "description": "Conflicts with a live store or the store's status"},
     422: {"model": ErrorOut, "description": "Invalid input; nothing was created"},
 }
 
-router = APIRouter(
-    prefix="/stores", tags=["stores"], dependencies=[Depends(require_token)], responses=ERRORS
-)
+router = APIRouter(prefix="/stores", tags=["stores"], responses=ERRORS)
 
 IdempotencyKey = Annotated[
     str | None,
@@ -40,7 +39,9 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, operation_id="createStore")
+@router.post(
+    "", status_code=status.HTTP_202_ACCEPTED, operation_id="createStore", dependencies=[WRITE]
+)
 async def create_store(
     body: StoreCreate,
     response: Response,
@@ -58,7 +59,7 @@ async def create_store(
     return to_store_out(store)
 
 
-@router.get("", operation_id="listStores")
+@router.get("", operation_id="listStores", dependencies=[READ])
 async def list_stores(
     service: StoreServiceDep,
     status_filter: Annotated[StoreStatus | None, Query(alias="status")] = None,
@@ -75,18 +76,23 @@ async def list_stores(
     )
 
 
-@router.get("/{store_id}", operation_id="getStore")
+@router.get("/{store_id}", operation_id="getStore", dependencies=[READ])
 async def get_store(store_id: str, service: StoreServiceDep) -> StoreOut:
     return to_store_out(await service.get(store_id))
 
 
-@router.get("/{store_id}/events", operation_id="listStoreEvents")
+@router.get("/{store_id}/events", operation_id="listStoreEvents", dependencies=[READ])
 async def list_store_events(store_id: str, service: StoreServiceDep) -> StoreEventList:
     """The store's timeline: every step the platform took, oldest first."""
     return StoreEventList(items=[to_event_out(event) for event in await service.events(store_id)])
 
 
-@router.delete("/{store_id}", status_code=status.HTTP_202_ACCEPTED, operation_id="deleteStore")
+@router.delete(
+    "/{store_id}",
+    status_code=status.HTTP_202_ACCEPTED,
+    operation_id="deleteStore",
+    dependencies=[WRITE],
+)
 async def delete_store(
     store_id: str, service: StoreServiceDep, session: SessionDep, reconciler: ReconcilerDep
 ) -> StoreOut:
@@ -97,7 +103,12 @@ async def delete_store(
     return to_store_out(store)
 
 
-@router.post("/{store_id}/retry", status_code=status.HTTP_202_ACCEPTED, operation_id="retryStore")
+@router.post(
+    "/{store_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    operation_id="retryStore",
+    dependencies=[WRITE],
+)
 async def retry_store(
     store_id: str, service: StoreServiceDep, session: SessionDep, reconciler: ReconcilerDep
 ) -> StoreOut:

@@ -28,9 +28,10 @@ describe("console shell", () => {
     );
   });
 
-  it("has no token button when the platform is open", async () => {
+  it("says that authentication is off when the platform is open, and offers no token", async () => {
     renderApp(fakeApi().on("GET /stores", () => page([])));
     await screen.findByText(/No stores yet/);
+    expect(await screen.findByRole("status")).toHaveTextContent("Authentication is off");
     expect(screen.queryByRole("button", { name: /API token/ })).not.toBeInTheDocument();
   });
 

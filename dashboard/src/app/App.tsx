@@ -34,12 +34,19 @@ export function App() {
   );
 }
 
-/** Only when the platform uses tokens: lets people enter or change theirs. */
+/** Lets people enter or change their token; says so plainly when the platform runs open. */
 function TokenButton() {
   const { auth } = usePlatform();
   const info = usePlatformInfo();
   const { token } = useSyncExternalStore(auth.subscribe, auth.snapshot);
-  if (!info.data?.auth_required) return null;
+  if (!info.data) return null;
+  if (!info.data.auth_required) {
+    return (
+      <span className="auth-off" role="status">
+        Authentication is off: anyone who reaches this platform can change it (demo mode)
+      </span>
+    );
+  }
   return (
     <button type="button" className="button button-quiet" onClick={() => auth.requestToken("manual")}>
       {token ? "Change API token" : "Enter API token"}
