@@ -34,6 +34,7 @@ from orchestrator.errors import (
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.errors import HelmError
 from orchestrator.helm.runner import HelmRunner
+from orchestrator.housekeeping import Housekeeping
 from orchestrator.kube.client import KubeClient
 from orchestrator.metrics import Metrics
 from orchestrator.operations.api import router as operations_router
@@ -72,10 +73,13 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.reconciler = Reconciler(
             settings, app.state.sessions, StoreSteps(settings, kube, helm), metrics
         )
+        app.state.housekeeping = Housekeeping(settings, app.state.sessions)
         await app.state.reconciler.start()
+        await app.state.housekeeping.start()
         try:
             yield
         finally:
+            await app.state.housekeeping.stop()
             await app.state.reconciler.stop()
             kube.close()
             await engine.dispose()
@@ -205,6 +209,9 @@ def _install_request_metrics(app: FastAPI, metrics: Metrics) -> None:
     app.add_middleware(RequestMetrics, metrics=metrics)
 
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class RequestMetrics:
     """Count and time requests by route template. A plain ASGI middleware: Starlette's
     ``BaseHTTPMiddleware`` runs every request in an extra task and costs milliseconds."""
@@ -232,7 +239,8 @@ class RequestMetrics:
             # The router records the matched route in the scope; unmatched paths share one
             # label so a scanner cannot blow up the metric's cardinality.
             path = getattr(scope.get("route"), "path", "unmatched")
-            method = scope["method"]
+            # Any token is a valid HTTP method; only the ones we know get their own label.
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
             self.metrics.request_seconds.labels(method, path).observe(time.perf_counter() - started)
             self.metrics.requests.labels(method, path, str(status)).inc()
 

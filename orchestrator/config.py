@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orchestrator.naming import hostname_problem
 
@@ -48,6 +48,10 @@ class Settings(BaseSettings):
 
     # --- what a store is -------------------------------------------------------------------
     base_domain: str = "localhost"
+    # Other domains stores may use, as suffixes ("shops.example.com" allows "a.shops.example.com").
+    allowed_domain_suffixes: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The namespace the platform itself runs in: no store may be named like it.
+    platform_namespace: str = "woo-platform"
     chart_path: Path = REPO_ROOT / "helm" / "woocommerce"
     values_dir: Path = REPO_ROOT
     release_name: str = "store"
@@ -72,13 +76,21 @@ class Settings(BaseSettings):
     backoff_initial_seconds: float = Field(1.0, gt=0)
     backoff_max_seconds: float = Field(30.0, gt=0)
 
+    # --- retention -----------------------------------------------------------------------
+    # An Idempotency-Key can be replayed for this long, then it is forgotten (and reusable).
+    idempotency_key_hours: float = Field(24.0, gt=0)
+    # Deleted stores stay listable (?include_deleted=true) this long, then they are purged.
+    deleted_store_retention_days: float = Field(30.0, gt=0)
+    housekeeping_interval_seconds: float = Field(300.0, gt=0)
+
     # --- dashboard -----------------------------------------------------------------------
     dashboard_dir: Path = REPO_ROOT / "dashboard" / "dist"
 
     @field_validator("base_domain")
     @classmethod
     def _base_domain_is_hostname(cls, value: str) -> str:
-        problem = hostname_problem(value)
+        # A single label is fine here ("localhost"): stores get '<name>.<base domain>'.
+        problem = hostname_problem(value, min_labels=1)
         if problem:
             raise ValueError(problem)
         return value
@@ -97,6 +109,23 @@ class Settings(BaseSettings):
             )
         if not token.isprintable() or " " in token:
             raise ValueError("must not contain spaces or control characters")
+        return value
+
+    @field_validator("allowed_domain_suffixes", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # From the environment: a comma-separated list.
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("allowed_domain_suffixes")
+    @classmethod
+    def _suffixes_are_hostnames(cls, value: list[str]) -> list[str]:
+        for suffix in value:
+            problem = hostname_problem(suffix, min_labels=1)
+            if problem:
+                raise ValueError(f"{suffix!r} {problem}")
         return value
 
     @field_validator("database_url")

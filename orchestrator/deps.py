@@ -44,7 +44,7 @@ ReconcilerDep = Annotated["Reconciler", Depends(get_reconciler)]
 
 
 def get_store_service(session: SessionDep, settings: SettingsDep) -> StoreService:
-    return StoreService(StoreRepository(session), settings.base_domain)
+    return StoreService(StoreRepository(session), settings)
 
 
 def get_token_service(session: SessionDep) -> TokenService:

@@ -28,13 +28,21 @@ ERRORS: dict[int | str, dict[str, object]] = {
 
 router = APIRouter(prefix="/stores", tags=["stores"], responses=ERRORS)
 
+# Bounds of paging parameters: beyond them the database would overflow, not answer.
+MAX_OFFSET = 1_000_000
+MAX_EVENT_ID = 2**31 - 1
+
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
         min_length=1,
         max_length=200,
-        description="Repeat a POST safely: the same key and body return the same store.",
+        pattern=r"^[!-~]+$",
+        description=(
+            "Repeat a POST safely: the same key and body return the same store (visible ASCII; "
+            "remembered for WOO_IDEMPOTENCY_KEY_HOURS)."
+        ),
     ),
 ]
 
@@ -65,7 +73,7 @@ async def list_stores(
     status_filter: Annotated[StoreStatus | None, Query(alias="status")] = None,
     include_deleted: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> StorePage:
     """Stores, newest first. Deleted stores are hidden unless asked for."""
     stores, total = await service.page(
@@ -82,9 +90,17 @@ async def get_store(store_id: str, service: StoreServiceDep) -> StoreOut:
 
 
 @router.get("/{store_id}/events", operation_id="listStoreEvents", dependencies=[READ])
-async def list_store_events(store_id: str, service: StoreServiceDep) -> StoreEventList:
-    """The store's timeline: every step the platform took, oldest first."""
-    return StoreEventList(items=[to_event_out(event) for event in await service.events(store_id)])
+async def list_store_events(
+    store_id: str,
+    service: StoreServiceDep,
+    after: Annotated[int, Query(ge=0, le=MAX_EVENT_ID, description="Events after this id.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> StoreEventList:
+    """The store's timeline: every step the platform took, oldest first, a page at a time
+    (``next_after`` continues it)."""
+    events = await service.events(store_id, after=after, limit=limit)
+    next_after = events[-1].id if len(events) == limit else None
+    return StoreEventList(items=[to_event_out(event) for event in events], next_after=next_after)
 
 
 @router.delete(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,9 +86,13 @@ class StoreRepository:
         )
         return rows.scalars().all(), int(total or 0)
 
-    async def events(self, store_id: str) -> Sequence[StoreEvent]:
+    async def events(self, store_id: str, *, after: int, limit: int) -> Sequence[StoreEvent]:
+        """A page of the store's events, oldest first, starting after event id ``after``."""
         result = await self.session.execute(
-            select(StoreEvent).where(StoreEvent.store_id == store_id).order_by(StoreEvent.id)
+            select(StoreEvent)
+            .where(StoreEvent.store_id == store_id, StoreEvent.id > after)
+            .order_by(StoreEvent.id)
+            .limit(limit)
         )
         return result.scalars().all()
 
@@ -101,6 +105,37 @@ class StoreRepository:
             select(Store.status, func.count()).group_by(Store.status)
         )
         return {status: count for status, count in result.all()}
+
+    # --- housekeeping ----------------------------------------------------------------------
+    async def purge_deleted(self, deleted_before: datetime) -> int:
+        """Remove stores that were Deleted before ``deleted_before`` (their events go with them,
+        by the foreign key's cascade); the number removed."""
+        await self.session.execute(
+            delete(StoreEvent).where(
+                StoreEvent.store_id.in_(
+                    select(Store.id).where(
+                        Store.status == StoreStatus.DELETED, Store.deleted_at < deleted_before
+                    )
+                )
+            )
+        )
+        result = await self.session.execute(
+            delete(Store).where(
+                Store.status == StoreStatus.DELETED, Store.deleted_at < deleted_before
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def expire_idempotency_keys(self, created_before: datetime) -> int:
+        """Forget the Idempotency-Keys of stores requested before ``created_before``, so the
+        key no longer replays and may be used again."""
+        result = await self.session.execute(
+            update(Store)
+            .where(Store.idempotency_key.is_not(None), Store.created_at < created_before)
+            .values(idempotency_key=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     # --- reconciler side ------------------------------------------------------------------
     async def claim_due(

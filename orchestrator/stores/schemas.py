@@ -82,6 +82,9 @@ class StoreEventOut(BaseModel):
 
 class StoreEventList(BaseModel):
     items: list[StoreEventOut]
+    next_after: int | None = Field(
+        description="Pass as `after` for the next page; null on the last page."
+    )
 
 
 class FieldErrorOut(BaseModel):

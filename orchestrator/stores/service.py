@@ -7,17 +7,31 @@ import json
 import uuid
 from collections.abc import Sequence
 
-from orchestrator.errors import Conflict, IdempotencyKeyReused, InvalidTransition, NotFound
+from orchestrator.config import Settings
+from orchestrator.errors import (
+    Conflict,
+    FieldError,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    InvalidTransition,
+    NotFound,
+)
 from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
-from orchestrator.naming import default_domain, new_namespace
+from orchestrator.naming import (
+    default_domain,
+    domain_policy_problem,
+    hostname_problem,
+    new_namespace,
+    store_name_problem,
+)
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.schemas import StoreCreate
 
 
 class StoreService:
-    def __init__(self, repository: StoreRepository, base_domain: str) -> None:
+    def __init__(self, repository: StoreRepository, settings: Settings) -> None:
         self.repository = repository
-        self.base_domain = base_domain
+        self.settings = settings
 
     async def create(self, request: StoreCreate, idempotency_key: str | None) -> tuple[Store, bool]:
         """Record a new store to be provisioned. Returns (store, created); a replay of the same
@@ -27,7 +41,7 @@ class StoreService:
         write, decide whether a name, domain or key is taken (which is also race-free); only
         a refused insert pays for finding out why.
         """
-        domain = request.domain or default_domain(request.store_name, self.base_domain)
+        domain = self._checked_domain(request)
         digest = _digest(request.store_name, domain, request.environment)
         now = utcnow()
         store = Store(
@@ -64,6 +78,25 @@ class StoreService:
             )
         return store, True
 
+    def _checked_domain(self, request: StoreCreate) -> str:
+        """The store's domain, given or computed, once it passes the platform's rules: the
+        platform's own namespace is not a store name; a computed domain is a hostname like a
+        given one (a long base domain can make it too long); every domain lies under the base
+        domain or an allowed suffix."""
+        problem = store_name_problem(
+            request.store_name, frozenset({self.settings.platform_namespace})
+        )
+        if problem:
+            raise InvalidRequest(f"store_name: {problem}", [FieldError("store_name", problem)])
+        settings = self.settings
+        domain = request.domain or default_domain(request.store_name, settings.base_domain)
+        problem = hostname_problem(domain) or domain_policy_problem(
+            domain, settings.base_domain, settings.allowed_domain_suffixes
+        )
+        if problem:
+            raise InvalidRequest(f"domain: {problem}", [FieldError("domain", problem)])
+        return domain
+
     async def get(self, store_id: str) -> Store:
         store = await self.repository.get(store_id)
         if store is None:
@@ -77,9 +110,9 @@ class StoreService:
             status=status, include_deleted=include_deleted, limit=limit, offset=offset
         )
 
-    async def events(self, store_id: str) -> Sequence[StoreEvent]:
+    async def events(self, store_id: str, *, after: int, limit: int) -> Sequence[StoreEvent]:
         await self.get(store_id)
-        return await self.repository.events(store_id)
+        return await self.repository.events(store_id, after=after, limit=limit)
 
     async def request_deletion(self, store_id: str) -> Store:
         """Ask for the store to be removed; works from every status, and again while deleting."""

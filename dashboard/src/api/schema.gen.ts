@@ -71,7 +71,8 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready to serve: the database answers, the cluster answers, helm is present.
+         * @description Ready to serve: the database answers, the cluster answers, helm is present. Anyone may
+         *     ask, so the answer names each check's state only; the reasons go to the log.
          */
         get: operations["readyz"];
         put?: never;
@@ -136,7 +137,8 @@ export interface paths {
         };
         /**
          * List Store Events
-         * @description The store's timeline: every step the platform took, oldest first.
+         * @description The store's timeline: every step the platform took, oldest first, a page at a time
+         *     (``next_after`` continues it).
          */
         get: operations["listStoreEvents"];
         put?: never;
@@ -356,6 +358,11 @@ export interface components {
         StoreEventList: {
             /** Items */
             items: components["schemas"]["StoreEventOut"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null on the last page.
+             */
+            next_after: number | null;
         };
         /** StoreEventOut */
         StoreEventOut: {
@@ -658,7 +665,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Repeat a POST safely: the same key and body return the same store. */
+                /** @description Repeat a POST safely: the same key and body return the same store (visible ASCII; remembered for WOO_IDEMPOTENCY_KEY_HOURS). */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -862,7 +869,11 @@ export interface operations {
     };
     listStoreEvents: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Events after this id. */
+                after?: number;
+                limit?: number;
+            };
             header?: never;
             path: {
                 store_id: string;

@@ -42,7 +42,7 @@ function TokenButton() {
   if (!info.data) return null;
   if (!info.data.auth_required) {
     return (
-      <span className="auth-off" role="status">
+      <span className="auth-off">
         Authentication is off: anyone who reaches this platform can change it (demo mode)
       </span>
     );
