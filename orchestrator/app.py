@@ -20,6 +20,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator import db
+from orchestrator.audit.api import router as audit_router
+from orchestrator.audit.trail import AuditTrail
 from orchestrator.auth.api import router as access_router
 from orchestrator.auth.gate import ApiGate
 from orchestrator.config import Settings
@@ -94,11 +96,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     _install_error_handlers(app)
-    # Outermost last: metrics see every request, including those the gate refuses.
+    # Outermost last: metrics see every request, including those the gate refuses; the audit
+    # trail, inside the gate, knows the token of every request it records.
+    app.add_middleware(AuditTrail)
     app.add_middleware(ApiGate, settings=settings)
     _install_request_metrics(app, metrics)
     app.include_router(stores_router)
     app.include_router(access_router)
+    app.include_router(audit_router)
     app.include_router(operations_router)
     _install_dashboard(app, settings.dashboard_dir)
     return app

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     idempotency_key_hours: float = Field(24.0, gt=0)
     # Deleted stores stay listable (?include_deleted=true) this long, then they are purged.
     deleted_store_retention_days: float = Field(30.0, gt=0)
+    # The audit trail keeps records this long.
+    audit_retention_days: float = Field(365.0, gt=0)
     housekeeping_interval_seconds: float = Field(300.0, gt=0)
 
     # --- dashboard -----------------------------------------------------------------------

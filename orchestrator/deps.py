@@ -9,6 +9,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orchestrator.audit.repository import AuditRepository
+from orchestrator.audit.service import AuditService
 from orchestrator.auth.gate import STATE_PRINCIPAL
 from orchestrator.auth.repository import TokenRepository
 from orchestrator.auth.service import TokenService
@@ -51,8 +53,13 @@ def get_token_service(session: SessionDep) -> TokenService:
     return TokenService(TokenRepository(session))
 
 
+def get_audit_service(session: SessionDep) -> AuditService:
+    return AuditService(AuditRepository(session))
+
+
 StoreServiceDep = Annotated[StoreService, Depends(get_store_service)]
 TokenServiceDep = Annotated[TokenService, Depends(get_token_service)]
+AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
 
 # The gate (orchestrator.auth.gate) checks the token before the body is read; this only tells
 # OpenAPI, and so /docs and the generated client, that routes take a bearer token.

@@ -2,7 +2,8 @@
 is one idempotent statement per kind, so replicas sweeping together do no harm).
 
 * Idempotency-Keys older than ``WOO_IDEMPOTENCY_KEY_HOURS`` stop replaying and become reusable;
-* Deleted stores older than ``WOO_DELETED_STORE_RETENTION_DAYS`` are purged with their events.
+* Deleted stores older than ``WOO_DELETED_STORE_RETENTION_DAYS`` are purged with their events;
+* audit records older than ``WOO_AUDIT_RETENTION_DAYS`` are purged.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orchestrator.audit.repository import AuditRepository
 from orchestrator.config import Settings
 from orchestrator.models import utcnow
 from orchestrator.stores.repository import StoreRepository
@@ -36,7 +38,7 @@ class Housekeeping:
             await asyncio.gather(self._task, return_exceptions=True)
 
     async def sweep(self) -> None:
-        """One pass: expire keys, purge old Deleted stores."""
+        """One pass: expire keys, purge old Deleted stores and old audit records."""
         now = utcnow()
         async with self.sessions() as session:
             repository = StoreRepository(session)
@@ -46,9 +48,17 @@ class Housekeeping:
             purged = await repository.purge_deleted(
                 now - timedelta(days=self.settings.deleted_store_retention_days)
             )
+            audit_purged = await AuditRepository(session).purge(
+                now - timedelta(days=self.settings.audit_retention_days)
+            )
             await session.commit()
-        if expired or purged:
-            log.info("housekeeping: %d idempotency keys expired, %d stores purged", expired, purged)
+        if expired or purged or audit_purged:
+            log.info(
+                "housekeeping: %d idempotency keys expired, %d stores and %d audit records purged",
+                expired,
+                purged,
+                audit_purged,
+            )
 
     async def _loop(self) -> None:
         while True:

@@ -1,5 +1,5 @@
-"""Tables: a store row (desired state, observed status, reconciler bookkeeping), its events, and
-the API tokens that may call the platform."""
+"""Tables: a store row (desired state, observed status, reconciler bookkeeping), its events, the
+API tokens that may call the platform, and the audit trail of what they did."""
 
 from __future__ import annotations
 
@@ -215,3 +215,19 @@ class ApiToken(Base):
             sqlite_where=ACTIVE_TOKEN,
         ),
     )
+
+
+class AuditRecord(Base):
+    """One call that changed something, or read a secret: who, what, on which store, how it
+    ended. Written after the response is known; kept for WOO_AUDIT_RETENTION_DAYS."""
+
+    __tablename__ = "audit_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    token_name: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(120), index=True)
+    store_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    status_code: Mapped[int] = mapped_column(Integer)
+    request_id: Mapped[str] = mapped_column(String(32))
+    client: Mapped[str | None] = mapped_column(String(64), default=None)

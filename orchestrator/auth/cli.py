@@ -6,14 +6,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import uuid
 from collections.abc import Sequence
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from orchestrator import db
+from orchestrator.audit.repository import AuditRepository
 from orchestrator.auth.repository import TokenRepository
 from orchestrator.auth.service import TokenService
+from orchestrator.auth.tokens import CLI_NAME
 from orchestrator.config import Settings
 from orchestrator.errors import WooError
-from orchestrator.models import ApiToken, Scope
+from orchestrator.models import ApiToken, AuditRecord, Scope
 
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,6 +50,7 @@ async def _run(settings: Settings, arguments: argparse.Namespace) -> None:
             service = TokenService(TokenRepository(session))
             if arguments.action == "create":
                 issued = await service.create(arguments.name, Scope(arguments.scope))
+                await _audit(session, "createToken")
                 await session.commit()
                 print(f"created token {arguments.name!r} with scope {arguments.scope}")
                 print("this is the only time it is shown; keep it in a secret store:")
@@ -53,10 +59,23 @@ async def _run(settings: Settings, arguments: argparse.Namespace) -> None:
                 _print_table(await service.list())
             else:
                 await service.revoke(arguments.name)
+                await _audit(session, "revokeToken")
                 await session.commit()
                 print(f"revoked token {arguments.name!r}")
     finally:
         await engine.dispose()
+
+
+async def _audit(session: AsyncSession, action: str) -> None:
+    """The CLI's changes go to the audit trail like the API's (same action names)."""
+    record = AuditRecord(
+        token_name=CLI_NAME,
+        action=action,
+        status_code=200,
+        request_id=uuid.uuid4().hex,
+        client="cli",
+    )
+    await AuditRepository(session).add(record)
 
 
 def _print_table(tokens: Sequence[ApiToken]) -> None:

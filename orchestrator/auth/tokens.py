@@ -14,10 +14,12 @@ TOKEN_PREFIX = "woo_"  # noqa: S105 (a prefix, not a secret)
 TOKEN_NAME_MAX = 64
 _TOKEN_NAME = re.compile(r"[a-z0-9]([-a-z0-9_.]*[a-z0-9])?")
 
-# Who a request acts as when it used WOO_API_TOKEN, or when authentication is off.
+# Who a request acts as when it used WOO_API_TOKEN, or when authentication is off; and who the
+# audit trail names for the token CLI.
 BOOTSTRAP_NAME = "bootstrap"
 ANONYMOUS_NAME = "anonymous"
-RESERVED_NAMES = frozenset({BOOTSTRAP_NAME, ANONYMOUS_NAME})
+CLI_NAME = "cli"
+RESERVED_NAMES = frozenset({BOOTSTRAP_NAME, ANONYMOUS_NAME, CLI_NAME})
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,8 @@ from fastapi import APIRouter, Header, Query, Response, status
 from orchestrator.deps import READ, WRITE, ReconcilerDep, SessionDep, StoreServiceDep
 from orchestrator.models import Store, StoreEvent, StoreStatus
 from orchestrator.stores.schemas import (
+    MAX_EVENT_ID,
+    MAX_OFFSET,
     ErrorOut,
     StoreCreate,
     StoreEventList,
@@ -27,10 +29,6 @@ ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 router = APIRouter(prefix="/stores", tags=["stores"], responses=ERRORS)
-
-# Bounds of paging parameters: beyond them the database would overflow, not answer.
-MAX_OFFSET = 1_000_000
-MAX_EVENT_ID = 2**31 - 1
 
 IdempotencyKey = Annotated[
     str | None,

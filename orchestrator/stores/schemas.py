@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from orchestrator.models import Environment, StoreStatus
 from orchestrator.naming import STORE_NAME_MAX, hostname_problem, store_name_problem
 
+# Bounds of paging parameters: beyond them the database would overflow, not answer.
+MAX_OFFSET = 1_000_000
+MAX_EVENT_ID = 2**31 - 1
+
 
 class StoreCreate(BaseModel):
     """What a user asks for. ``domain`` defaults to ``<store_name>.<base domain>``."""

@@ -37,6 +37,7 @@ PROTECTED: dict[tuple[str, str], str] = {
     ("GET", "/tokens"): "admin",
     ("POST", "/tokens"): "admin",
     ("DELETE", "/tokens/{name}"): "admin",
+    ("GET", "/audit"): "admin",
 }
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/stores"): {"store_name": "intruder", "domain": "intruder.localhost"},
@@ -111,6 +112,16 @@ async def test_refused_calls_change_nothing(
 
     assert _database_state(postgres_database) == database_before
     assert _cluster_writes(kube_standin) == cluster_writes_before
+    # What did land: the audit trail's record of each refused change by a known token.
+    refusals = (await platform.client.get("/audit", params={"limit": 200})).json()["items"]
+    weak_writes = {
+        (method, template)
+        for (method, template), needed in PROTECTED.items()
+        if needed != "read" and method != "GET"
+    }
+    assert sorted(r["status_code"] for r in refusals if r["token_name"] != "bootstrap") == [
+        403
+    ] * len(weak_writes)
 
 
 async def test_scopes_include_the_ones_below(platform: RunningApp) -> None:
@@ -146,7 +157,9 @@ async def test_revoked_token_is_refused_at_once(platform: RunningApp) -> None:
     assert duplicate.status_code == 409
 
 
-@pytest.mark.parametrize("name", ["", "Bad Name", "bootstrap", "anonymous", "ci\n", "a" * 65])
+@pytest.mark.parametrize(
+    "name", ["", "Bad Name", "bootstrap", "anonymous", "cli", "ci\n", "a" * 65]
+)
 async def test_bad_token_names_are_refused(platform: RunningApp, name: str) -> None:
     response = await platform.client.post("/tokens", json={"name": name, "scope": "read"})
     assert response.status_code == 422

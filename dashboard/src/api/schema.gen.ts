@@ -2,6 +2,26 @@
 // Do not edit by hand; `npm run check:api` fails when this file is stale.
 
 export interface paths {
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit Records
+         * @description What was done, by which token, to which store, newest first.
+         */
+        get: operations["listAuditRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/config": {
         parameters: {
             query?: never;
@@ -237,6 +257,54 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** AuditRecordOut */
+        AuditRecordOut: {
+            /**
+             * Action
+             * @description The operation, e.g. createStore, deleteStore, revokeToken.
+             */
+            action: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Client
+             * @description The caller's address.
+             */
+            client: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Request Id
+             * @description Also sent to the caller as X-Request-ID.
+             */
+            request_id: string;
+            /**
+             * Status Code
+             * @description How the call ended (HTTP status).
+             */
+            status_code: number;
+            /** Store Id */
+            store_id: string | null;
+            /**
+             * Token Name
+             * @description The token's name ('bootstrap': WOO_API_TOKEN).
+             */
+            token_name: string;
+        };
         /**
          * ErrorOut
          * @description The one error shape of the API.
@@ -504,6 +572,61 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listAuditRecords: {
+        parameters: {
+            query?: {
+                store_id?: string | null;
+                /** @description A token's name. */
+                token?: string | null;
+                /** @description An operation id, e.g. deleteStore. */
+                action?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid filter or paging */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     getPlatformInfo: {
         parameters: {
             query?: never;
