@@ -38,6 +38,11 @@ def serve(settings: Settings) -> None:
         port=settings.port,
         log_level=settings.log_level,
         proxy_headers=True,
+        # Server limits (README, "Limits"): connections served at once (then 503), idle
+        # keep-alive connections closed after 5 s, request heads over 16 KiB refused.
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=5,
+        h11_max_incomplete_event_size=16 * 1024,
     )
 
 

@@ -40,6 +40,14 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
     # Request bodies larger than this are refused with 413 before they are read.
     max_body_bytes: int = Field(64 * 1024, ge=1024)
+    # Calls that change something, per token and replica: a burst, refilled at a steady rate.
+    rate_limit_burst: int = Field(60, ge=1)
+    rate_limit_per_minute: float = Field(60.0, gt=0)
+    # Live (not Deleted) stores on the whole platform, and per token (unset: no per-token cap).
+    max_stores: int = Field(500, ge=1)
+    max_stores_per_token: int | None = Field(None, ge=1)
+    # Connections served at once by this process; beyond it new requests get 503.
+    max_connections: int = Field(1000, ge=1)
 
     # --- state ---------------------------------------------------------------------------
     # PostgreSQL in production; with no URL an embedded SQLite file so a newcomer needs nothing.

@@ -138,6 +138,8 @@ class Store(Base):
     # so a replay returns this store and a reuse with another body is refused.
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
     request_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The name of the token that asked for the store: per-token caps and fair queuing.
+    created_by: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
 
     # Reconciler bookkeeping. ``generation`` grows when the user asks for the store again
     # (retry); ``applied_generation`` is the generation helm last installed successfully, so a

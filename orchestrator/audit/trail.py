@@ -18,13 +18,12 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator.audit.repository import AuditRepository
-from orchestrator.auth.gate import STATE_PRINCIPAL
+from orchestrator.auth.gate import READ_METHODS, STATE_PRINCIPAL
 from orchestrator.auth.tokens import Principal
 from orchestrator.models import AuditRecord
 
 log = logging.getLogger(__name__)
 
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Operations that only read, but read a secret: recorded like changes.
 SECRET_READS = frozenset({"getStoreCredentials"})
 REQUEST_ID_HEADER = "X-Request-ID"

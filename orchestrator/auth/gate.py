@@ -14,12 +14,14 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from orchestrator.auth.limits import RateLimiter
 from orchestrator.auth.repository import TokenRepository
 from orchestrator.auth.service import TokenService
 from orchestrator.auth.tokens import ANONYMOUS_NAME, Principal
 from orchestrator.config import Settings
 from orchestrator.errors import (
     PayloadTooLarge,
+    RateLimited,
     Unauthorized,
     Unavailable,
     WooError,
@@ -35,6 +37,8 @@ PUBLIC_PATHS = frozenset({"/", "/healthz", "/readyz", "/config", "/metrics", "/o
 PUBLIC_TREES = ("/ui", "/docs", "/redoc")
 
 STATE_PRINCIPAL = "principal"
+# Calls that change nothing: not rate-limited (and not audited).
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class ApiGate:
@@ -44,28 +48,44 @@ class ApiGate:
         self.bootstrap = (
             settings.api_token.get_secret_value() if settings.api_token is not None else None
         )
+        self.limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        try:
+            principal = await self._admit(scope)
+        except WooError as refusal:
+            await error_response(refusal)(scope, receive, send)
+            return
+        if principal is not None:
+            scope.setdefault("state", {})[STATE_PRINCIPAL] = principal
+        await self.app(scope, self._limited(receive), send)
+
+    async def _admit(self, scope: Scope) -> Principal | None:
+        """Who the request acts as (None on a public route), or the refusal, raised."""
         headers = Headers(scope=scope)
         principal: Principal | None = None
         if self.settings.auth == "off":
             principal = Principal(ANONYMOUS_NAME, TokenScope.ADMIN)
         elif not is_public(scope["path"]):
-            try:
-                principal = await self._authenticate(scope, headers)
-            except WooError as refusal:
-                retry = {"Retry-After": "5"} if isinstance(refusal, Unavailable) else None
-                await error_response(refusal, retry)(scope, receive, send)
-                return
-        if principal is not None:
-            scope.setdefault("state", {})[STATE_PRINCIPAL] = principal
+            principal = await self._authenticate(scope, headers)
         if _declared_length(headers) > self.settings.max_body_bytes:
-            await error_response(self._too_large())(scope, receive, send)
-            return
-        await self.app(scope, self._limited(receive), send)
+            raise self._too_large()
+        if principal is not None and scope["method"] not in READ_METHODS:
+            wait = self.limiter.take(principal.name)
+            if wait:
+                log.warning(
+                    "rate limit: %s %s by %s", scope["method"], scope["path"], principal.name
+                )
+                raise RateLimited(
+                    f"token {principal.name!r} may make {self.settings.rate_limit_burst} changes "
+                    f"at once and {self.settings.rate_limit_per_minute:g} per minute "
+                    "(WOO_RATE_LIMIT_BURST, WOO_RATE_LIMIT_PER_MINUTE); try again later",
+                    RateLimiter.retry_after(wait),
+                )
+        return principal
 
     async def _authenticate(self, scope: Scope, headers: Headers) -> Principal:
         scheme, _, presented = headers.get("authorization", "").partition(" ")
@@ -78,9 +98,9 @@ class ApiGate:
                 principal = await service.authenticate(presented, self.bootstrap)
         except DBAPIError as exc:
             log.warning("token check failed, database unavailable: %s", type(exc.orig).__name__)
-            raise Unavailable(
-                "the platform's database is not reachable; try again shortly"
-            ) from None
+            unavailable = Unavailable("the platform's database is not reachable; try again shortly")
+            unavailable.headers = {"Retry-After": "5"}
+            raise unavailable from None
         if principal is None:
             raise Unauthorized("the bearer token is not valid (unknown or revoked)")
         return principal

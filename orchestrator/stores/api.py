@@ -6,7 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from orchestrator.deps import READ, WRITE, ReconcilerDep, SessionDep, StoreServiceDep
+from orchestrator.deps import (
+    READ,
+    WRITE,
+    ReconcilerDep,
+    SessionDep,
+    StoreServiceDep,
+    WriteAccess,
+)
 from orchestrator.models import Store, StoreEvent, StoreStatus
 from orchestrator.stores.schemas import (
     MAX_EVENT_ID,
@@ -24,7 +31,10 @@ ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorOut, "description": "Missing or wrong bearer token"},
     403: {"model": ErrorOut, "description": "The token's scope does not allow this"},
     404: {"model": ErrorOut, "description": "No such store"},
-    409: {"model": ErrorOut, "description": "Conflicts with a live store or the store's status"},
+    409: {
+        "model": ErrorOut,
+        "description": "Conflicts with a live store or the store's status, or a store cap",
+    },
     422: {"model": ErrorOut, "description": "Invalid input; nothing was created"},
 }
 
@@ -45,19 +55,18 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post(
-    "", status_code=status.HTTP_202_ACCEPTED, operation_id="createStore", dependencies=[WRITE]
-)
+@router.post("", status_code=status.HTTP_202_ACCEPTED, operation_id="createStore")
 async def create_store(
     body: StoreCreate,
     response: Response,
+    principal: WriteAccess,
     service: StoreServiceDep,
     session: SessionDep,
     reconciler: ReconcilerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> StoreOut:
     """Ask for a store. Answers at once; provisioning goes on in the background."""
-    store, created = await service.create(body, idempotency_key)
+    store, created = await service.create(body, idempotency_key, principal.name)
     await session.commit()
     if created:
         reconciler.wake()

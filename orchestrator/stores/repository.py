@@ -67,6 +67,13 @@ class StoreRepository:
         )
         return result.scalar_one_or_none()
 
+    async def count_live(self, created_by: str | None = None) -> int:
+        """Stores not Deleted, on the whole platform or asked for by one token."""
+        query = select(func.count()).select_from(Store).where(Store.status != StoreStatus.DELETED)
+        if created_by is not None:
+            query = query.where(Store.created_by == created_by)
+        return int(await self.session.scalar(query) or 0)
+
     async def page(
         self, *, status: StoreStatus | None, include_deleted: bool, limit: int, offset: int
     ) -> tuple[Sequence[Store], int]:
@@ -144,16 +151,27 @@ class StoreRepository:
         """Lease up to ``limit`` stores that need work and whose lease is free or expired;
         returns them as claimed (read in the same statement that claims them).
 
+        Fair between tokens: due stores take turns by the token that asked for them (each
+        token's oldest due store first, then each one's second, ...), so a token that queued
+        hundreds of stores does not make everyone else's wait behind all of them.
+
         On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets replicas claim side by side without
         waiting on each other's rows; SQLite has a single writer, so the plain select is safe.
         """
-        query = (
-            select(Store.id)
+        due = (
+            select(
+                Store.id,
+                Store.next_attempt_at,
+                func.row_number()
+                .over(partition_by=Store.created_by, order_by=Store.next_attempt_at)
+                .label("turn"),
+            )
             .where(_needs_work(), _lease_free(now), Store.next_attempt_at <= now)
-            .order_by(Store.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            .subquery()
         )
+        fair_turns = select(due.c.id).order_by(due.c.turn, due.c.next_attempt_at).limit(limit)
+        # Row locks cannot be taken in a query with a window function, hence the outer select.
+        query = select(Store.id).where(Store.id.in_(fair_turns)).with_for_update(skip_locked=True)
         candidates = [row.id for row in (await self.session.execute(query)).all()]
         if not candidates:
             return []

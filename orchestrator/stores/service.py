@@ -14,6 +14,7 @@ from orchestrator.errors import (
     IdempotencyKeyReused,
     InvalidRequest,
     InvalidTransition,
+    LimitReached,
     NotFound,
 )
 from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
@@ -33,9 +34,12 @@ class StoreService:
         self.repository = repository
         self.settings = settings
 
-    async def create(self, request: StoreCreate, idempotency_key: str | None) -> tuple[Store, bool]:
-        """Record a new store to be provisioned. Returns (store, created); a replay of the same
-        Idempotency-Key with the same body returns the first store and created=False.
+    async def create(
+        self, request: StoreCreate, idempotency_key: str | None, requested_by: str
+    ) -> tuple[Store, bool]:
+        """Record a new store to be provisioned for the token named ``requested_by``. Returns
+        (store, created); a replay of the same Idempotency-Key with the same body returns the
+        first store and created=False, even when a cap has been reached since.
 
         The common path is two inserts: the partial unique indexes, not a read before the
         write, decide whether a name, domain or key is taken (which is also race-free); only
@@ -43,6 +47,11 @@ class StoreService:
         """
         domain = self._checked_domain(request)
         digest = _digest(request.store_name, domain, request.environment)
+        if idempotency_key is not None:
+            replay = await self._replay(idempotency_key, digest)
+            if replay is not None:
+                return replay, False
+        await self._check_caps(requested_by)
         now = utcnow()
         store = Store(
             id=str(uuid.uuid4()),
@@ -58,6 +67,7 @@ class StoreService:
             next_attempt_at=now,
             idempotency_key=idempotency_key,
             request_digest=digest,
+            created_by=requested_by,
         )
         accepted = await self.repository.add_new(
             store,
@@ -96,6 +106,22 @@ class StoreService:
         if problem:
             raise InvalidRequest(f"domain: {problem}", [FieldError("domain", problem)])
         return domain
+
+    async def _check_caps(self, requested_by: str) -> None:
+        """Refuse a store beyond WOO_MAX_STORES or WOO_MAX_STORES_PER_TOKEN. Counted before the
+        insert, so requests racing at the very limit may pass it by a few."""
+        limit = self.settings.max_stores
+        if await self.repository.count_live() >= limit:
+            raise LimitReached(
+                f"the platform has reached its limit of {limit} live stores (WOO_MAX_STORES); "
+                "delete stores or raise the limit"
+            )
+        per_token = self.settings.max_stores_per_token
+        if per_token is not None and await self.repository.count_live(requested_by) >= per_token:
+            raise LimitReached(
+                f"token {requested_by!r} has reached its limit of {per_token} live stores "
+                "(WOO_MAX_STORES_PER_TOKEN); delete stores or raise the limit"
+            )
 
     async def get(self, store_id: str) -> Store:
         store = await self.repository.get(store_id)

@@ -764,7 +764,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -836,7 +836,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -903,7 +903,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -970,7 +970,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1041,7 +1041,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1108,7 +1108,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
