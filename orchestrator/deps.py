@@ -17,6 +17,7 @@ from orchestrator.auth.service import TokenService
 from orchestrator.auth.tokens import Principal
 from orchestrator.config import Settings
 from orchestrator.errors import Forbidden, Unauthorized
+from orchestrator.kube.client import KubeClient
 from orchestrator.models import Scope
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.service import StoreService
@@ -35,6 +36,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def get_kube(request: Request) -> KubeClient:
+    kube: KubeClient = request.app.state.kube
+    return kube
+
+
 def get_reconciler(request: Request) -> Reconciler:
     reconciler: Reconciler = request.app.state.reconciler
     return reconciler
@@ -43,6 +49,7 @@ def get_reconciler(request: Request) -> Reconciler:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ReconcilerDep = Annotated["Reconciler", Depends(get_reconciler)]
+KubeDep = Annotated[KubeClient, Depends(get_kube)]
 
 
 def get_store_service(session: SessionDep, settings: SettingsDep) -> StoreService:

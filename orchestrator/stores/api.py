@@ -7,19 +7,23 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 
 from orchestrator.deps import (
+    ADMIN,
     READ,
     WRITE,
+    KubeDep,
     ReconcilerDep,
     SessionDep,
     StoreServiceDep,
     WriteAccess,
 )
 from orchestrator.models import Store, StoreEvent, StoreStatus
+from orchestrator.provisioning.credentials import admin_credentials
 from orchestrator.stores.schemas import (
     MAX_EVENT_ID,
     MAX_OFFSET,
     ErrorOut,
     StoreCreate,
+    StoreCredentials,
     StoreEventList,
     StoreEventOut,
     StoreOut,
@@ -108,6 +112,25 @@ async def list_store_events(
     events = await service.events(store_id, after=after, limit=limit)
     next_after = events[-1].id if len(events) == limit else None
     return StoreEventList(items=[to_event_out(event) for event in events], next_after=next_after)
+
+
+@router.get(
+    "/{store_id}/credentials",
+    operation_id="getStoreCredentials",
+    dependencies=[ADMIN],
+    responses={503: {"model": ErrorOut, "description": "The cluster did not answer"}},
+)
+async def get_store_credentials(
+    store_id: str, response: Response, service: StoreServiceDep, kube: KubeDep
+) -> StoreCredentials:
+    """The WordPress admin user and password, read from the store's Secret. Admin scope; every
+    call is in the audit trail; the answer must not be cached."""
+    store = await service.get(store_id)
+    credentials = await admin_credentials(kube, store)
+    response.headers["Cache-Control"] = "no-store"
+    return StoreCredentials(
+        username=credentials.username, password=credentials.password, admin_url=store.admin_url
+    )
 
 
 @router.delete(

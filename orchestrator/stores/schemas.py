@@ -76,6 +76,14 @@ class StorePage(BaseModel):
     offset: int
 
 
+class StoreCredentials(BaseModel):
+    """The store's WordPress admin login, from its Secret."""
+
+    username: str
+    password: str
+    admin_url: str | None = Field(description="Where to sign in, once the store is Ready.")
+
+
 class StoreEventOut(BaseModel):
     id: int
     created_at: datetime

@@ -148,6 +148,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stores/{store_id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Store Credentials
+         * @description The WordPress admin user and password, read from the store's Secret. Admin scope; every
+         *     call is in the audit trail; the answer must not be cached.
+         */
+        get: operations["getStoreCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/stores/{store_id}/events": {
         parameters: {
             query?: never;
@@ -421,6 +442,21 @@ export interface components {
              * @example demo
              */
             store_name: string;
+        };
+        /**
+         * StoreCredentials
+         * @description The store's WordPress admin login, from its Secret.
+         */
+        StoreCredentials: {
+            /**
+             * Admin Url
+             * @description Where to sign in, once the store is Ready.
+             */
+            admin_url: string | null;
+            /** Password */
+            password: string;
+            /** Username */
+            username: string;
         };
         /** StoreEventList */
         StoreEventList: {
@@ -981,6 +1017,82 @@ export interface operations {
             };
             /** @description Invalid input; nothing was created */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getStoreCredentials: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreCredentials"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with a live store or the store's status, or a store cap */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was created */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The cluster did not answer */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
