@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -37,6 +38,7 @@ from orchestrator.helm.client import HelmClient
 from orchestrator.helm.errors import HelmError
 from orchestrator.helm.runner import HelmRunner
 from orchestrator.housekeeping import Housekeeping
+from orchestrator.http_headers import SecurityHeaders
 from orchestrator.kube.client import KubeClient
 from orchestrator.metrics import Metrics
 from orchestrator.operations.api import router as operations_router
@@ -100,6 +102,8 @@ def create_app(settings: Settings) -> FastAPI:
     # trail, inside the gate, knows the token of every request it records.
     app.add_middleware(AuditTrail)
     app.add_middleware(ApiGate, settings=settings)
+    _install_cors(app, settings)
+    app.add_middleware(SecurityHeaders)
     _install_request_metrics(app, metrics)
     app.include_router(stores_router)
     app.include_router(access_router)
@@ -248,6 +252,21 @@ class RequestMetrics:
             method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
             self.metrics.request_seconds.labels(method, path).observe(time.perf_counter() - started)
             self.metrics.requests.labels(method, path, str(status)).inc()
+
+
+def _install_cors(app: FastAPI, settings: Settings) -> None:
+    """Closed unless WOO_CORS_ORIGINS names the sites whose pages may call the API (the
+    dashboard itself is same-origin and needs none). Outside the gate: a browser's preflight
+    carries no token."""
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Location", "Retry-After", "X-Request-ID"],
+            max_age=600,
+        )
 
 
 def _install_dashboard(app: FastAPI, dist: Path) -> None:

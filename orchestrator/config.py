@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # Live (not Deleted) stores on the whole platform, and per token (unset: no per-token cap).
     max_stores: int = Field(500, ge=1)
     max_stores_per_token: int | None = Field(None, ge=1)
+    # Origins (https://console.example.com) whose pages may call the API; none: same origin only.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Connections served at once by this process; beyond it new requests get 503.
     max_connections: int = Field(1000, ge=1)
 
@@ -121,7 +123,7 @@ class Settings(BaseSettings):
             raise ValueError("must not contain spaces or control characters")
         return value
 
-    @field_validator("allowed_domain_suffixes", mode="before")
+    @field_validator("allowed_domain_suffixes", "cors_origins", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         # From the environment: a comma-separated list.

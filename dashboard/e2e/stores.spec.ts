@@ -118,3 +118,16 @@ test("a name a live store already has is refused with a clear message (409)", as
 
   expect((await request.delete(`/stores/${id}`)).status()).toBe(202);
 });
+
+test("the console runs under the platform's Content Security Policy", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  const response = await page.goto("/ui/");
+  const policy = response?.headers()["content-security-policy"] ?? "";
+  expect(policy).toContain("script-src 'self'");
+  expect(policy).not.toContain("unsafe-inline");
+  await expect(new StoreListPage(page).heading).toBeVisible();
+  expect(violations).toEqual([]);
+});
