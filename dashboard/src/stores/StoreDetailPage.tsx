@@ -4,6 +4,8 @@ import { ApiError } from "../api/errors";
 import type { Store } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { routes } from "../urls";
+import { useAllows } from "../auth/access";
+import { AdminPasswordDialog } from "./AdminPasswordDialog";
 import { DeleteStoreDialog } from "./DeleteStoreDialog";
 import { EventTimeline } from "./EventTimeline";
 import { useRetryStore, useStore, useStoreEvents } from "./queries";
@@ -63,7 +65,10 @@ function StoreSummary({ store }: { store: Store }) {
   const navigate = useNavigate();
   const retry = useRetryStore();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
-  const canDelete = store.status !== "Deleting" && store.status !== "Deleted";
+  const [revealing, setRevealing] = useState(false);
+  const canWrite = useAllows("write");
+  const canReadSecrets = useAllows("admin");
+  const canDelete = canWrite && store.status !== "Deleting" && store.status !== "Deleted";
 
   return (
     <>
@@ -72,7 +77,12 @@ function StoreSummary({ store }: { store: Store }) {
           {store.store_name} <StatusBadge status={store.status} />
         </h1>
         <div className="actions">
-          {store.status === "Failed" && (
+          {canReadSecrets && store.status !== "Deleted" && (
+            <button type="button" className="button" onClick={() => setRevealing(true)}>
+              Show admin password…
+            </button>
+          )}
+          {canWrite && store.status === "Failed" && (
             <button
               type="button"
               className="button"
@@ -128,6 +138,7 @@ function StoreSummary({ store }: { store: Store }) {
         <dd>{formatTimestamp(store.updated_at)}</dd>
       </dl>
 
+      {revealing && <AdminPasswordDialog store={store} onClose={() => setRevealing(false)} />}
       {confirmingDelete && (
         <DeleteStoreDialog
           store={store}

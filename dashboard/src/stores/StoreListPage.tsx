@@ -1,4 +1,5 @@
 import { Link, useNavigate, useSearchParams } from "react-router";
+import { useAllows } from "../auth/access";
 import { STORE_STATUSES, type Store, type StoreStatus } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { routes } from "../urls";
@@ -17,14 +18,17 @@ export function StoreListPage() {
   const status = parseStatus(search.get("status"));
   const page = parsePage(search.get("page"));
   const stores = useStorePage({ status, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const canCreate = useAllows("write");
 
   return (
     <section aria-labelledby="stores-heading">
       <div className="page-header">
         <h1 id="stores-heading">Stores</h1>
-        <Link className="button button-primary" to={routes.newStore()}>
-          New store
-        </Link>
+        {canCreate && (
+          <Link className="button button-primary" to={routes.newStore()}>
+            New store
+          </Link>
+        )}
       </div>
 
       <ListNotice />
@@ -136,6 +140,7 @@ function LiveNote({ stores }: { stores: readonly Store[] }) {
 }
 
 function EmptyState({ status }: { status: StoreStatus | undefined }) {
+  const canCreate = useAllows("write");
   if (status) {
     return (
       <div className="empty">
@@ -147,9 +152,11 @@ function EmptyState({ status }: { status: StoreStatus | undefined }) {
   return (
     <div className="empty">
       <p>No stores yet. A new store is ready in a few minutes.</p>
-      <Link className="button button-primary" to={routes.newStore()}>
-        Create your first store
-      </Link>
+      {canCreate && (
+        <Link className="button button-primary" to={routes.newStore()}>
+          Create your first store
+        </Link>
+      )}
     </div>
   );
 }

@@ -52,9 +52,11 @@ export function fakeApi(): FakeApi {
       return requests.filter((request) => request.method === method && new URL(request.url).pathname === path);
     },
   };
-  return api.on("GET /config", () =>
-    json(200, { base_domain: "shop.test", environments: ["local", "prod"], store_name_max_length: 54, auth_required: false }),
-  );
+  return api
+    .on("GET /config", () =>
+      json(200, { base_domain: "shop.test", environments: ["local", "prod"], store_name_max_length: 54, auth_required: false }),
+    )
+    .on("GET /whoami", () => json(200, { name: "anonymous", scope: "admin" }));
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
