@@ -51,6 +51,11 @@ kubectl apply -f "$ingress_manifest"
 kubectl -n ingress-nginx wait --for=condition=Available deployment/ingress-nginx-controller --timeout=300s
 kubectl -n ingress-nginx wait --for=condition=Complete job --all --timeout=300s
 
+log "issuing an API token (the API needs one, as in production)"
+token=$(WOO_DATA_DIR="$work/var" .venv/bin/python -m orchestrator tokens create smoke --scope write | tail -1)
+# The store API, with the token.
+api_call() { curl -fsS -H "Authorization: Bearer $token" "$@"; }
+
 log "starting the orchestrator against the cluster"
 WOO_PORT=$port WOO_KUBECONFIG="$KUBECONFIG" WOO_DATA_DIR="$work/var" \
   WOO_READY_DEADLINE_SECONDS=1200 .venv/bin/python -m orchestrator >"$work/orchestrator.log" 2>&1 &
@@ -62,7 +67,7 @@ done
 curl -fsS "$api/readyz" >/dev/null || fail "the orchestrator is not ready: $(curl -s "$api/readyz")"
 
 log "creating store $host"
-store=$(curl -fsS -X POST "$api/stores" -H 'Content-Type: application/json' \
+store=$(api_call -X POST "$api/stores" -H 'Content-Type: application/json' \
   -d "{\"store_name\":\"smoke\",\"domain\":\"$host\",\"environment\":\"local\"}")
 store_id=$(echo "$store" | json 'd["id"]')
 namespace=$(echo "$store" | json 'd["namespace"]')
@@ -70,7 +75,7 @@ echo "store $store_id in namespace $namespace"
 
 status=""
 for _ in $(seq 360); do
-  current=$(curl -fsS "$api/stores/$store_id")
+  current=$(api_call "$api/stores/$store_id")
   status=$(echo "$current" | json 'd["status"]')
   reason=$(echo "$current" | json 'd["status_reason"]')
   echo "  $status: $reason"
@@ -111,11 +116,11 @@ log "helm test"
 .tools/bin/helm test store -n "$namespace" --kubeconfig "$KUBECONFIG" --logs
 
 log "deleting the store"
-curl -fsS -X DELETE "$api/stores/$store_id" >/dev/null
+api_call -X DELETE "$api/stores/$store_id" >/dev/null
 for _ in $(seq 120); do
-  status=$(curl -fsS "$api/stores/$store_id" | json 'd["status"]')
+  status=$(api_call "$api/stores/$store_id" | json 'd["status"]')
   [ "$status" = Deleted ] && break
-  [ "$status" = Failed ] && fail "deletion failed: $(curl -fsS "$api/stores/$store_id")"
+  [ "$status" = Failed ] && fail "deletion failed: $(api_call "$api/stores/$store_id")"
   sleep 5
 done
 [ "$status" = Deleted ] || fail "store not Deleted after 10 minutes"
