@@ -362,3 +362,15 @@ def test_another_wp_cli_failure_on_the_install_check_is_retryable(store: Store) 
     assert result.returncode == 1, result.stdout + result.stderr
     assert "'wp core is-installed' failed with exit status 255" in result.stderr
     assert "installing WordPress" not in result.stdout
+
+
+def test_a_successful_run_logs_no_secret(store: Store) -> None:
+    """The setup Job's output (its pod log) of a whole first run and a re-run carries neither
+    the admin password nor the database password."""
+    for _ in range(2):
+        result = store.run()
+        assert result.returncode == 0, result.stdout + result.stderr
+        output = result.stdout + result.stderr
+        assert "[setup] store is set up" in output
+        assert ADMIN_PASSWORD not in output
+        assert store.env["WORDPRESS_DB_PASSWORD"] not in output
