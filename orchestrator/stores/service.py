@@ -41,9 +41,10 @@ class StoreService:
         (store, created); a replay of the same Idempotency-Key with the same body returns the
         first store and created=False, even when a cap has been reached since.
 
-        The common path is two inserts: the partial unique indexes, not a read before the
-        write, decide whether a name, domain or key is taken (which is also race-free); only
-        a refused insert pays for finding out why.
+        The common path is a count (the caps) and two inserts: the partial unique indexes,
+        not a read before the write, decide whether a name, domain or key is taken (which is
+        also race-free); only a refused insert pays for finding out why. A request with an
+        Idempotency-Key looks for its first answer before the caps are counted.
         """
         domain = self._checked_domain(request)
         digest = _digest(request.store_name, domain, request.environment)
@@ -77,6 +78,7 @@ class StoreService:
         )
         if not accepted:
             if idempotency_key is not None:
+                # A request with the same key may have won the race since the lookup above.
                 replay = await self._replay(idempotency_key, digest)
                 if replay is not None:
                     return replay, False
