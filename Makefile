@@ -1,5 +1,6 @@
 # The two commands a newcomer needs: `make run` starts the platform, `make test` runs every test.
-.PHONY: run test setup lint typecheck pytest dashboard-check e2e bench api-client audit
+# `make cluster` deploys the platform on a local kind cluster; `make cluster-down` removes it.
+.PHONY: run test cluster cluster-down setup lint typecheck pytest dashboard-check e2e bench api-client audit
 
 run:
 	scripts/run-platform.sh
@@ -7,6 +8,12 @@ run:
 test:
 	scripts/setup.sh
 	scripts/test.sh
+
+cluster:
+	scripts/kind/cluster-up.sh
+
+cluster-down:
+	scripts/kind/cluster-down.sh
 
 setup:
 	scripts/setup.sh

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import httpx
 from fastapi import FastAPI
+from opentelemetry.sdk.trace import TracerProvider
 
 from harness.tokens import bearer
 from orchestrator.app import create_app
+from orchestrator.clock import Clock
 from orchestrator.config import Settings
 
 BASE_URL = "http://orchestrator"
@@ -32,8 +34,10 @@ class RunningApp:
 
 
 @asynccontextmanager
-async def running_app(settings: Settings) -> AsyncIterator[RunningApp]:
-    app = create_app(settings)
+async def running_app(
+    settings: Settings, clock: Clock | None = None, tracer_provider: TracerProvider | None = None
+) -> AsyncIterator[RunningApp]:
+    app = create_app(settings, clock, tracer_provider)
     before = asyncio.all_tasks()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)

@@ -16,9 +16,14 @@ class Failure:
     reason: str
     message: str | None = None
     name_contains: str | None = None
+    namespace_prefix: str | None = None
 
-    def applies_to(self, kind: str, name: str) -> bool:
-        return kind == self.kind and (self.name_contains is None or self.name_contains in name)
+    def applies_to(self, kind: str, name: str, namespace: str) -> bool:
+        return (
+            kind == self.kind
+            and (self.name_contains is None or self.name_contains in name)
+            and (self.namespace_prefix is None or namespace.startswith(self.namespace_prefix))
+        )
 
 
 class Failures:
@@ -29,7 +34,14 @@ class Failures:
         self._armed: list[Failure] = []
         self.version = 0
 
-    def add(self, kind: str, reason: str, message: str | None, name_contains: str | None) -> None:
+    def add(
+        self,
+        kind: str,
+        reason: str,
+        message: str | None,
+        name_contains: str | None,
+        namespace_prefix: str | None = None,
+    ) -> None:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
         if reason not in REASONS:
@@ -37,7 +49,7 @@ class Failures:
         if reason == "BackoffLimitExceeded" and kind != "Job":
             raise ValueError("BackoffLimitExceeded only applies to Jobs")
         with self._lock:
-            self._armed.append(Failure(kind, reason, message, name_contains))
+            self._armed.append(Failure(kind, reason, message, name_contains, namespace_prefix))
             self.version += 1
 
     def clear(self) -> None:
@@ -49,6 +61,6 @@ class Failures:
         with self._lock:
             return list(self._armed)
 
-    def for_workload(self, kind: str, name: str) -> Failure | None:
+    def for_workload(self, kind: str, name: str, namespace: str) -> Failure | None:
         """The first armed failure that applies to this workload."""
-        return next((f for f in self.armed() if f.applies_to(kind, name)), None)
+        return next((f for f in self.armed() if f.applies_to(kind, name, namespace)), None)

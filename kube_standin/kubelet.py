@@ -61,11 +61,17 @@ class Kubelet:
         self._waiting_on_time = False
 
     def fail(
-        self, kind: str, reason: str, message: str | None = None, name_contains: str | None = None
+        self,
+        kind: str,
+        reason: str,
+        message: str | None = None,
+        name_contains: str | None = None,
+        namespace_prefix: str | None = None,
     ) -> None:
         """Make matching workloads of `kind` (Deployment, StatefulSet, Job) fail with `reason`
-        until heal(); `message` replaces the realistic default text."""
-        self.failures.add(kind, reason, message, name_contains)
+        until heal(); `message` replaces the realistic default text. Without `name_contains`
+        or `namespace_prefix`, every workload of that kind fails."""
+        self.failures.add(kind, reason, message, name_contains, namespace_prefix)
 
     def heal(self) -> None:
         self.failures.clear()
@@ -243,7 +249,7 @@ class Kubelet:
                 failure.kind
             ]
             for workload in store.items(resource):
-                if not failure.applies_to(failure.kind, name_of(workload)):
+                if not failure.applies_to(failure.kind, name_of(workload), namespace_of(workload)):
                     continue
                 spec = workload.get("spec") or {}
                 claims = [

@@ -87,6 +87,13 @@ class Registry:
             "items": items,
         }
 
+    def resume_terminations(self) -> None:
+        """After a restore: namespaces that were Terminating finish terminating."""
+        with self.store.lock:
+            for namespace in self.store.items(NAMESPACES):
+                if namespace["metadata"].get("deletionTimestamp"):
+                    self._terminating[namespace["metadata"]["name"]] = time.monotonic()
+
     def terminating_namespaces(self) -> dict[str, float]:
         """Namespace name -> time.monotonic() of its deletion."""
         with self.store.lock:

@@ -161,6 +161,16 @@ RESOURCES: tuple[ResourceType, ...] = (
         short_names=("netpol",),
     ),
     ResourceType("networking.k8s.io", "v1", "ingressclasses", "IngressClass", namespaced=False),
+    # Gateway API (a CRD on a real cluster, installed with the implementation, e.g. Envoy
+    # Gateway): the store chart's local and prod renderings expose the store with an HTTPRoute.
+    ResourceType(
+        "gateway.networking.k8s.io",
+        "v1",
+        "httproutes",
+        "HTTPRoute",
+        has_status=True,
+        has_generation=True,
+    ),
     ResourceType(
         "policy",
         "v1",
@@ -187,6 +197,17 @@ RESOURCES: tuple[ResourceType, ...] = (
         has_status=True,
         has_generation=True,
         short_names=("crd", "crds"),
+    ),
+    # The External Secrets Operator's custom resource, as a cluster with the operator serves it
+    # (the platform's vault secrets backend creates them; tests play the operator).
+    ResourceType(
+        "external-secrets.io",
+        "v1",
+        "externalsecrets",
+        "ExternalSecret",
+        has_status=True,
+        has_generation=True,
+        short_names=("es",),
     ),
     ResourceType("rbac.authorization.k8s.io", "v1", "roles", "Role", name_rule="path-segment"),
     ResourceType(

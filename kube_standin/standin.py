@@ -8,7 +8,8 @@ own event loop (never the test's: sync clients and helm subprocesses would deadl
         kube.get("deployments", "store-ns", "wordpress")
 
 `stop()` / `start()` keep the port and the stored objects, so "API unreachable, then back" can be
-tested.
+tested. With `state_file`, the objects are read from it at start (when it exists) and written to
+it by `save_state()` and at `stop()`, so a new process carries on the same cluster.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from typing import Any, TypeVar
 import yaml
 from aiohttp import web
 
+from kube_standin import snapshot
 from kube_standin.faults import Faults
 from kube_standin.kubelet import Kubelet, Mode
 from kube_standin.lifecycle import NamespaceController
@@ -53,6 +55,7 @@ class KubeStandin:
         kube_version: str = DEFAULT_KUBE_VERSION,
         kubeconfig: Path | None = None,
         tick_seconds: float = 0.02,
+        state_file: Path | None = None,
     ) -> None:
         self.store = Store()
         self.registry = Registry(self.store)
@@ -72,7 +75,14 @@ class KubeStandin:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._controllers: asyncio.Task[None] | None = None
-        self._bootstrap()
+        self.state_file = state_file
+        self._saved_revision = -1
+        if state_file is not None and state_file.exists():
+            snapshot.load(self.store, state_file)
+            self.registry.resume_terminations()
+            self._saved_revision = self.store.resource_version
+        else:
+            self._bootstrap()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -97,7 +107,8 @@ class KubeStandin:
         return self
 
     def stop(self) -> None:
-        """Close the listener and every open connection/watch; state is kept."""
+        """Close the listener and every open connection/watch; state is kept (and saved to the
+        state file, if there is one)."""
         thread, loop = self._thread, self._loop
         if thread is None or loop is None:
             return
@@ -105,6 +116,15 @@ class KubeStandin:
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         self._thread = self._loop = None
+        self.save_state()
+
+    def save_state(self) -> None:
+        """Write the objects to the state file when they changed since the last write."""
+        revision = self.store.resource_version
+        if self.state_file is None or revision == self._saved_revision:
+            return
+        snapshot.save(self.store, self.state_file)
+        self._saved_revision = revision
 
     def close(self) -> None:
         self.stop()

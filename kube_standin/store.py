@@ -127,6 +127,33 @@ class Store:
             self._publish(Change(DELETED, resource, gone, old, self._revision))
             return clone(gone)
 
+    def dump(self) -> dict[str, Any]:
+        """Every object and the resourceVersion counter as JSON-ready data (see snapshot.py)."""
+        with self._lock:
+            return {
+                "resourceVersion": self._revision,
+                "objects": {
+                    f"{r.api_version}/{r.plural}": [clone(obj) for _, obj in self._sorted(r, None)]
+                    for r in RESOURCES
+                    if self._objects[r]
+                },
+            }
+
+    def restore(self, data: dict[str, Any]) -> None:
+        """Replace every object with a dump's and continue its resourceVersion counter. The
+        change history starts empty: a watch from an older version sees only what comes next
+        (clients of a restarted cluster list again anyway)."""
+        by_key = {f"{r.api_version}/{r.plural}": r for r in RESOURCES}
+        with self._lock:
+            self._objects = {r: {} for r in RESOURCES}
+            for key, objects in data["objects"].items():
+                resource = by_key[key]
+                for obj in objects:
+                    meta = obj["metadata"]
+                    self._objects[resource][(meta.get("namespace", ""), meta["name"])] = obj
+            self._revision = int(data["resourceVersion"])
+            self._history.clear()
+
     def subscribe(
         self, resource: ResourceType, namespace: str | None, listener: Listener, since: int | None
     ) -> Subscription:

@@ -31,7 +31,7 @@ MANAGER = "kube-controller-manager"
 
 def reconcile_deployment(kubelet: Kubelet, deployment: Obj) -> None:
     namespace, name = namespace_of(deployment), name_of(deployment)
-    failure = kubelet.failures.for_workload("Deployment", name)
+    failure = kubelet.failures.for_workload("Deployment", name, namespace)
     spec = deployment.get("spec") or {}
     replicas = spec.get("replicas", 1)
     template = spec.get("template") or {}
@@ -172,7 +172,7 @@ def _current_replica_set(kubelet: Kubelet, deployment: Obj, template: Obj, repli
 
 def reconcile_statefulset(kubelet: Kubelet, statefulset: Obj) -> None:
     namespace, name = namespace_of(statefulset), name_of(statefulset)
-    failure = kubelet.failures.for_workload("StatefulSet", name)
+    failure = kubelet.failures.for_workload("StatefulSet", name, namespace)
     spec = statefulset.get("spec") or {}
     replicas = spec.get("replicas", 1)
     template = spec.get("template") or {}
@@ -292,7 +292,7 @@ def reconcile_job(kubelet: Kubelet, job: Obj) -> None:
     ):
         return
     namespace, name = namespace_of(job), name_of(job)
-    failure = kubelet.failures.for_workload("Job", name)
+    failure = kubelet.failures.for_workload("Job", name, namespace)
     spec = job.get("spec") or {}
     completions = spec.get("completions") or 1
     started = status.get("startTime") or now()

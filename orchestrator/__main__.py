@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 import sys
 
 import uvicorn
@@ -12,6 +14,7 @@ from orchestrator.app import create_app
 from orchestrator.auth import cli as tokens_cli
 from orchestrator.config import Settings, SettingsError, load_settings
 from orchestrator.logs import configure_logging
+from orchestrator.provisioning.chart_files import chart_file_problems
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,9 +28,24 @@ def main(argv: list[str] | None = None) -> None:
     except SettingsError as exc:
         print(f"woo-platform: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    configure_logging(settings.log_level)
     if arguments.command == "tokens":
+        # Token management needs only the database: no chart files, no port of its own.
+        configure_logging(settings.log_level)
         raise SystemExit(tokens_cli.run(settings, arguments))
+    problems = chart_file_problems(settings)
+    if problems:
+        print(f"woo-platform: invalid configuration: {'; '.join(problems)}", file=sys.stderr)
+        raise SystemExit(2)
+    if not _can_listen(settings.host, settings.port):
+        # Checked before the lifespan: uvicorn binds only after migrating and starting the
+        # reconciler, which a second copy on a taken port must not do.
+        print(
+            f"woo-platform: {settings.host}:{settings.port} is already in use "
+            "(another orchestrator?); set WOO_PORT to use another port",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
+    configure_logging(settings.log_level)
     serve(settings)
 
 
@@ -44,6 +62,20 @@ def serve(settings: Settings) -> None:
         timeout_keep_alive=5,
         h11_max_incomplete_event_size=16 * 1024,
     )
+
+
+def _can_listen(host: str, port: int) -> bool:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: SO_REUSEADDR, so a port in TIME_WAIT does not count as taken.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return False
+            raise
+    return True
 
 
 if __name__ == "__main__":

@@ -15,25 +15,24 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.trace import Tracer
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from orchestrator import db
+from orchestrator import db, tracing
 from orchestrator.audit.api import router as audit_router
 from orchestrator.audit.trail import AuditTrail
 from orchestrator.auth.api import router as access_router
 from orchestrator.auth.gate import ApiGate
+from orchestrator.clock import Clock
 from orchestrator.config import Settings
-from orchestrator.errors import (
-    FieldError,
-    InvalidRequest,
-    NotFound,
-    Unavailable,
-    WooError,
-    error_response,
-)
+from orchestrator.edges.docs import install_docs
+from orchestrator.edges.routing import HeadAsGet, TrailingSlashInsensitive
+from orchestrator.edges.validation import invalid_request
+from orchestrator.errors import NotFound, Unavailable, WooError, error_response
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.errors import HelmError
 from orchestrator.helm.runner import HelmRunner
@@ -43,39 +42,62 @@ from orchestrator.kube.client import KubeClient
 from orchestrator.metrics import Metrics
 from orchestrator.operations.api import router as operations_router
 from orchestrator.provisioning.reconciler import Reconciler
+from orchestrator.provisioning.secret_backends import KubernetesSecrets, SecretBackend, VaultSecrets
 from orchestrator.provisioning.steps import StoreSteps
 from orchestrator.stores.api import router as stores_router
+from orchestrator.vault.client import KubernetesLogin, VaultClient
 
 log = logging.getLogger(__name__)
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(
+    settings: Settings, clock: Clock | None = None, tracer_provider: TracerProvider | None = None
+) -> FastAPI:
+    """The application; ``clock`` is the system clock and ``tracer_provider`` the one
+    ``WOO_OTLP_ENDPOINT`` asks for (none: tracing off), unless a test brings its own."""
     metrics = Metrics()
+    clock = clock or Clock()
+    owned_provider = None if tracer_provider else tracing.provider_from_settings(settings)
+    provider = tracer_provider or owned_provider
+    tracer = tracing.tracer_of(provider)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _warn_when_open(settings)
         engine = db.create_engine(settings)
+        if provider is not None:
+            tracing.trace_database(engine, tracer)
         await _migrate_when_reachable(engine)
         kube = KubeClient(
             kubeconfig=settings.kubeconfig,
             context=settings.kube_context,
             request_timeout=settings.kube_request_timeout_seconds,
+            on_request=metrics.observe_kube_request,
+            tracer=tracer,
         )
         helm = HelmClient(
             HelmRunner(
                 settings.resolve_helm(),
                 kubeconfig=settings.kubeconfig,
                 kube_context=settings.kube_context,
+                on_command=metrics.observe_helm_command,
+                tracer=tracer,
             ),
             timeout=settings.helm_timeout_seconds,
         )
+        secrets = _secret_backend(settings, kube, tracer)
         await _log_helm_version(helm.runner)
         app.state.sessions = db.session_factory(engine)
         app.state.kube = kube
         app.state.helm = helm
+        app.state.secrets = secrets
         app.state.reconciler = Reconciler(
-            settings, app.state.sessions, StoreSteps(settings, kube, helm), metrics
+            settings,
+            app.state.sessions,
+            StoreSteps(settings, kube, helm, secrets),
+            metrics,
+            clock,
+            tracer,
         )
         app.state.housekeeping = Housekeeping(settings, app.state.sessions)
         await app.state.reconciler.start()
@@ -85,8 +107,11 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await app.state.housekeeping.stop()
             await app.state.reconciler.stop()
+            await secrets.close()
             kube.close()
             await engine.dispose()
+            if owned_provider is not None:
+                owned_provider.shutdown()
 
     app = FastAPI(
         title="woo-platform",
@@ -94,9 +119,13 @@ def create_app(settings: Settings) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        # Swagger UI is served from our own assets (edges.docs); ReDoc would need a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.clock = clock
     _install_error_handlers(app)
     # Outermost last: metrics see every request, including those the gate refuses; the audit
     # trail, inside the gate, knows the token of every request it records.
@@ -105,10 +134,18 @@ def create_app(settings: Settings) -> FastAPI:
     _install_cors(app, settings)
     app.add_middleware(SecurityHeaders)
     _install_request_metrics(app, metrics)
+    # Outside the gate: it judges the request the routes will see (HEAD as GET, so HEAD on a
+    # protected route needs the same token; a trailing slash dropped).
+    app.add_middleware(TrailingSlashInsensitive)
+    app.add_middleware(HeadAsGet)
+    if provider is not None:
+        # Added last, so it is the outermost middleware: the span covers the whole request.
+        app.add_middleware(tracing.RequestTracing, tracer=tracer)
     app.include_router(stores_router)
     app.include_router(access_router)
     app.include_router(audit_router)
     app.include_router(operations_router)
+    install_docs(app)
     _install_dashboard(app, settings.dashboard_dir)
     return app
 
@@ -125,6 +162,30 @@ def _warn_when_open(settings: Settings) -> None:
             "authentication is on; create a token with "
             "`python -m orchestrator tokens create NAME --scope admin`"
         )
+
+
+def _secret_backend(settings: Settings, kube: KubeClient, tracer: Tracer) -> SecretBackend:
+    if settings.secrets_backend == "kubernetes":
+        return KubernetesSecrets(kube)
+    # The settings refuse vault mode without an address and a way to authenticate.
+    assert settings.vault_addr is not None
+    credentials: str | KubernetesLogin
+    if settings.vault_auth == "kubernetes":
+        assert settings.vault_kubernetes_role is not None
+        credentials = KubernetesLogin(
+            settings.vault_kubernetes_role, mount=settings.vault_kubernetes_mount
+        )
+    else:
+        assert settings.vault_token is not None
+        credentials = settings.vault_token.get_secret_value()
+    vault = VaultClient(
+        settings.vault_addr,
+        credentials,
+        mount=settings.vault_kv_mount,
+        timeout=settings.vault_request_timeout_seconds,
+        tracer=tracer,
+    )
+    return VaultSecrets(settings, vault, kube)
 
 
 async def _log_helm_version(runner: HelmRunner) -> None:
@@ -163,20 +224,20 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
-        fields = [
-            FieldError(_field_name(error["loc"]), _clean_message(error["msg"]))
-            for error in exc.errors()
-        ]
-        summary = "; ".join(f"{f.field}: {f.message}" for f in fields) or "invalid request"
-        return error_response(InvalidRequest(summary, fields))
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(invalid_request(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
             exc.status_code, "http_error"
         )
-        error = WooError(str(exc.detail))
+        # Starlette's own wording ("Not Found") said in ours, naming what was asked for.
+        detail = {
+            404: f"nothing at {request.url.path}",
+            405: f"{request.method} is not allowed on {request.url.path}",
+        }.get(exc.status_code, str(exc.detail))
+        error = WooError(detail)
         error.status_code, error.code = exc.status_code, code
         return error_response(error, headers=getattr(exc, "headers", None))
 
@@ -200,17 +261,6 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(WooError("internal error; see the orchestrator log"))
-
-
-def _field_name(location: tuple[int | str, ...] | list[int | str]) -> str:
-    parts = [str(part) for part in location]
-    if parts and parts[0] in ("body", "query", "path", "header") and len(parts) > 1:
-        parts = parts[1:]
-    return ".".join(parts) or "body"
-
-
-def _clean_message(message: str) -> str:
-    return message.removeprefix("Value error, ")
 
 
 # --- operations ---------------------------------------------------------------------------

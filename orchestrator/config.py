@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from functools import cached_property
 from pathlib import Path
@@ -95,6 +96,29 @@ class Settings(BaseSettings):
     audit_retention_days: float = Field(365.0, gt=0)
     housekeeping_interval_seconds: float = Field(300.0, gt=0)
 
+    # --- where store credentials live ------------------------------------------------------
+    # kubernetes: Secrets in the store namespace, written by the orchestrator. vault: a
+    # Vault-compatible KV v2 engine (Vault, OpenBao), materialized into the same Secrets by the
+    # External Secrets Operator through ExternalSecret objects.
+    secrets_backend: Literal["kubernetes", "vault"] = "kubernetes"
+    vault_addr: str | None = None
+    # token: WOO_VAULT_TOKEN. kubernetes: log in with the pod's ServiceAccount token as
+    # WOO_VAULT_KUBERNETES_ROLE at auth/WOO_VAULT_KUBERNETES_MOUNT.
+    vault_auth: Literal["token", "kubernetes"] = "token"
+    vault_token: SecretStr | None = None
+    vault_kubernetes_role: str | None = None
+    vault_kubernetes_mount: str = "kubernetes"
+    vault_kv_mount: str = "secret"
+    vault_path_prefix: str = "woo-platform/stores"
+    # The ClusterSecretStore (External Secrets Operator) that reads that KV mount.
+    external_secrets_store: str = "woo-platform-vault"
+    vault_request_timeout_seconds: float = Field(10.0, gt=0)
+
+    # --- tracing -------------------------------------------------------------------------
+    # OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces); unset: tracing off.
+    otlp_endpoint: str | None = None
+    trace_sample_ratio: float = Field(1.0, ge=0, le=1)
+
     # --- dashboard -----------------------------------------------------------------------
     dashboard_dir: Path = REPO_ROOT / "dashboard" / "dist"
 
@@ -140,6 +164,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"{suffix!r} {problem}")
         return value
 
+    @field_validator("otlp_endpoint")
+    @classmethod
+    def _otlp_endpoint_is_http(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL (OTLP over HTTP)")
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _supported_database(cls, value: str | None) -> str | None:
@@ -148,6 +181,31 @@ class Settings(BaseSettings):
         if not value.startswith(("postgresql", "sqlite")):
             raise ValueError("only postgresql:// and sqlite:// URLs are supported")
         return value
+
+    @field_validator("vault_kv_mount", "vault_path_prefix", "vault_kubernetes_mount")
+    @classmethod
+    def _vault_path(cls, value: str) -> str:
+        value = value.strip("/")
+        parts = value.split("/")
+        if not all(re.fullmatch(r"[A-Za-z0-9._-]+", part) for part in parts) or {
+            ".",
+            "..",
+        } & set(parts):
+            raise ValueError("must be a path of letters, digits, '.', '_' and '-' parts")
+        return value
+
+    @model_validator(mode="after")
+    def _vault_mode_is_complete(self) -> Settings:
+        if self.secrets_backend == "vault":
+            if self.vault_addr is None:
+                raise ValueError("WOO_SECRETS_BACKEND=vault needs WOO_VAULT_ADDR")
+            if self.vault_auth == "token" and self.vault_token is None:
+                raise ValueError("WOO_VAULT_AUTH=token needs WOO_VAULT_TOKEN")
+            if self.vault_auth == "kubernetes" and not self.vault_kubernetes_role:
+                raise ValueError("WOO_VAULT_AUTH=kubernetes needs WOO_VAULT_KUBERNETES_ROLE")
+        if self.vault_addr is not None and not self.vault_addr.startswith(("http://", "https://")):
+            raise ValueError("WOO_VAULT_ADDR must be an http:// or https:// URL")
+        return self
 
     @model_validator(mode="after")
     def _release_step_can_outlive_helm(self) -> Settings:

@@ -15,10 +15,11 @@ from orchestrator.auth.gate import STATE_PRINCIPAL
 from orchestrator.auth.repository import TokenRepository
 from orchestrator.auth.service import TokenService
 from orchestrator.auth.tokens import Principal
+from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.errors import Forbidden, Unauthorized
-from orchestrator.kube.client import KubeClient
 from orchestrator.models import Scope
+from orchestrator.provisioning.secret_backends import SecretBackend
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.service import StoreService
 
@@ -36,9 +37,14 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-def get_kube(request: Request) -> KubeClient:
-    kube: KubeClient = request.app.state.kube
-    return kube
+def get_secrets(request: Request) -> SecretBackend:
+    secrets: SecretBackend = request.app.state.secrets
+    return secrets
+
+
+def get_clock(request: Request) -> Clock:
+    clock: Clock = request.app.state.clock
+    return clock
 
 
 def get_reconciler(request: Request) -> Reconciler:
@@ -48,12 +54,13 @@ def get_reconciler(request: Request) -> Reconciler:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
+ClockDep = Annotated[Clock, Depends(get_clock)]
 ReconcilerDep = Annotated["Reconciler", Depends(get_reconciler)]
-KubeDep = Annotated[KubeClient, Depends(get_kube)]
+SecretsDep = Annotated[SecretBackend, Depends(get_secrets)]
 
 
-def get_store_service(session: SessionDep, settings: SettingsDep) -> StoreService:
-    return StoreService(StoreRepository(session), settings)
+def get_store_service(session: SessionDep, settings: SettingsDep, clock: ClockDep) -> StoreService:
+    return StoreService(StoreRepository(session), settings, clock)
 
 
 def get_token_service(session: SessionDep) -> TokenService:

@@ -47,6 +47,13 @@ class InvalidRequest(WooError):
         self.fields = fields or []
 
 
+class UnsupportedMediaType(WooError):
+    """A body in a format the API does not read (it reads JSON)."""
+
+    status_code = 415
+    code = "unsupported_media_type"
+
+
 class Unavailable(WooError):
     """Something the platform depends on (its database) does not answer; try again later."""
 

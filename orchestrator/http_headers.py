@@ -1,9 +1,10 @@
 """Security headers on every response, the dashboard's and the API's.
 
 The Content Security Policy allows scripts and styles from the platform's own origin only, no
-inline script: the built dashboard loads everything from /ui/assets/. FastAPI's /docs and
-/redoc pages are the exception (an inline bootstrap script and their assets from a CDN), so
-they get a policy of their own that allows exactly that, and nothing else on the platform does.
+inline script: the built dashboard loads everything from /ui/assets/. The /docs page is the
+exception (Swagger UI's inline bootstrap script and style, its assets served by the orchestrator
+under /docs/assets), so it gets a policy of its own that allows exactly that, and nothing else
+on the platform does.
 """
 
 from __future__ import annotations
@@ -16,14 +17,12 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-DOCS_ASSETS = "https://cdn.jsdelivr.net"
 DOCS_CONTENT_SECURITY_POLICY = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_ASSETS}; "
-    f"style-src 'self' 'unsafe-inline' {DOCS_ASSETS} https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "frame-ancestors 'none'"
 )
-DOCS_PAGES = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
+DOCS_PAGES = frozenset({"/docs"})
 
 COMMON = {
     "X-Content-Type-Options": "nosniff",

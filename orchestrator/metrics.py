@@ -1,9 +1,17 @@
 """Prometheus metrics. Each app owns its registry, so several apps in one process (tests) never
-collide; store counts by status are read from the database at scrape time."""
+collide; the fleet's gauges (stores by status, the work queue) are read from the database at
+scrape time, so every replica reports the same fleet.
+
+Names follow Prometheus conventions: a ``woo_`` prefix, the unit in the name (``_seconds``),
+``_total`` on counters, and labels with a small fixed set of values (steps, statuses, routes,
+helm verbs), never a store id. docs/observability.md lists them with what each is for.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -11,10 +19,26 @@ from prometheus_client.registry import Collector
 
 from orchestrator.models import StoreStatus
 
+# From an instant cluster (a second) to a slow one pulling images on a cold node (20 minutes).
+LONG_BUCKETS = (1, 5, 10, 30, 60, 120, 300, 600, 900, 1200, 1800)
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """What the database says about the fleet at scrape time."""
+
+    by_status: dict[StoreStatus, int] = field(default_factory=dict)
+    # The oldest store still Provisioning: when it was requested.
+    oldest_provisioning_since: datetime | None = None
+    # Stores due for a reconciler pass that no replica has claimed yet, and the earliest due.
+    queue_depth: int = 0
+    queue_oldest_due: datetime | None = None
+
 
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        # --- API ----------------------------------------------------------------------------
         self.requests = Counter(
             "woo_http_requests_total",
             "HTTP requests served",
@@ -28,17 +52,35 @@ class Metrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
             registry=self.registry,
         )
+        # --- reconciler ---------------------------------------------------------------------
         self.steps = Counter(
             "woo_reconcile_steps_total",
-            "Reconciler steps run, by outcome",
+            "Reconciler step runs, by outcome: ok, temporary_error (retried) or "
+            "permanent_error (the store fails)",
             ["step", "outcome"],
             registry=self.registry,
         )
         self.step_seconds = Histogram(
             "woo_reconcile_step_seconds",
-            "Duration of successful reconciler steps",
+            "Duration of one successful run of a reconciler step",
             ["step"],
             buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+            registry=self.registry,
+        )
+        self.pass_errors = Counter(
+            "woo_reconcile_pass_errors_total",
+            "Reconciler passes that ended in an unexpected error (a bug; the store is retried)",
+            registry=self.registry,
+        )
+        self.in_flight = Gauge(
+            "woo_reconcile_in_flight", "Reconciler passes running now", registry=self.registry
+        )
+        # --- stores -------------------------------------------------------------------------
+        self.store_step_seconds = Histogram(
+            "woo_store_step_duration_seconds",
+            "Time a store spent in a step, from entering it to its success, retries included",
+            ["step"],
+            buckets=LONG_BUCKETS,
             registry=self.registry,
         )
         self.failures = Counter(
@@ -49,28 +91,80 @@ class Metrics:
         )
         self.provision_seconds = Histogram(
             "woo_store_provision_seconds",
-            "Time from request to Ready",
-            buckets=(1, 5, 10, 30, 60, 120, 300, 600, 1200),
+            "Time from a store's request to Ready",
+            buckets=LONG_BUCKETS,
             registry=self.registry,
         )
-        self.in_flight = Gauge(
-            "woo_reconcile_in_flight", "Reconciler passes running now", registry=self.registry
+        # --- the tools we drive -------------------------------------------------------------
+        self.kube_requests = Counter(
+            "woo_kube_requests_total",
+            "Kubernetes API requests, by result: ok, not_found, conflict, unavailable, rejected",
+            ["result"],
+            registry=self.registry,
         )
-        self._status_counts: dict[StoreStatus, int] = {}
-        self.registry.register(_StatusCollector(lambda: self._status_counts))
+        self.kube_request_seconds = Histogram(
+            "woo_kube_request_seconds",
+            "Kubernetes API request latency",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15),
+            registry=self.registry,
+        )
+        self.helm_commands = Counter(
+            "woo_helm_commands_total",
+            "helm commands run, by verb and result (ok or the error kind)",
+            ["command", "result"],
+            registry=self.registry,
+        )
+        self.helm_command_seconds = Histogram(
+            "woo_helm_command_seconds",
+            "helm command duration, by verb",
+            ["command"],
+            buckets=(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600),
+            registry=self.registry,
+        )
+        self._fleet = _FleetCollector()
+        self.registry.register(self._fleet)
 
-    async def render(self, status_counts: Callable[[], Awaitable[dict[StoreStatus, int]]]) -> bytes:
-        self._status_counts = await status_counts()
+    def observe_kube_request(self, seconds: float, result: str) -> None:
+        self.kube_request_seconds.observe(seconds)
+        self.kube_requests.labels(result=result).inc()
+
+    def observe_helm_command(self, command: str, seconds: float, result: str) -> None:
+        self.helm_command_seconds.labels(command=command).observe(seconds)
+        self.helm_commands.labels(command=command, result=result).inc()
+
+    def render(self, fleet: Fleet, now: datetime) -> bytes:
+        self._fleet.fleet, self._fleet.now = fleet, now
         return generate_latest(self.registry)
 
 
-class _StatusCollector(Collector):
-    def __init__(self, counts: Callable[[], dict[StoreStatus, int]]) -> None:
-        self._counts = counts
+class _FleetCollector(Collector):
+    def __init__(self) -> None:
+        self.fleet = Fleet()
+        self.now: datetime | None = None
 
     def collect(self) -> Iterable[Metric]:
-        family = GaugeMetricFamily("woo_stores", "Stores by status", labels=["status"])
-        counts = self._counts()
+        fleet = self.fleet
+        stores = GaugeMetricFamily("woo_stores", "Stores by status", labels=["status"])
         for status in StoreStatus:
-            family.add_metric([status.value], counts.get(status, 0))
-        yield family
+            stores.add_metric([status.value], fleet.by_status.get(status, 0))
+        yield stores
+        yield GaugeMetricFamily(
+            "woo_store_oldest_provisioning_seconds",
+            "Age of the oldest store still Provisioning (0 when none is)",
+            value=self._age(fleet.oldest_provisioning_since),
+        )
+        yield GaugeMetricFamily(
+            "woo_reconcile_queue_depth",
+            "Stores due for a reconciler pass that no replica has claimed yet",
+            value=fleet.queue_depth,
+        )
+        yield GaugeMetricFamily(
+            "woo_reconcile_queue_wait_seconds",
+            "How long the longest-waiting due store has waited for a pass (0 when none waits)",
+            value=self._age(fleet.queue_oldest_due),
+        )
+
+    def _age(self, since: datetime | None) -> float:
+        if since is None or self.now is None:
+            return 0.0
+        return max((self.now - since).total_seconds(), 0.0)

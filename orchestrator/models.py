@@ -48,6 +48,15 @@ class DesiredState(enum.StrEnum):
     ABSENT = "absent"
 
 
+class StoreOrder(enum.StrEnum):
+    """How a page of stores is sorted; ties fall back to newest first."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    NAME = "name"
+    STATUS = "status"
+
+
 # Which values file a store is installed with (values-<environment>.yaml).
 Environment = Literal["local", "prod"]
 

@@ -92,6 +92,18 @@ def domain_policy_problem(domain: str, base_domain: str, allowed_suffixes: list[
     return f"must be under a domain this platform serves ({allowed})"
 
 
+def store_domain_problem(host: str) -> str | None:
+    """Why ``host`` cannot be a store's domain, or None when it can. Stricter than a hostname:
+    WordPress's admin address is admin@<domain>, and WordPress refuses an address whose domain
+    has no dot, so a single-label host ("shop") would fail the store's setup much later."""
+    problem = hostname_problem(host)
+    if problem:
+        return problem
+    if "." not in host:
+        return "must contain a dot (e.g. shop.localhost): the store's admin email is admin@<domain>"
+    return None
+
+
 def new_namespace(store_name: str) -> str:
     """A fresh, unguessable namespace for a store; chosen once and recorded with the store."""
     return f"{store_name}-{secrets.token_hex(NAMESPACE_SUFFIX_HEX // 2)}"

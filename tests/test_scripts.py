@@ -1,4 +1,5 @@
-"""The project's shell scripts pass shellcheck (CI entry point, setup, run, test, kind smoke)."""
+"""The project's shell scripts pass shellcheck (CI entry point, setup, run, test, the kind cluster
+and smoke test)."""
 
 from __future__ import annotations
 

@@ -47,7 +47,9 @@ export async function startPlatform(): Promise<Platform> {
       launch(python, ["-m", "kube_standin", "--port", String(kubePort), "--kubeconfig", kubeconfig,
         "--kubelet", "ready",
         // Long enough that people (and the test) see Provisioning and its reason.
-        "--ready-after", process.env.WOO_E2E_READY_AFTER ?? "1.5"],
+        "--ready-after", process.env.WOO_E2E_READY_AFTER ?? "1.5",
+        // As in demo mode: stores named fail-… fail their setup, to show Failed and Retry.
+        "--fail-prefix", "fail-"],
         {}, join(workdir, "kube-standin.log")),
     );
     await waitFor("the Kubernetes API stand-in", children[0]!, join(workdir, "kube-standin.log"),

@@ -27,7 +27,8 @@ test("create a store, watch it become Ready, open it, delete it", async ({ page 
   await expect(form.heading).toBeVisible();
   await form.storeName.focus();
   await page.keyboard.type(name);
-  await expect(form.domain).toHaveValue(`${name}.localhost`);
+  await expect(form.domain).toHaveValue("");
+  await expect(form.domain).toHaveAttribute("placeholder", `${name}.localhost`);
   await expect(form.environment).toHaveValue("local");
   await snapshot(page, testInfo, "01-create-form");
   await page.keyboard.press("Enter");
@@ -101,7 +102,7 @@ test("a bad store name is refused next to the field, as the API refuses it", asy
   expect(stores.items.map((store) => store.store_name)).not.toContain("Bad_Name");
 });
 
-test("a name a live store already has is refused with a clear message (409)", async ({ page, request }, testInfo) => {
+test("a name a live store already has is refused with a link to that store (409)", async ({ page, request }, testInfo) => {
   const name = uniqueName("taken");
   const first = await request.post("/stores", { data: { store_name: name, environment: "local" } });
   expect(first.status()).toBe(202);
@@ -112,9 +113,16 @@ test("a name a live store already has is refused with a clear message (409)", as
   await form.create(name);
 
   await expect(form.alert).toContainText("That name or domain is taken.");
-  await expect(form.alert).toContainText(name);
   await expect(form.heading).toBeVisible();
+  // Focus moves to the message, which links the store that holds the name.
+  await expect(page.locator("#create-error")).toBeFocused();
+  const holder = form.alert.getByRole("link", { name, exact: true });
+  await expect(holder).toHaveAttribute("href", `/ui/stores/${id}`);
   await snapshot(page, testInfo, "01-conflict");
+  await holder.click();
+  const detail = new StoreDetailPage(page, name);
+  await detail.expectLoaded();
+  await expect(page).toHaveURL(new RegExp(`/ui/stores/${id}$`));
 
   expect((await request.delete(`/stores/${id}`)).status()).toBe(202);
 });

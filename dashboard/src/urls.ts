@@ -1,9 +1,12 @@
 // Every dashboard URL is built here. API paths live in api/client.ts, typed by the schema.
-import type { StoreStatus } from "./api/types";
+import type { StoreOrder, StoreStatus } from "./api/types";
 
 export interface StoreListView {
   status?: StoreStatus;
   page?: number;
+  /** Part of a store's name or domain. */
+  search?: string;
+  sort?: StoreOrder;
 }
 
 export const routePatterns = {
@@ -16,6 +19,8 @@ export const routes = {
   storeList(view: StoreListView = {}): string {
     const search = new URLSearchParams();
     if (view.status) search.set("status", view.status);
+    if (view.search) search.set("q", view.search);
+    if (view.sort && view.sort !== "newest") search.set("sort", view.sort);
     if (view.page && view.page > 1) search.set("page", String(view.page));
     const query = search.toString();
     return query ? `/?${query}` : "/";

@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 # Routes anyone may call: probes, the settings a sign-in form needs, API docs, the dashboard
 # (its assets; every call it makes carries the token). Everything else needs a token.
 PUBLIC_PATHS = frozenset({"/", "/healthz", "/readyz", "/config", "/metrics", "/openapi.json"})
-PUBLIC_TREES = ("/ui", "/docs", "/redoc")
+PUBLIC_TREES = ("/ui", "/docs")
 
 STATE_PRINCIPAL = "principal"
 # Calls that change nothing: not rate-limited (and not audited).

@@ -11,12 +11,21 @@ import os
 import shutil
 import signal
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestrator.helm.errors import HelmNotInstalled, HelmTimeout, classify
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
+
+from orchestrator.helm.errors import (
+    HelmError,
+    HelmNotInstalled,
+    HelmTimeout,
+    ReleaseNotFound,
+    classify,
+)
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +35,10 @@ _KILL_GRACE_SECONDS = 2.0
 # not wait behind it. `nice` execs helm in place, so the pid and process group stay helm's.
 _NICE = shutil.which("nice")
 _LOWER_PRIORITY = [_NICE, "-n", "10"] if _NICE else []
+
+# Told of every helm command: its verb, duration in seconds and result ("ok", or the error
+# kind in snake case, e.g. "helm_timeout").
+CommandObserver = Callable[[str, float, str], None]
 
 
 @dataclass(frozen=True)
@@ -48,8 +61,12 @@ class HelmRunner:
         kubeconfig: Path | None = None,
         kube_context: str | None = None,
         env: Mapping[str, str] | None = None,
+        on_command: CommandObserver | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self.binary = binary
+        self._on_command = on_command
+        self._tracer = tracer or trace.NoOpTracer()
         self.global_args: list[str] = []
         if kubeconfig is not None:
             self.global_args += ["--kubeconfig", str(kubeconfig)]
@@ -122,6 +139,34 @@ class HelmRunner:
         self, args: Sequence[str], *, timeout: float, stdin: str | None = None
     ) -> HelmResult:
         """Run ``helm *args``; raise a typed HelmError on failure, HelmTimeout past ``timeout``."""
+        started = time.monotonic()
+        # Stays None for a command cancelled on our side.
+        result: str | None = None
+        # The arguments hold names and paths only: values travel on stdin.
+        with self._tracer.start_as_current_span(
+            f"helm {args[0]}",
+            kind=SpanKind.CLIENT,
+            attributes={"woo.helm.args": list(args)},
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                outcome = await self._exec(args, timeout=timeout, stdin=stdin)
+                result = "ok"
+                return outcome
+            except HelmError as exc:
+                result = _snake_case(type(exc).__name__)
+                # A release that is not there is an answer (we ask before installing).
+                if not isinstance(exc, ReleaseNotFound):
+                    span.set_status(Status(StatusCode.ERROR, result))
+                raise
+            finally:
+                if result is not None:
+                    span.set_attribute("woo.helm.result", result)
+                    if self._on_command is not None:
+                        self._on_command(args[0], time.monotonic() - started, result)
+
+    async def _exec(self, args: Sequence[str], *, timeout: float, stdin: str | None) -> HelmResult:
         if self.binary is None or not self.binary.is_file():
             raise HelmNotInstalled("helm binary not found (set WOO_HELM_BIN or put helm on PATH)")
         argv = [*_LOWER_PRIORITY, str(self.binary), *args, *self.global_args]
@@ -172,3 +217,7 @@ async def _terminate(process: asyncio.subprocess.Process) -> None:
 
 def _duration(seconds: float) -> str:
     return f"{max(1, int(seconds))}s"
+
+
+def _snake_case(name: str) -> str:
+    return "".join(f"_{ch.lower()}" if ch.isupper() else ch for ch in name).lstrip("_")

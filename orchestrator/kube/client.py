@@ -21,9 +21,11 @@ from kubernetes import config as k8s_config
 
 # The client loads its API modules lazily, and the first use costs about a second of CPU with
 # the GIL held. Import them with this module (at start-up), never on a request's path.
-from kubernetes.client import AppsV1Api, BatchV1Api, CoreV1Api, VersionApi
+from kubernetes.client import AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, VersionApi
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 
 from orchestrator.kube.errors import (
     KubeConflict,
@@ -35,6 +37,8 @@ from orchestrator.kube.errors import (
 
 T = TypeVar("T")
 Json = dict[str, Any]
+# Told of every API request: its duration in seconds and its result ("ok", or the error's).
+RequestObserver = Callable[[float, str], None]
 
 
 @dataclass
@@ -51,9 +55,17 @@ class Snapshot:
 
 class KubeClient:
     def __init__(
-        self, *, kubeconfig: Path | None, context: str | None, request_timeout: float
+        self,
+        *,
+        kubeconfig: Path | None,
+        context: str | None,
+        request_timeout: float,
+        on_request: RequestObserver | None = None,
+        tracer: Tracer | None = None,
     ) -> None:
         self._kubeconfig = kubeconfig
+        self._on_request = on_request
+        self._tracer = tracer or trace.NoOpTracer()
         self._context = context
         self._timeout = request_timeout
         self._api: k8s.ApiClient | None = None
@@ -120,6 +132,47 @@ class KubeClient:
         except KubeConflict:
             return False
         return True
+
+    # --- custom resources -----------------------------------------------------------------
+    async def create_custom_object(self, body: Json) -> bool:
+        """Create a namespaced custom resource (``apiVersion``, ``kind`` and ``metadata`` say
+        which) unless it exists; True when this call created it."""
+        group, version = str(body["apiVersion"]).split("/", 1)
+        plural = _plural(str(body["kind"]))
+        meta = body["metadata"]
+        try:
+            await self._call(
+                lambda api, t: CustomObjectsApi(api).create_namespaced_custom_object(
+                    group,
+                    version,
+                    meta["namespace"],
+                    plural,
+                    body,
+                    _preload_content=False,
+                    _request_timeout=t,
+                ),
+                f"creating {body['kind']} {meta['namespace']}/{meta['name']}",
+            )
+        except KubeConflict:
+            return False
+        return True
+
+    async def get_custom_object(
+        self, api_version: str, kind: str, namespace: str, name: str
+    ) -> Json | None:
+        group, version = api_version.split("/", 1)
+        return await self._get(
+            lambda api, t: CustomObjectsApi(api).get_namespaced_custom_object(
+                group,
+                version,
+                namespace,
+                _plural(kind),
+                name,
+                _preload_content=False,
+                _request_timeout=t,
+            ),
+            f"reading {kind} {namespace}/{name}",
+        )
 
     # --- workloads ------------------------------------------------------------------------
     async def workloads(self, namespace: str, selector: str) -> Snapshot:
@@ -217,19 +270,44 @@ class KubeClient:
             response = call(api, self._timeout)
             return json.loads(response.data) if response.data else {}
 
-        try:
-            document = await asyncio.get_running_loop().run_in_executor(self._executor, request)
-        except ApiException as exc:
-            raise from_status(
-                exc.status or 0, exc.body, action, quote_message=quote_message
-            ) from exc
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise KubeUnavailable(
-                f"{action}: Kubernetes API unreachable ({type(exc).__name__})"
-            ) from exc
-        if not isinstance(document, dict):
-            raise KubeError(f"{action}: unexpected answer from the API server")
-        return document
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        # Stays None for a call cancelled on our side: it tells nothing about the API server.
+        result: str | None = None
+        # Named by verb ("kubernetes reading"); the object is an attribute, not part of the name.
+        with self._tracer.start_as_current_span(
+            f"kubernetes {action.split(' ', 1)[0]}",
+            kind=SpanKind.CLIENT,
+            attributes={"woo.kube.action": action},
+            # Not found and conflict are answers, not failures: the status is set below.
+            record_exception=False,
+            set_status_on_exception=False,
+        ) as span:
+            try:
+                document = await loop.run_in_executor(self._executor, request)
+                if not isinstance(document, dict):
+                    raise KubeError(f"{action}: unexpected answer from the API server")
+                result = "ok"
+                return document
+            except ApiException as exc:
+                error = from_status(exc.status or 0, exc.body, action, quote_message=quote_message)
+                result = error.result
+                raise error from exc
+            except (urllib3.exceptions.HTTPError, OSError) as exc:
+                result = KubeUnavailable.result
+                raise KubeUnavailable(
+                    f"{action}: Kubernetes API unreachable ({type(exc).__name__})"
+                ) from exc
+            except KubeError as exc:
+                result = exc.result
+                raise
+            finally:
+                if result is not None:
+                    span.set_attribute("woo.kube.result", result)
+                    if result not in ("ok", "not_found", "conflict"):
+                        span.set_status(Status(StatusCode.ERROR, result))
+                    if self._on_request is not None:
+                        self._on_request(loop.time() - started, result)
 
     def _client(self) -> k8s.ApiClient:
         if self._api is None:
@@ -261,3 +339,8 @@ class KubeClient:
 
 def _in_cluster() -> bool:
     return Path("/var/run/secrets/kubernetes.io/serviceaccount/token").is_file()
+
+
+def _plural(kind: str) -> str:
+    # The custom kinds we create are regular English nouns (ExternalSecret -> externalsecrets).
+    return kind.lower() + "s"

@@ -9,24 +9,30 @@ class KubeError(Exception):
     """A Kubernetes API call failed; ``transient`` says whether retrying may help."""
 
     transient = False
+    # The ``result`` label of the request in the orchestrator's metrics.
+    result = "error"
 
 
 class KubeUnavailable(KubeError):
     """No answer (connection refused, timeout, TLS) or 5xx/429: the API may come back."""
 
     transient = True
+    result = "unavailable"
 
 
 class KubeConflict(KubeError):
     transient = True
+    result = "conflict"
 
 
 class KubeNotFound(KubeError):
-    pass
+    result = "not_found"
 
 
 class KubeRejected(KubeError):
     """The API refused the request (invalid, forbidden): retrying the same request won't help."""
+
+    result = "rejected"
 
 
 def from_status(

@@ -9,11 +9,25 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from orchestrator.deps import ReconcilerDep, SessionDep, SettingsDep
-from orchestrator.metrics import Metrics
-from orchestrator.models import Environment
+from orchestrator.deps import ClockDep, ReconcilerDep, SessionDep, SettingsDep
+from orchestrator.metrics import Fleet, Metrics
+from orchestrator.models import DesiredState, Environment
 from orchestrator.naming import STORE_NAME_MAX
-from orchestrator.operations.schemas import HealthOut, PlatformInfo, ReadyOut
+from orchestrator.operations.schemas import (
+    AdminSecret,
+    HealthOut,
+    PlatformInfo,
+    ProvisioningStep,
+    ReadyOut,
+)
+from orchestrator.provisioning.chart_files import chart_file_problems
+from orchestrator.provisioning.steps import Step
+from orchestrator.provisioning.store_values import (
+    ADMIN_PASSWORD_KEY,
+    ADMIN_SECRET,
+    ADMIN_USER,
+    ADMIN_USER_KEY,
+)
 from orchestrator.stores.repository import StoreRepository
 
 log = logging.getLogger(__name__)
@@ -29,19 +43,30 @@ async def healthz() -> HealthOut:
 
 @router.get("/config", operation_id="getPlatformInfo")
 async def platform_info(settings: SettingsDep) -> PlatformInfo:
-    """Settings a client needs (base domain, environments, name rules, auth)."""
+    """Settings a client needs (base domain, environments, name rules, auth, the steps of
+    provisioning and where a store's admin credentials are kept)."""
     return PlatformInfo(
         base_domain=settings.base_domain,
         environments=list(get_args(Environment)),
         store_name_max_length=STORE_NAME_MAX,
         auth_required=settings.auth == "on",
+        provisioning_steps=[
+            ProvisioningStep(step=step, description=step.description)
+            for step in Step
+            if step.towards is DesiredState.PRESENT
+        ],
+        admin_user=ADMIN_USER,
+        admin_secret=AdminSecret(
+            name=ADMIN_SECRET, user_key=ADMIN_USER_KEY, password_key=ADMIN_PASSWORD_KEY
+        ),
     )
 
 
 @router.get("/readyz", operation_id="readyz", responses={503: {"model": ReadyOut}})
 async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
-    """Ready to serve: the database answers, the cluster answers, helm is present. Anyone may
-    ask, so the answer names each check's state only; the reasons go to the log."""
+    """Ready to serve: the database answers, the cluster answers, the secret backend answers,
+    helm, the chart and the values files are present. Anyone may ask, so the answer names each
+    check's state only; the reasons go to the log."""
     problems: dict[str, str] = {}
     try:
         await session.execute(text("SELECT 1"))
@@ -51,13 +76,22 @@ async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -
         await request.app.state.kube.server_version()
     except Exception as exc:
         problems["kubernetes"] = f"unreachable: {exc}"
+    try:
+        secrets = await request.app.state.secrets.check()
+    except Exception as exc:
+        secrets = f"unavailable: {exc}"
+    if not secrets.startswith("ok"):
+        problems["secrets"] = secrets
     if settings.resolve_helm() is None:
         problems["helm"] = "missing: set WOO_HELM_BIN or put helm on PATH"
+    chart_problems = chart_file_problems(settings)
+    if chart_problems:
+        problems["chart"] = "; ".join(chart_problems)
     for check, problem in problems.items():
         log.warning("not ready: %s %s", check, problem)
     checks = {
         check: "unavailable" if check in problems else "ok"
-        for check in ("database", "kubernetes", "helm")
+        for check in ("database", "kubernetes", "secrets", "helm", "chart")
     }
     body = ReadyOut(status="unavailable" if problems else "ok", checks=checks, auth=settings.auth)
     return JSONResponse(body.model_dump(), status_code=503 if problems else 200)
@@ -65,10 +99,20 @@ async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -
 
 @router.get("/metrics", operation_id="metrics", response_class=Response)
 async def metrics_endpoint(
-    request: Request, session: SessionDep, reconciler: ReconcilerDep
+    request: Request, session: SessionDep, reconciler: ReconcilerDep, clock: ClockDep
 ) -> Response:
     """Prometheus metrics."""
     metrics: Metrics = request.app.state.metrics
     metrics.in_flight.set(reconciler.in_flight)
-    body = await metrics.render(StoreRepository(session).counts_by_status)
-    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+    repository = StoreRepository(session)
+    now = clock.now()
+    depth, oldest_due = await repository.queue(now)
+    fleet = Fleet(
+        by_status=await repository.counts_by_status(),
+        oldest_provisioning_since=await repository.oldest_provisioning_since(),
+        queue_depth=depth,
+        queue_oldest_due=oldest_due,
+    )
+    return Response(
+        metrics.render(fleet, now), media_type="text/plain; version=0.0.4; charset=utf-8"
+    )

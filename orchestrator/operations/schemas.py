@@ -29,3 +29,21 @@ class PlatformInfo(BaseModel):
     auth_required: bool = Field(
         description="Whether the API needs a bearer token (false only with WOO_AUTH=off)."
     )
+    provisioning_steps: list[ProvisioningStep] = Field(
+        description="The steps of provisioning, in order (the `step` of a store's events)."
+    )
+    admin_user: str = Field(description="The WordPress administrator every store is set up with.")
+    admin_secret: AdminSecret
+
+
+class ProvisioningStep(BaseModel):
+    step: str
+    description: str
+
+
+class AdminSecret(BaseModel):
+    """Where, in each store's namespace, its WordPress admin credentials are kept."""
+
+    name: str
+    user_key: str
+    password_key: str

@@ -1,17 +1,17 @@
-"""A store's WordPress admin credentials, read on purpose from its Secret: the one place the
-platform reads a Secret back (GET /stores/{id}/credentials, admin scope, audited)."""
+"""A store's WordPress admin credentials, read on purpose from the secret backend in use: the
+one place the platform reads credentials back (GET /stores/{id}/credentials, admin scope,
+audited)."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from dataclasses import dataclass
 
 from orchestrator.errors import NotFound, Unavailable
-from orchestrator.kube.client import KubeClient
 from orchestrator.kube.errors import KubeError
 from orchestrator.models import Store, StoreStatus
-from orchestrator.provisioning.store_values import ADMIN_SECRET, STORE_ID_LABEL
+from orchestrator.provisioning.secret_backends import SecretBackend
+from orchestrator.provisioning.store_values import ADMIN_PASSWORD_KEY, ADMIN_USER_KEY
+from orchestrator.vault.errors import VaultError
 
 
 @dataclass(frozen=True)
@@ -23,25 +23,18 @@ class AdminCredentials:
         return f"AdminCredentials(username={self.username!r}, password=<hidden>)"
 
 
-async def admin_credentials(kube: KubeClient, store: Store) -> AdminCredentials:
+async def admin_credentials(secrets: SecretBackend, store: Store) -> AdminCredentials:
     if store.status == StoreStatus.DELETED:
         raise NotFound(f"store {store.id} is deleted; its credentials are gone")
     try:
-        secret = await kube.read_secret(store.namespace, ADMIN_SECRET)
-    except KubeError as exc:
+        values = await secrets.admin_values(store)
+    except (KubeError, VaultError) as exc:
         raise Unavailable(f"could not read the store's credentials: {exc}") from None
-    labels = ((secret or {}).get("metadata") or {}).get("labels") or {}
-    if secret is None or labels.get(STORE_ID_LABEL) != store.id:
-        # Not created yet, or a Secret of that name that is not this store's: never hand out.
+    if values is None:
         raise NotFound(f"store {store.id} has no admin credentials (yet)")
-    data = secret.get("data") or {}
     try:
         return AdminCredentials(
-            username=_decoded(data, "admin-user"), password=_decoded(data, "admin-password")
+            username=values[ADMIN_USER_KEY], password=values[ADMIN_PASSWORD_KEY]
         )
-    except (KeyError, binascii.Error, UnicodeDecodeError):
-        raise NotFound(f"store {store.id}'s credentials Secret is incomplete") from None
-
-
-def _decoded(data: dict[str, str], key: str) -> str:
-    return base64.b64decode(data[key], validate=True).decode()
+    except KeyError:
+        raise NotFound(f"store {store.id}'s admin credentials are incomplete") from None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from orchestrator.helm.errors import HelmError
 from orchestrator.kube.errors import KubeError
+from orchestrator.vault.errors import VaultError
 
 
 class StepError(Exception):
@@ -24,7 +25,7 @@ def as_step_error(exc: Exception) -> StepError:
     """Our verdict on any exception a step raised; unexpected ones are retried."""
     if isinstance(exc, StepError):
         return exc
-    if isinstance(exc, HelmError | KubeError):
+    if isinstance(exc, HelmError | KubeError | VaultError):
         kind = TemporaryStepError if exc.transient else PermanentStepError
         error = kind(str(exc))
     else:

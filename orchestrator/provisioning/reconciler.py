@@ -5,6 +5,10 @@ needed, so a crash anywhere is resumed by the next pass (on this replica or anot
 claimed through a lease on the store row, so two replicas never act on one store at once; a
 heartbeat keeps our leases alive while passes run, and a pass whose lease or fence is lost
 stops writing. Concurrency is bounded by ``max_concurrency`` passes in flight.
+
+A pass reads top to bottom: ``_converge`` walks the steps the store still needs, each step
+decides an ``Outcome`` (fields, events, and whether the pass ends), and ``_commit`` writes it:
+the one place a pass writes.
 """
 
 from __future__ import annotations
@@ -18,55 +22,30 @@ import secrets
 import socket
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
+from opentelemetry.context import Context
+from opentelemetry.trace import Status, StatusCode, Tracer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.logs import current_store
 from orchestrator.metrics import Metrics
-from orchestrator.models import DesiredState, Store, StoreStatus, utcnow
+from orchestrator.models import DesiredState, Store, StoreStatus
 from orchestrator.provisioning.errors import StepError, as_step_error
+from orchestrator.provisioning.outcome import HEALTH, Changes, Event, EventOutcome, Outcome
 from orchestrator.provisioning.readiness import Verdict
-from orchestrator.provisioning.steps import StoreSteps
+from orchestrator.provisioning.steps import Step, StoreSteps
 from orchestrator.provisioning.store_values import store_urls
 from orchestrator.stores.repository import Fence, StoreRepository
+from orchestrator.tracing import STORE_ID
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# What the user sees in status_reason while a step runs.
-STEP_DESCRIPTIONS = {
-    "namespace": "creating namespace",
-    "secrets": "creating credentials",
-    "release": "installing the helm release",
-    "readiness": "waiting for the store to become ready",
-    "uninstall": "uninstalling the helm release",
-    "namespace-delete": "deleting the namespace",
-}
-
-
-# Steps run in these orders. A pass re-checks the earlier steps of its sequence (they are
-# idempotent, and the world may have changed), but only a step *later* than the one recorded
-# starts a new deadline and attempt count; otherwise a step that keeps failing would reset its
-# own deadline on every pass and be retried for ever.
-SEQUENCES = (("namespace", "secrets", "release", "readiness"), ("uninstall", "namespace-delete"))
-
-
-def _is_later(step: str, current: str | None) -> bool:
-    for sequence in SEQUENCES:
-        if step in sequence:
-            return current not in sequence or sequence.index(step) > sequence.index(current)
-    raise ValueError(f"unknown step {step}")
-
-
-class PassOver(Exception):
-    """The pass has written its outcome (retry later, failed) and must stop."""
-
-
-class FenceLost(PassOver):
-    """The store changed under the pass (a DELETE, a retry, another replica): stop, and hand
-    back the lease at once so the next pass starts from the new state."""
+# How often a namespace that is terminating is looked at again.
+NAMESPACE_POLL = timedelta(seconds=0.5)
 
 
 class Reconciler:
@@ -76,11 +55,15 @@ class Reconciler:
         sessions: async_sessionmaker[AsyncSession],
         steps: StoreSteps,
         metrics: Metrics,
+        clock: Clock,
+        tracer: Tracer,
     ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.steps = steps
         self.metrics = metrics
+        self.clock = clock
+        self.tracer = tracer
         self.owner = settings.replica_id or (
             f"{socket.gethostname()}-{os.getpid()}-{secrets.token_hex(3)}"
         )
@@ -132,13 +115,17 @@ class Reconciler:
             except Exception:
                 log.exception("reconciler dispatch failed")
                 delay = self.settings.reconcile_interval_seconds
+            # Not asyncio.wait_for: on Python 3.11 it swallows a cancellation that arrives as the
+            # wake-up completes (stop() cancels passes, whose ends set the wake-up), and this
+            # loop would outlive stop().
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+                async with asyncio.timeout(delay):
+                    await self._wake.wait()
 
     async def _dispatch(self) -> float:
         """Start passes for due stores; return how long to sleep before looking again."""
         free = self.settings.max_concurrency - len(self._passes)
-        now = utcnow()
+        now = self.clock.now()
         lease_until = now + timedelta(seconds=self.settings.lease_seconds)
 
         if free <= 0:
@@ -158,7 +145,7 @@ class Reconciler:
             task.add_done_callback(self._pass_done)
         if len(self._passes) >= self.settings.max_concurrency or next_due is None:
             return self.settings.reconcile_interval_seconds
-        wait = (next_due - utcnow()).total_seconds()
+        wait = (next_due - self.clock.now()).total_seconds()
         return min(max(wait, 0.02), self.settings.reconcile_interval_seconds)
 
     def _pass_done(self, task: asyncio.Task[None]) -> None:
@@ -186,7 +173,7 @@ class Reconciler:
                     task.cancel()
 
     async def _renew(self, store_ids: list[str]) -> set[str]:
-        until = utcnow() + timedelta(seconds=self.settings.lease_seconds)
+        until = self.clock.now() + timedelta(seconds=self.settings.lease_seconds)
         return await self._transaction(
             lambda repository: repository.renew_leases(self.owner, store_ids, until)
         )
@@ -195,275 +182,266 @@ class Reconciler:
     async def _run_pass(self, store: Store, fence: Fence) -> None:
         current_store.set(store.id)
         try:
-            if fence.desired_state == DesiredState.PRESENT:
-                await self._converge_present(store, fence)
-            else:
-                await self._converge_absent(store, fence)
-        except FenceLost:
-            await self._release(fence, None)
-        except PassOver:
-            pass
+            # Each pass is a trace of its own: a store's life is many passes, hours apart.
+            with self.tracer.start_as_current_span(
+                "reconcile",
+                context=Context(),
+                attributes={
+                    STORE_ID: store.id,
+                    "woo.desired_state": str(fence.desired_state),
+                    "woo.status": str(store.status),
+                },
+            ):
+                await self._converge(store, fence)
         except asyncio.CancelledError:
-            await self._release(fence, utcnow())
+            await self._release(fence, self.clock.now())
             raise
         except Exception:
             # A bug, not a cluster problem: keep the store, try again later.
             log.exception("reconciling store %s failed unexpectedly", fence.store_id)
+            self.metrics.pass_errors.inc()
             await self._release(
-                fence, utcnow() + timedelta(seconds=self.settings.backoff_max_seconds)
+                fence, self.clock.now() + timedelta(seconds=self.settings.backoff_max_seconds)
             )
 
-    async def _converge_present(self, store: Store, fence: Fence) -> None:
-        if store.status in (StoreStatus.READY, StoreStatus.DEGRADED):
-            await self._check_health(store, fence)
+    async def _converge(self, store: Store, fence: Fence) -> None:
+        """Walk the steps the store still needs, committing what each decides, until one ends
+        the pass (the last step always does) or the fence is lost."""
+        if fence.desired_state == DesiredState.PRESENT and store.status in (
+            StoreStatus.READY,
+            StoreStatus.DEGRADED,
+        ):
+            with self.tracer.start_as_current_span("health", attributes={STORE_ID: store.id}):
+                outcome = await self._check_health(store)
+            await self._commit(store, fence, outcome)
             return
-        if store.applied_generation < store.generation:
-            await self._step(store, fence, "namespace", self.steps.ensure_namespace)
-            await self._step(store, fence, "secrets", self.steps.ensure_secrets)
-            release = await self._step(
-                store,
-                fence,
-                "release",
-                self.steps.ensure_release,
-                describe=lambda r: f"release revision {r.revision} {r.status}",
-            )
-            await self._write(
-                fence, applied_generation=store.generation, release_revision=release.revision
-            )
-            store.applied_generation, store.release_revision = store.generation, release.revision
-        await self._await_ready(store, fence)
+        for step in _steps_to_run(store, fence.desired_state):
+            if step.is_later_than(_current_step(store)) and not await self._commit(
+                store, fence, self._enter(step)
+            ):
+                return
+            with self.tracer.start_as_current_span(
+                f"step {step}", attributes={STORE_ID: store.id, "woo.step": str(step)}
+            ) as span:
+                try:
+                    outcome = await self._perform(store, step)
+                except StepError as error:
+                    span.set_status(Status(StatusCode.ERROR, str(error)))
+                    outcome = self._step_failed(store, step, error)
+            if not await self._commit(store, fence, outcome):
+                return
 
-    async def _await_ready(self, store: Store, fence: Fence) -> None:
+    async def _perform(self, store: Store, step: Step) -> Outcome:
+        """Run one step and decide what it means for the store; StepError when it failed."""
+        match step:
+            case Step.NAMESPACE:
+                return _succeeded(
+                    store, step, await self._run(step, self.steps.ensure_namespace(store))
+                )
+            case Step.SECRETS:
+                return _succeeded(
+                    store, step, await self._run(step, self.steps.ensure_secrets(store))
+                )
+            case Step.RELEASE:
+                release = await self._run(step, self.steps.ensure_release(store))
+                return _succeeded(
+                    store,
+                    step,
+                    f"release revision {release.revision} {release.status}",
+                    {"applied_generation": store.generation, "release_revision": release.revision},
+                )
+            case Step.READINESS:
+                return await self._readiness(store)
+            case Step.UNINSTALL:
+                return _succeeded(store, step, await self._run(step, self.steps.uninstall(store)))
+            case Step.NAMESPACE_DELETE:
+                return await self._namespace_deletion(store)
+
+    async def _readiness(self, store: Store) -> Outcome:
         revision = store.release_revision or 0
-        assessment = await self._step(
-            store,
-            fence,
-            "readiness",
-            lambda s: self.steps.observe(s, revision, require_setup=True),
-            record=False,
+        assessment = await self._run(
+            Step.READINESS, self.steps.observe(store, revision, require_setup=True)
         )
-        now = utcnow()
+        now = self.clock.now()
         if assessment.verdict == Verdict.READY:
             storefront, admin = store_urls(store, self.settings.values_file(store.environment))
-            elapsed = (now - store.created_at).total_seconds()
-            self.metrics.provision_seconds.observe(elapsed)
-            await self._finish(
-                fence,
-                now + timedelta(seconds=self.settings.health_check_seconds),
-                [("readiness", "succeeded", f"store is ready at {storefront}")],
-                status=StoreStatus.READY,
-                status_reason=None,
-                storefront_url=storefront,
-                admin_url=admin,
-                step=None,
-                step_deadline_at=None,
-                attempt=0,
+            self.metrics.provision_seconds.observe((now - store.created_at).total_seconds())
+            return Outcome(
+                {
+                    "status": StoreStatus.READY,
+                    "status_reason": None,
+                    "storefront_url": storefront,
+                    "admin_url": admin,
+                    "step": None,
+                    "step_deadline_at": None,
+                    "attempt": 0,
+                },
+                (Event(Step.READINESS, EventOutcome.SUCCEEDED, f"store is ready at {storefront}"),),
+                next_due=now + timedelta(seconds=self.settings.health_check_seconds),
             )
-            return
         if assessment.verdict == Verdict.FAILED:
-            await self._fail(fence, "readiness", assessment.reason)
-        if assessment.missing and not await self._guard(
-            store, fence, "readiness", self.steps.release_exists
-        ):
+            return self._failed(store, Step.READINESS, assessment.reason)
+        if assessment.missing and not await _checked(self.steps.release_exists(store)):
             # The release vanished behind our back: install it again on the next pass.
-            await self._finish(
-                fence,
-                now,
-                [("readiness", "retrying", "release missing from the cluster; reinstalling")],
-                applied_generation=0,
+            return Outcome(
+                {"applied_generation": 0},
+                (
+                    Event(
+                        Step.READINESS,
+                        EventOutcome.RETRYING,
+                        "release missing from the cluster; reinstalling",
+                    ),
+                ),
+                next_due=now,
             )
-            return
         deadline = store.step_deadline_at
         if deadline is not None and now >= deadline:
-            await self._fail(
-                fence,
-                "readiness",
+            return self._failed(
+                store,
+                Step.READINESS,
                 f"not ready within {self.settings.ready_deadline_seconds:.0f}s: "
                 f"{assessment.reason}",
             )
-        events = []
+        events: tuple[Event, ...] = ()
         if assessment.reason != store.status_reason:
-            events.append(("readiness", "waiting", assessment.reason))
+            events = (Event(Step.READINESS, EventOutcome.WAITING, assessment.reason),)
         # Poll quickly at first (an instant cluster is ready in moments), then back off.
         waited = (now - (store.step_started_at or now)).total_seconds()
         delay = min(max(waited / 4, 0.05), self.settings.readiness_poll_seconds)
-        await self._finish(
-            fence, now + timedelta(seconds=delay), events, status_reason=assessment.reason
+        return Outcome(
+            {"status_reason": assessment.reason}, events, next_due=now + timedelta(seconds=delay)
         )
 
-    async def _check_health(self, store: Store, fence: Fence) -> None:
+    async def _namespace_deletion(self, store: Store) -> Outcome:
+        gone = await self._run(Step.NAMESPACE_DELETE, self.steps.delete_namespace(store))
+        now = self.clock.now()
+        if gone:
+            return Outcome(
+                {
+                    "status": StoreStatus.DELETED,
+                    "status_reason": None,
+                    "deleted_at": now,
+                    "step": None,
+                    "step_deadline_at": None,
+                    "storefront_url": None,
+                    "admin_url": None,
+                },
+                (
+                    Event(
+                        Step.NAMESPACE_DELETE,
+                        EventOutcome.SUCCEEDED,
+                        f"namespace {store.namespace} is gone",
+                    ),
+                ),
+                next_due=now,
+            )
+        deadline = store.step_deadline_at
+        if deadline is not None and now >= deadline:
+            return self._failed(
+                store,
+                Step.NAMESPACE_DELETE,
+                f"namespace {store.namespace} still terminating after "
+                f"{self.settings.delete_deadline_seconds:.0f}s",
+            )
+        reason = f"waiting for namespace {store.namespace} to terminate"
+        events: tuple[Event, ...] = ()
+        if store.status_reason != reason:
+            events = (Event(Step.NAMESPACE_DELETE, EventOutcome.WAITING, reason),)
+        return Outcome({"status_reason": reason}, events, next_due=now + NAMESPACE_POLL)
+
+    async def _check_health(self, store: Store) -> Outcome:
         revision = store.release_revision or 0
-        now = utcnow()
+        now = self.clock.now()
         next_check = now + timedelta(seconds=self.settings.health_check_seconds)
         try:
             assessment = await self.steps.observe(store, revision, require_setup=False)
         except Exception as exc:
             # An API blip is no reason to call the store unhealthy; look again soon.
-            error = as_step_error(exc)
-            log.info("health check of %s failed: %s", store.id, error)
-            await self._release(fence, now + timedelta(seconds=self._backoff(0)))
-            return
+            log.info("health check of %s failed: %s", store.id, as_step_error(exc))
+            return Outcome(next_due=now + timedelta(seconds=self._backoff(0)))
         healthy = assessment.verdict == Verdict.READY
         if healthy and store.status == StoreStatus.DEGRADED:
-            await self._finish(
-                fence,
-                next_check,
-                [("health", "succeeded", "store healthy again")],
-                status=StoreStatus.READY,
-                status_reason=None,
+            return Outcome(
+                {"status": StoreStatus.READY, "status_reason": None},
+                (Event(HEALTH, EventOutcome.SUCCEEDED, "store healthy again"),),
+                next_due=next_check,
             )
-        elif not healthy and (
+        if not healthy and (
             store.status == StoreStatus.READY or store.status_reason != assessment.reason
         ):
-            await self._finish(
-                fence,
-                next_check,
-                [("health", "degraded", assessment.reason)],
-                status=StoreStatus.DEGRADED,
-                status_reason=assessment.reason,
+            return Outcome(
+                {"status": StoreStatus.DEGRADED, "status_reason": assessment.reason},
+                (Event(HEALTH, EventOutcome.DEGRADED, assessment.reason),),
+                next_due=next_check,
             )
-        else:
-            await self._release(fence, next_check)
-
-    async def _converge_absent(self, store: Store, fence: Fence) -> None:
-        if store.step != "namespace-delete":
-            await self._step(store, fence, "uninstall", self.steps.uninstall)
-        gone = await self._step(
-            store, fence, "namespace-delete", self.steps.delete_namespace, record=False
-        )
-        now = utcnow()
-        if gone:
-            await self._finish(
-                fence,
-                now,
-                [("namespace-delete", "succeeded", f"namespace {store.namespace} is gone")],
-                status=StoreStatus.DELETED,
-                status_reason=None,
-                deleted_at=now,
-                step=None,
-                step_deadline_at=None,
-                storefront_url=None,
-                admin_url=None,
-            )
-            return
-        deadline = store.step_deadline_at
-        if deadline is not None and now >= deadline:
-            await self._fail(
-                fence,
-                "namespace-delete",
-                f"namespace {store.namespace} still terminating after "
-                f"{self.settings.delete_deadline_seconds:.0f}s",
-            )
-        reason = f"waiting for namespace {store.namespace} to terminate"
-        events = [] if store.status_reason == reason else [("namespace-delete", "waiting", reason)]
-        await self._finish(fence, now + timedelta(seconds=0.5), events, status_reason=reason)
+        return Outcome(next_due=next_check)
 
     # --- step mechanics -------------------------------------------------------------------
-    async def _step(
-        self,
-        store: Store,
-        fence: Fence,
-        step: str,
-        action: Callable[[Store], Awaitable[T]],
-        *,
-        record: bool = True,
-        describe: Callable[[T], str] | None = None,
-    ) -> T:
-        """Run one idempotent step with its deadline; on failure write the outcome (retry
-        with backoff, or Failed) and end the pass with PassOver. A step the store has already
-        passed is re-checked quietly, under the deadline of the step the store is at."""
-        entering = _is_later(step, store.step)
-        if entering:
-            await self._enter_step(store, fence, step)
-        elif step != store.step:
-            record = False
+    async def _run(self, step: Step, action: Awaitable[T]) -> T:
+        """Run a step's action, timed and counted; a failure comes out as a StepError (our
+        verdict on it: retry or stop)."""
         started = asyncio.get_running_loop().time()
         try:
-            result = await action(store)
-        except (asyncio.CancelledError, PassOver):
-            raise
+            result = await action
         except Exception as exc:
-            self.metrics.steps.labels(step=step, outcome="error").inc()
-            await self._step_failed(store, fence, step, as_step_error(exc))
+            error = as_step_error(exc)
+            outcome = "temporary_error" if error.transient else "permanent_error"
+            self.metrics.steps.labels(step=step, outcome=outcome).inc()
+            if error is exc:
+                raise
+            raise error from exc
         self.metrics.step_seconds.labels(step=step).observe(
             asyncio.get_running_loop().time() - started
         )
         self.metrics.steps.labels(step=step, outcome="ok").inc()
-        if record:
-            message = describe(result) if describe else str(result)
-            await self._write(fence, events=[(step, "succeeded", message)], attempt=0)
-            store.attempt = 0
         return result
 
-    async def _guard(
-        self, store: Store, fence: Fence, step: str, action: Callable[[Store], Awaitable[T]]
-    ) -> T:
-        """Run a read-only check inside the current step's retry rules."""
-        try:
-            return await action(store)
-        except (asyncio.CancelledError, PassOver):
-            raise
-        except Exception as exc:
-            await self._step_failed(store, fence, step, as_step_error(exc))
-
-    async def _enter_step(self, store: Store, fence: Fence, step: str) -> None:
-        now = utcnow()
-        seconds = {
-            "readiness": self.settings.ready_deadline_seconds,
-            "namespace-delete": self.settings.delete_deadline_seconds,
-        }.get(step, self.settings.step_deadline_seconds)
-        deadline = now + timedelta(seconds=seconds)
-        reason = STEP_DESCRIPTIONS[step]
-        await self._write(
-            fence,
-            events=[(step, "started", reason)],
-            step=step,
-            step_deadline_at=deadline,
-            step_started_at=now,
-            attempt=0,
-            status_reason=reason,
+    def _enter(self, step: Step) -> Outcome:
+        now = self.clock.now()
+        return Outcome(
+            {
+                "step": step,
+                "step_deadline_at": now + step.deadline(self.settings),
+                "step_started_at": now,
+                "attempt": 0,
+                "status_reason": step.description,
+            },
+            (Event(step, EventOutcome.STARTED, step.description),),
         )
-        store.step, store.step_deadline_at, store.step_started_at = step, deadline, now
-        store.attempt, store.status_reason = 0, reason
 
-    async def _step_failed(
-        self, store: Store, fence: Fence, step: str, error: StepError
-    ) -> NoReturn:
-        now = utcnow()
+    def _step_failed(self, store: Store, step: Step, error: StepError) -> Outcome:
+        """Retry with backoff while the step's deadline allows, else Failed."""
+        now = self.clock.now()
         if not error.transient:
-            await self._fail(fence, step, f"{STEP_DESCRIPTIONS.get(step, step)} failed: {error}")
+            return self._failed(store, step, f"{step.description} failed: {error}")
         delay = self._backoff(store.attempt)
         deadline = store.step_deadline_at
         if deadline is not None and now + timedelta(seconds=delay) > deadline:
-            await self._fail(
-                fence,
-                step,
-                f"{STEP_DESCRIPTIONS.get(step, step)} did not succeed before its deadline: {error}",
+            return self._failed(
+                store, step, f"{step.description} did not succeed before its deadline: {error}"
             )
         attempt = store.attempt + 1
         message = f"{error} (attempt {attempt}, retrying in {delay:.1f}s)"
-        await self._finish(
-            fence,
-            now + timedelta(seconds=delay),
-            [(step, "retrying", message)],
-            attempt=attempt,
-            status_reason=f"{STEP_DESCRIPTIONS.get(step, step)}: {message}",
+        return Outcome(
+            {"attempt": attempt, "status_reason": f"{step.description}: {message}"},
+            (Event(step, EventOutcome.RETRYING, message),),
+            next_due=now + timedelta(seconds=delay),
         )
 
-    async def _fail(self, fence: Fence, step: str, reason: str) -> NoReturn:
-        """End the store in Failed with ``reason``; always raises PassOver."""
-        log.warning("store %s failed at %s: %s", fence.store_id, step, reason)
+    def _failed(self, store: Store, step: Step, reason: str) -> Outcome:
+        """End the store in Failed with ``reason``."""
+        log.warning("store %s failed at %s: %s", store.id, step, reason)
         self.metrics.failures.labels(step=step).inc()
-        await self._finish(
-            fence,
-            utcnow(),
-            [(step, "failed", reason)],
-            status=StoreStatus.FAILED,
-            status_reason=reason,
-            step=None,
-            step_deadline_at=None,
+        return Outcome(
+            {
+                "status": StoreStatus.FAILED,
+                "status_reason": reason,
+                "step": None,
+                "step_deadline_at": None,
+            },
+            (Event(step, EventOutcome.FAILED, reason),),
+            next_due=self.clock.now(),
         )
-        raise PassOver
 
     def _backoff(self, attempt: int) -> float:
         base = self.settings.backoff_initial_seconds * float(2 ** min(attempt, 16))
@@ -471,40 +449,44 @@ class Reconciler:
         return min(base, self.settings.backoff_max_seconds) * jitter
 
     # --- writes ---------------------------------------------------------------------------
-    async def _write(
-        self, fence: Fence, events: list[tuple[str, str, str]] | None = None, **values: Any
-    ) -> None:
-        """Write progress while keeping the lease; PassOver if the fence no longer holds."""
+    async def _commit(self, store: Store, fence: Fence, outcome: Outcome) -> bool:
+        """Write what a step decided, fenced; True when the pass goes on to its next step.
+
+        Progress keeps the lease; an outcome that ends the pass hands the lease back in the same
+        transaction. If the fence no longer holds (a DELETE, a retry, another replica), nothing
+        is written and the lease is handed back at once, so the next pass starts from the new
+        state."""
+        if not outcome.writes:
+            if outcome.ends_pass:
+                await self._release(fence, outcome.next_due)
+            return not outcome.ends_pass
+        values: dict[str, Any] = {**outcome.changes, "updated_at": self.clock.now()}
+        if outcome.next_due is not None:
+            values.update(lease_owner=None, lease_expires_at=None, next_attempt_at=outcome.next_due)
 
         async def write(repository: StoreRepository) -> bool:
             if not await repository.fenced_update(fence, **values):
+                await repository.release(fence.store_id, fence.owner, None)
                 return False
-            for step, outcome, message in events or []:
-                await repository.add_event(fence.store_id, step, outcome, message)
+            for event in outcome.events:
+                await repository.add_event(fence.store_id, event.step, event.outcome, event.message)
             return True
 
         if not await self._transaction(write):
-            raise FenceLost
-        _log_events(events or [])
+            return False
+        _log_events(outcome.events)
+        self._observe_step_durations(store, outcome.events)
+        for name, value in outcome.changes.items():
+            setattr(store, name, value)
+        return not outcome.ends_pass
 
-    async def _finish(
-        self, fence: Fence, next_due: datetime, events: list[tuple[str, str, str]], **values: Any
-    ) -> NoReturn:
-        """Write the pass's outcome and hand the lease back in one transaction."""
-
-        async def finish(repository: StoreRepository) -> None:
-            written = await repository.fenced_update(
-                fence, lease_owner=None, lease_expires_at=None, next_attempt_at=next_due, **values
-            )
-            if written:
-                for step, outcome, message in events:
-                    await repository.add_event(fence.store_id, step, outcome, message)
-            else:
-                await repository.release(fence.store_id, fence.owner, None)
-
-        await self._transaction(finish)
-        _log_events(events)
-        raise PassOver
+    def _observe_step_durations(self, store: Store, events: tuple[Event, ...]) -> None:
+        """A step the store was at succeeded: record how long the store spent in it."""
+        started = store.step_started_at
+        for event in events:
+            if event.outcome == EventOutcome.SUCCEEDED and event.step == store.step and started:
+                seconds = (self.clock.now() - started).total_seconds()
+                self.metrics.store_step_seconds.labels(step=event.step).observe(seconds)
 
     async def _release(self, fence: Fence, next_due: datetime | None) -> None:
         with contextlib.suppress(Exception):
@@ -536,7 +518,47 @@ class Reconciler:
             raise
 
 
-def _log_events(events: list[tuple[str, str, str]]) -> None:
+def _steps_to_run(store: Store, desired: DesiredState) -> list[Step]:
+    """The steps of this pass, in order. Towards present: install (namespace, secrets,
+    release) unless helm already installed this generation, then wait for readiness. Towards
+    absent: uninstall unless the namespace is already being deleted, then delete it."""
+    if desired == DesiredState.PRESENT:
+        install = [Step.NAMESPACE, Step.SECRETS, Step.RELEASE]
+        return (
+            [*install, Step.READINESS]
+            if store.applied_generation < store.generation
+            else [Step.READINESS]
+        )
+    if store.step == Step.NAMESPACE_DELETE:
+        return [Step.NAMESPACE_DELETE]
+    return [Step.UNINSTALL, Step.NAMESPACE_DELETE]
+
+
+def _current_step(store: Store) -> Step | None:
+    # Looking a member up by value; mypy takes the members' __new__ for the signature.
+    return Step(store.step) if store.step else None  # type: ignore[call-arg]
+
+
+def _succeeded(store: Store, step: Step, message: str, changes: Changes | None = None) -> Outcome:
+    """A step that did its work. Only the step the store is at goes into the timeline; earlier
+    steps, re-checked on a later pass, pass quietly."""
+    changes = changes or Changes()
+    if step != store.step:
+        return Outcome(changes)
+    return Outcome({**changes, "attempt": 0}, (Event(step, EventOutcome.SUCCEEDED, message),))
+
+
+async def _checked(check: Awaitable[T]) -> T:
+    """A read-only check inside a step: its failure is the step's failure."""
+    try:
+        return await check
+    except StepError:
+        raise
+    except Exception as exc:
+        raise as_step_error(exc) from exc
+
+
+def _log_events(events: tuple[Event, ...]) -> None:
     # The store's timeline, mirrored to the log (the store id comes from the log context).
-    for step, outcome, message in events:
-        log.info("%s %s: %s", step, outcome, message)
+    for event in events:
+        log.info("%s %s: %s", event.step, event.outcome, event.message)

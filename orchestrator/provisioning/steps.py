@@ -3,21 +3,99 @@ what is missing, so running it twice, or after a crash half-way, is always safe.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
 
 from orchestrator.config import Settings
 from orchestrator.helm.client import HelmClient, ReleaseStatus
 from orchestrator.kube.client import Json, KubeClient
-from orchestrator.models import Store
+from orchestrator.models import DesiredState, Store
 from orchestrator.provisioning.errors import PermanentStepError, TemporaryStepError
 from orchestrator.provisioning.readiness import Assessment, Verdict, assess
+from orchestrator.provisioning.secret_backends import SecretBackend
 from orchestrator.provisioning.store_values import (
     STORE_ID_LABEL,
-    generated_secrets,
     namespace_labels,
     release_values,
-    secret_labels,
 )
+
+
+class Step(StrEnum):
+    """The steps of a store's life, towards present and towards absent, in the order they run.
+
+    Each carries what the user sees in ``status_reason`` while it runs and how long it may take
+    from when it starts. A pass re-checks the earlier steps of its direction (they are
+    idempotent, and the world may have changed), but only a step *later* than the one recorded
+    starts a new deadline and attempt count; otherwise a step that keeps failing would reset its
+    own deadline on every pass and be retried for ever.
+    """
+
+    towards: DesiredState
+    description: str
+    _deadline: Callable[[Settings], float]
+
+    def __new__(
+        cls,
+        value: str,
+        towards: DesiredState,
+        description: str,
+        deadline: Callable[[Settings], float],
+    ) -> Step:
+        step = str.__new__(cls, value)
+        step._value_ = value
+        step.towards = towards
+        step.description = description
+        step._deadline = deadline
+        return step
+
+    NAMESPACE = (
+        "namespace",
+        DesiredState.PRESENT,
+        "creating namespace",
+        lambda settings: settings.step_deadline_seconds,
+    )
+    SECRETS = (
+        "secrets",
+        DesiredState.PRESENT,
+        "creating credentials",
+        lambda settings: settings.step_deadline_seconds,
+    )
+    RELEASE = (
+        "release",
+        DesiredState.PRESENT,
+        "installing the helm release",
+        lambda settings: settings.step_deadline_seconds,
+    )
+    READINESS = (
+        "readiness",
+        DesiredState.PRESENT,
+        "waiting for the store to become ready",
+        lambda settings: settings.ready_deadline_seconds,
+    )
+    UNINSTALL = (
+        "uninstall",
+        DesiredState.ABSENT,
+        "uninstalling the helm release",
+        lambda settings: settings.step_deadline_seconds,
+    )
+    NAMESPACE_DELETE = (
+        "namespace-delete",
+        DesiredState.ABSENT,
+        "deleting the namespace",
+        lambda settings: settings.delete_deadline_seconds,
+    )
+
+    def deadline(self, settings: Settings) -> timedelta:
+        return timedelta(seconds=self._deadline(settings))
+
+    def is_later_than(self, current: Step | None) -> bool:
+        """Whether a store at ``current`` enters this step anew (see the class docstring)."""
+        if current is None or current.towards != self.towards:
+            return True
+        order = list(Step)
+        return order.index(self) > order.index(current)
 
 
 @dataclass(frozen=True)
@@ -25,6 +103,7 @@ class StoreSteps:
     settings: Settings
     kube: KubeClient
     helm: HelmClient
+    secrets: SecretBackend
 
     # --- towards present ------------------------------------------------------------------
     async def ensure_namespace(self, store: Store) -> str:
@@ -38,13 +117,7 @@ class StoreSteps:
         return f"namespace {store.namespace} exists"
 
     async def ensure_secrets(self, store: Store) -> str:
-        created = []
-        for name, values in generated_secrets(store).items():
-            if await self.kube.create_secret(store.namespace, name, values, secret_labels(store)):
-                created.append(name)
-        if created:
-            return "secrets created: " + ", ".join(created)
-        return "secrets already present, kept as they are"
+        return await self.secrets.ensure(store)
 
     async def ensure_release(self, store: Store) -> ReleaseStatus:
         values_file = self.settings.values_file(store.environment)
@@ -64,6 +137,12 @@ class StoreSteps:
         return release
 
     async def observe(self, store: Store, revision: int, *, require_setup: bool) -> Assessment:
+        if require_setup:
+            # Workloads cannot start before their Secrets exist (the vault backend's operator
+            # writes them): say so rather than report the pods' CreateContainerConfigError.
+            waiting = await self.secrets.waiting_for(store)
+            if waiting is not None:
+                return Assessment(Verdict.WAITING, waiting)
         selector = f"app.kubernetes.io/instance={self.settings.release_name}"
         snapshot = await self.kube.workloads(store.namespace, selector)
         assessment = assess(snapshot, revision, require_setup=require_setup)
@@ -87,13 +166,16 @@ class StoreSteps:
         return "no release to uninstall"
 
     async def delete_namespace(self, store: Store) -> bool:
-        """Ask for the namespace to go; True once it is gone."""
+        """Ask for the namespace to go; True once it is gone (and with it, whatever the secret
+        backend keeps for the store outside the namespace)."""
         namespace = await self.kube.get_namespace(store.namespace)
-        if namespace is None or not _owned(store, namespace):
-            return True
-        if not namespace.get("metadata", {}).get("deletionTimestamp"):
-            await self.kube.delete_namespace(store.namespace)
-        return await self.kube.get_namespace(store.namespace) is None
+        if namespace is not None and _owned(store, namespace):
+            if not namespace.get("metadata", {}).get("deletionTimestamp"):
+                await self.kube.delete_namespace(store.namespace)
+            if await self.kube.get_namespace(store.namespace) is not None:
+                return False
+        await self.secrets.forget(store)
+        return True
 
     @staticmethod
     def _check_owned(store: Store, namespace: Json) -> None:

@@ -11,7 +11,14 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
+from orchestrator.models import DesiredState, Store, StoreEvent, StoreOrder, StoreStatus, utcnow
+
+_ORDER: dict[StoreOrder, tuple[Any, ...]] = {
+    StoreOrder.NEWEST: (),
+    StoreOrder.OLDEST: (Store.created_at.asc(), Store.id.asc()),
+    StoreOrder.NAME: (Store.store_name.asc(),),
+    StoreOrder.STATUS: (Store.status.asc(),),
+}
 
 
 @dataclass(frozen=True)
@@ -75,19 +82,35 @@ class StoreRepository:
         return int(await self.session.scalar(query) or 0)
 
     async def page(
-        self, *, status: StoreStatus | None, include_deleted: bool, limit: int, offset: int
+        self,
+        *,
+        status: StoreStatus | None,
+        include_deleted: bool,
+        limit: int,
+        offset: int,
+        search: str | None = None,
+        order: StoreOrder = StoreOrder.NEWEST,
     ) -> tuple[Sequence[Store], int]:
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if status is not None:
             conditions.append(Store.status == status)
         elif not include_deleted:
             conditions.append(Store.status != StoreStatus.DELETED)
+        if search:
+            # Names and domains are lowercase (validated), so lowering the needle is enough.
+            needle = search.lower()
+            conditions.append(
+                or_(
+                    Store.store_name.contains(needle, autoescape=True),
+                    Store.domain.contains(needle, autoescape=True),
+                )
+            )
         where = and_(*conditions) if conditions else and_(True)
         total = await self.session.scalar(select(func.count()).select_from(Store).where(where))
         rows = await self.session.execute(
             select(Store)
             .where(where)
-            .order_by(Store.created_at.desc(), Store.id.desc())
+            .order_by(*_ORDER[order], Store.created_at.desc(), Store.id.desc())
             .limit(limit)
             .offset(offset)
         )
@@ -143,6 +166,24 @@ class StoreRepository:
             .execution_options(synchronize_session=False)
         )
         return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def oldest_provisioning_since(self) -> datetime | None:
+        """When the longest-provisioning store was requested (None when none provisions)."""
+        return await self.session.scalar(
+            select(func.min(Store.created_at)).where(Store.status == StoreStatus.PROVISIONING)
+        )
+
+    async def queue(self, now: datetime) -> tuple[int, datetime | None]:
+        """The reconciler's work queue: how many stores are due and unclaimed, and the
+        earliest moment one of them came due."""
+        row = (
+            await self.session.execute(
+                select(func.count(), func.min(Store.next_attempt_at)).where(
+                    _needs_work(), _lease_free(now), Store.next_attempt_at <= now
+                )
+            )
+        ).one()
+        return int(row[0]), row[1]
 
     # --- reconciler side ------------------------------------------------------------------
     async def claim_due(

@@ -8,7 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from orchestrator.models import Environment, StoreStatus
-from orchestrator.naming import STORE_NAME_MAX, hostname_problem, store_name_problem
+from orchestrator.naming import STORE_NAME_MAX, store_domain_problem, store_name_problem
 
 # Bounds of paging parameters: beyond them the database would overflow, not answer.
 MAX_OFFSET = 1_000_000
@@ -30,7 +30,10 @@ class StoreCreate(BaseModel):
         description="Lowercase hostname of the storefront.",
         examples=["demo.localhost"],
     )
-    environment: Environment = Field(default="local", description="Which values file to use.")
+    environment: Environment = Field(
+        default="local",
+        description="Which values file the store is installed with; `local` when omitted.",
+    )
 
     @field_validator("store_name")
     @classmethod
@@ -45,7 +48,7 @@ class StoreCreate(BaseModel):
     def _valid_domain(cls, value: str | None) -> str | None:
         if value is None:
             return None
-        problem = hostname_problem(value)
+        problem = store_domain_problem(value)
         if problem:
             raise ValueError(problem)
         return value

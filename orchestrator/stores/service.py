@@ -7,6 +7,7 @@ import json
 import uuid
 from collections.abc import Sequence
 
+from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.errors import (
     Conflict,
@@ -17,7 +18,7 @@ from orchestrator.errors import (
     LimitReached,
     NotFound,
 )
-from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
+from orchestrator.models import DesiredState, Store, StoreEvent, StoreOrder, StoreStatus
 from orchestrator.naming import (
     default_domain,
     domain_policy_problem,
@@ -30,9 +31,10 @@ from orchestrator.stores.schemas import StoreCreate
 
 
 class StoreService:
-    def __init__(self, repository: StoreRepository, settings: Settings) -> None:
+    def __init__(self, repository: StoreRepository, settings: Settings, clock: Clock) -> None:
         self.repository = repository
         self.settings = settings
+        self.clock = clock
 
     async def create(
         self, request: StoreCreate, idempotency_key: str | None, requested_by: str
@@ -53,7 +55,7 @@ class StoreService:
             if replay is not None:
                 return replay, False
         await self._check_caps(requested_by)
-        now = utcnow()
+        now = self.clock.now()
         store = Store(
             id=str(uuid.uuid4()),
             store_name=request.store_name,
@@ -132,10 +134,22 @@ class StoreService:
         return store
 
     async def page(
-        self, *, status: StoreStatus | None, include_deleted: bool, limit: int, offset: int
+        self,
+        *,
+        status: StoreStatus | None,
+        include_deleted: bool,
+        limit: int,
+        offset: int,
+        search: str | None,
+        order: StoreOrder,
     ) -> tuple[Sequence[Store], int]:
         return await self.repository.page(
-            status=status, include_deleted=include_deleted, limit=limit, offset=offset
+            status=status,
+            include_deleted=include_deleted,
+            limit=limit,
+            offset=offset,
+            search=search,
+            order=order,
         )
 
     async def events(self, store_id: str, *, after: int, limit: int) -> Sequence[StoreEvent]:
@@ -168,7 +182,7 @@ class StoreService:
 
     async def _requeue(self, store: Store, status: StoreStatus, reason: str) -> None:
         """Hand the store back to the reconciler, due now, starting its steps afresh."""
-        now = utcnow()
+        now = self.clock.now()
         store.status = status
         store.status_reason = reason
         store.step = None

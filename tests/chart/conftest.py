@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +20,36 @@ CHART = REPO_ROOT / "helm" / "woocommerce"
 HERE = Path(__file__).resolve().parent
 # The per-store values the orchestrator passes (contract), used with every environment file.
 STORE_VALUES = HERE / "store-values.yaml"
+INGRESS_VALUES = HERE / "ingress-values.yaml"
+
+
+def ingress_variant(environment_file: Path) -> Path:
+    """The environment's file edited for an ingress controller instead of a Gateway."""
+    values = yaml.safe_load(environment_file.read_text())
+    overlay = yaml.safe_load(INGRESS_VALUES.read_text())
+    values["ingress"].update(overlay["ingress"])
+    values["networkPolicy"]["dataPlane"] = overlay["networkPolicy"]["dataPlane"]
+    variant = (
+        Path(tempfile.gettempdir())
+        / f"woo-chart-{os.getpid()}-{environment_file.stem}-ingress.yaml"
+    )
+    variant.write_text(yaml.safe_dump(values))
+    return variant
+
+
+# Each environment's own exposure (Gateway API) and its Ingress alternative.
 ENVIRONMENT_FILES: dict[str, list[Path]] = {
     "default": [],
     "local": [REPO_ROOT / "values-local.yaml"],
     "prod": [REPO_ROOT / "values-prod.yaml"],
+    "local-ingress": [ingress_variant(REPO_ROOT / "values-local.yaml")],
+    "prod-ingress": [ingress_variant(REPO_ROOT / "values-prod.yaml")],
 }
+RENDERINGS = ["local", "prod", "local-ingress", "prod-ingress"]
 RELEASE = "store"
 NAMESPACE = "demo-0a1b2c3d"
+KUBERNETES_VERSIONS = ["1.30.0", "1.33.0", "1.37.0"]
+VALIDATOR = Path(sys.executable).with_name("kubernetes-validate")
 
 
 def run_helm(helm_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -53,7 +79,8 @@ class Manifest:
         return found[0]
 
     def pod_specs(self) -> list[tuple[str, dict[str, Any], dict[str, Any]]]:
-        """(kind/name, pod labels, pod spec) for every workload, the helm test pod included."""
+        """(kind/name, pod labels, pod spec) for every workload (Deployments, StatefulSets, Jobs,
+        CronJobs), the helm test pod included."""
         pods = []
         for obj in self.objects:
             if obj["kind"] in ("Deployment", "StatefulSet", "Job"):
@@ -65,11 +92,48 @@ class Manifest:
                         template["spec"],
                     )
                 )
+            elif obj["kind"] == "CronJob":
+                template = obj["spec"]["jobTemplate"]["spec"]["template"]
+                pods.append(
+                    (
+                        f"CronJob/{obj['metadata']['name']}",
+                        template["metadata"]["labels"],
+                        template["spec"],
+                    )
+                )
             elif obj["kind"] == "Pod":
                 pods.append(
                     (f"Pod/{obj['metadata']['name']}", obj["metadata"]["labels"], obj["spec"])
                 )
         return pods
+
+
+def assert_valid_for_kubernetes(
+    manifest: Manifest,
+    version: str,
+    workdir: Path,
+    validated_elsewhere: frozenset[str] = frozenset(),
+) -> None:
+    """`kubernetes-validate --strict` accepts every object, with no error and no warning (an
+    unknown kind is only a warning, so warnings count as failures). Kinds of CRDs that it does
+    not know are named in `validated_elsewhere`, and their tests check them against the CRD's own
+    schema."""
+    objects = [obj for obj in manifest.objects if obj["kind"] not in validated_elsewhere]
+    manifest_file = workdir / f"manifest-{version}.yaml"
+    manifest_file.write_text(yaml.safe_dump_all(objects))
+    result = subprocess.run(
+        [str(VALIDATOR), "--strict", "-k", version, str(manifest_file)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    problems = [line for line in output.splitlines() if not line.startswith("INFO")]
+    assert problems == [], "\n".join(problems)
+    validated = sum(1 for line in output.splitlines() if line.startswith("INFO"))
+    assert validated == len(objects)
 
 
 def render(helm_bin: Path, environment: str, *extra: str, store: bool = True) -> Manifest:

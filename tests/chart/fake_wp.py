@@ -1,16 +1,21 @@
 """A stand-in for WP-CLI that models the WordPress state setup.sh reads and changes.
 
 State lives in a JSON file ($FAKE_WP_STATE); the WooCommerce plugin version is read from the
-plugin header on disk ($WP_CONTENT_DIR), as WP-CLI does. Every call is appended to $FAKE_WP_LOG
-with its arguments and standard input, so tests can see what the script changed and how;
+plugin header on disk ($WP_CONTENT_DIR, or $WOO_PLATFORM_PLUGIN_DIR as wp-config.php makes it),
+as WP-CLI does. `plugin verify-checksums` compares the files on disk with the per-file checksums
+wordpress.org publishes, kept in $FAKE_UPSTREAM/checksums/<version>.json. Where WP-CLI prints a
+secret (a generated admin password, or what readline echoes for --prompt), this does too, so a
+test sees the leak. Every call is appended to $FAKE_WP_LOG with its arguments and standard input;
 $FAKE_WP_FAIL names a command ("core install") that fails as WP-CLI does.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
+import secrets
 import sys
 from pathlib import Path
 from typing import Any
@@ -35,7 +40,8 @@ def main(argv: list[str]) -> int:
     stdin = "" if sys.stdin.isatty() else sys.stdin.read()
     with open(os.environ["FAKE_WP_LOG"], "a") as log:
         log.write(json.dumps({"argv": argv, "stdin": stdin}) + "\n")
-    if os.environ.get("FAKE_WP_FAIL") == " ".join(positional[:2]):
+    failing = os.environ.get("FAKE_WP_FAIL", "").split()
+    if failing and positional[: len(failing)] == failing:
         # A command that fails the way WP-CLI does (e.g. the database went away mid-run).
         print("Error: Error establishing a database connection.", file=sys.stderr)
         return 1
@@ -46,8 +52,13 @@ def main(argv: list[str]) -> int:
     return status
 
 
+def plugins_dir() -> Path:
+    override = os.environ.get("WOO_PLATFORM_PLUGIN_DIR")
+    return Path(override) if override else Path(os.environ["WP_CONTENT_DIR"]) / "plugins"
+
+
 def plugin_file() -> Path:
-    return Path(os.environ["WP_CONTENT_DIR"]) / "plugins" / "woocommerce" / "woocommerce.php"
+    return plugins_dir() / "woocommerce" / "woocommerce.php"
 
 
 def plugin_version() -> str | None:
@@ -55,6 +66,35 @@ def plugin_version() -> str | None:
         return None
     match = re.search(r"Version:\s*(\S+)", plugin_file().read_text())
     return match.group(1) if match else None
+
+
+def verify_checksums() -> int:
+    """What `wp plugin verify-checksums woocommerce` reports: every published file present with
+    its checksum, and no file added."""
+    version = plugin_version()
+    published_file = Path(os.environ["FAKE_UPSTREAM"]) / "checksums" / f"{version}.json"
+    if version is None or not published_file.exists():
+        print("Warning: Could not retrieve the checksums for plugin woocommerce.", file=sys.stderr)
+        print("Error: No plugins verified (1 failed).", file=sys.stderr)
+        return 1
+    published: dict[str, str] = json.loads(published_file.read_text())
+    root = plugin_file().parent
+    on_disk = {str(path.relative_to(root)) for path in root.rglob("*") if path.is_file()}
+    problems = [f"{name}: File is missing" for name in published if name not in on_disk]
+    problems += [f"{name}: File was added" for name in on_disk - set(published)]
+    problems += [
+        f"{name}: Checksum does not match"
+        for name in published
+        if name in on_disk
+        and hashlib.sha256((root / name).read_bytes()).hexdigest() != published[name]
+    ]
+    if problems:
+        for problem in problems:
+            print(f"Warning: woocommerce {problem}", file=sys.stderr)
+        print("Error: No plugins verified (1 failed).", file=sys.stderr)
+        return 1
+    print("Success: Verified 1 of 1 plugins.")
+    return 0
 
 
 def dispatch(state: dict[str, Any], args: list[str], flags: dict[str, str], stdin: str) -> int:
@@ -67,10 +107,18 @@ def dispatch(state: dict[str, Any], args: list[str], flags: dict[str, str], stdi
         case ["core", "is-installed"]:
             return 0 if state["installed"] else 1
         case ["core", "install"]:
-            assert flags.get("prompt") == "admin_password", "password must come on stdin"
-            assert stdin.strip(), "no admin password on stdin"
+            if flags.get("prompt") == "admin_password":
+                # PHP's readline echoes what it reads from a pipe, prompt and all.
+                print(f"admin_password: {stdin.strip()}")
+                password = stdin.strip()
+            elif "admin_password" in flags:
+                password = flags["admin_password"]
+            else:
+                password = secrets.token_urlsafe(12)
+                state["generated_password"] = password
+                print(f"Admin password: {password}")
             state["installed"] = True
-            state["admin_password"] = stdin.strip()
+            state["admin_password"] = password
             options.update(
                 blogname=flags["title"],
                 db_version=DATABASE_REVISION,
@@ -78,6 +126,14 @@ def dispatch(state: dict[str, Any], args: list[str], flags: dict[str, str], stdi
                 siteurl=flags["url"],
             )
             print("Success: WordPress installed successfully.")
+        case ["eval-file", script] if script.endswith("/admin-login.php"):
+            # What files/admin-login.php does, reading the same environment.
+            assert flags == {}, "the password must not come as an argument"
+            if state["admin_password"] == os.environ["WORDPRESS_ADMIN_PASSWORD"]:
+                print("unchanged")
+            else:
+                state["admin_password"] = os.environ["WORDPRESS_ADMIN_PASSWORD"]
+                print("updated")
         case ["core", "version"]:
             print(f"WordPress version: {CORE_VERSION}\nDatabase revision: {DATABASE_REVISION}")
         case ["core", "update-db"]:
@@ -100,20 +156,21 @@ def dispatch(state: dict[str, Any], args: list[str], flags: dict[str, str], stdi
             if plugin_version() is None:
                 return 1
             print(plugin_version())
-        case ["plugin", "install", archive]:
-            found = re.search(r"woocommerce\.([0-9.]+)\.zip$", archive)
-            assert found is not None, f"unexpected plugin archive {archive}"
-            version = found.group(1)
-            plugin_file().parent.mkdir(parents=True, exist_ok=True)
-            plugin_file().write_text(
-                f"<?php\n/**\n * Plugin Name: WooCommerce\n * Version: {version}\n */\n"
-            )
+        case ["plugin", "verify-checksums", "woocommerce"]:
+            return verify_checksums()
         case ["plugin", "is-active", "woocommerce"]:
             return 0 if state["active"] else 1
         case ["plugin", "activate", "woocommerce"]:
             state["active"] = True
             options.setdefault("woocommerce_db_version", plugin_version())
             options.setdefault("woocommerce_checkout_page_id", "7")
+        case ["cron", "event", "run"]:
+            assert flags == {"due-now": ""}, flags
+            state["cron_runs"] = state.get("cron_runs", 0) + 1
+            print("Success: Executed a total of 0 cron events.")
+        case ["action-scheduler", "run"]:
+            state["action_scheduler_runs"] = state.get("action_scheduler_runs", 0) + 1
+            print("Success: 0 scheduled tasks")
         case ["wc", "update"]:
             options["woocommerce_db_version"] = plugin_version()
         case ["rewrite", "structure", structure]:

@@ -1,7 +1,10 @@
-"""Level 4: the chart lints strictly and renders objects Kubernetes 1.30, 1.33 and 1.37 accept."""
+"""Level 4: the chart lints strictly and renders objects Kubernetes 1.30, 1.33 and 1.37 accept,
+through Gateway API and through Ingress, local and prod. kubernetes-validate knows the built-in
+kinds; the HTTPRoute is checked against Gateway API's published CRD schema (tests/chart/schemas)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Callable
@@ -9,15 +12,27 @@ from pathlib import Path
 
 import pytest
 
-from tests.chart.conftest import CHART, Manifest, render, run_helm, values_args
+from tests.chart.conftest import (
+    CHART,
+    HERE,
+    KUBERNETES_VERSIONS,
+    RENDERINGS,
+    Manifest,
+    assert_valid_for_kubernetes,
+    render,
+    run_helm,
+    values_args,
+)
 
-KUBERNETES_VERSIONS = ["1.30.0", "1.33.0", "1.37.0"]
-VALIDATOR = Path(sys.executable).with_name("kubernetes-validate")
+CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
+HTTPROUTE_SCHEMA = HERE / "schemas" / "httproute-gateway.networking.k8s.io-v1.json"
+# Kinds kubernetes-validate does not know: checked against their published CRD schemas below.
+GATEWAY_API_KINDS = frozenset({"HTTPRoute"})
 
 
 # helm lint renders in "lint mode", where `fail` is reported but not fatal, so the environment
 # files lint cleanly on their own as well as with a store's values.
-@pytest.mark.parametrize("environment", ["default", "local", "prod"])
+@pytest.mark.parametrize("environment", ["default", *RENDERINGS])
 @pytest.mark.parametrize("with_store_values", [True, False], ids=["store", "no-store"])
 def test_helm_lint_strict_passes(helm_bin: Path, environment: str, with_store_values: bool) -> None:
     result = run_helm(
@@ -27,26 +42,69 @@ def test_helm_lint_strict_passes(helm_bin: Path, environment: str, with_store_va
     assert "0 chart(s) failed" in result.stdout
 
 
-@pytest.mark.parametrize("environment", ["local", "prod"])
+@pytest.mark.parametrize("environment", RENDERINGS)
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 def test_kubernetes_validate_strict_has_no_error_or_warning(
     rendered: Callable[[str], Manifest], tmp_path: Path, environment: str, version: str
 ) -> None:
-    manifest_file = tmp_path / f"{environment}.yaml"
-    manifest_file.write_text(rendered(environment).text)
-    result = subprocess.run(
-        [str(VALIDATOR), "--strict", "-k", version, str(manifest_file)],
+    assert_valid_for_kubernetes(
+        rendered(environment), version, tmp_path, validated_elsewhere=GATEWAY_API_KINDS
+    )
+
+
+@pytest.mark.parametrize("environment", RENDERINGS)
+def test_exposure_follows_the_environment(
+    rendered: Callable[[str], Manifest], environment: str
+) -> None:
+    """local and prod reach the store through Gateway API; their Ingress alternative through an
+    Ingress; never both."""
+    manifest = rendered(environment)
+    kinds = {obj["kind"] for obj in manifest.objects} & {"Ingress", "HTTPRoute"}
+    assert kinds == ({"Ingress"} if environment.endswith("-ingress") else {"HTTPRoute"})
+
+
+def check_httproutes(
+    tmp_path: Path, routes: list[dict[str, object]]
+) -> subprocess.CompletedProcess[str]:
+    paths = []
+    for index, route in enumerate(routes):
+        path = tmp_path / f"httproute-{index}.json"
+        path.write_text(json.dumps(route))
+        paths.append(str(path))
+    return subprocess.run(
+        [str(CHECK_JSONSCHEMA), "--schemafile", str(HTTPROUTE_SCHEMA), *paths],
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    problems = [line for line in output.splitlines() if not line.startswith("INFO")]
-    assert problems == [], "\n".join(problems)
-    validated = sum(1 for line in output.splitlines() if line.startswith("INFO"))
-    assert validated == len(rendered(environment).objects)
+
+
+@pytest.mark.parametrize("environment", ["local", "prod"])
+def test_httproute_meets_the_gateway_api_crd_schema(
+    rendered: Callable[[str], Manifest], tmp_path: Path, environment: str
+) -> None:
+    [route] = rendered(environment).of_kind("HTTPRoute")
+    assert route["apiVersion"] == "gateway.networking.k8s.io/v1"
+    result = check_httproutes(tmp_path, [route])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_httproute_schema_check_refuses_what_the_api_server_would(
+    rendered: Callable[[str], Manifest], tmp_path: Path
+) -> None:
+    """The vendored schema is strict: an unknown field, a named port (HTTPRoute backends take a
+    number) and an invalid hostname are each refused."""
+    [route] = rendered("local").of_kind("HTTPRoute")
+    unknown_field = json.loads(json.dumps(route))
+    unknown_field["spec"]["rules"][0]["backends"] = []
+    named_port = json.loads(json.dumps(route))
+    named_port["spec"]["rules"][0]["backendRefs"][0]["port"] = "http"
+    bad_host = json.loads(json.dumps(route))
+    bad_host["spec"]["hostnames"] = ["Demo_Shop"]
+    for broken in (unknown_field, named_port, bad_host):
+        result = check_httproutes(tmp_path, [broken])
+        assert result.returncode != 0, broken
 
 
 @pytest.mark.parametrize(
@@ -72,7 +130,14 @@ def test_render_fails_clearly_without_per_store_values(
     ("settings", "message"),
     [
         (["wordpress.replicaCount=2"], "needs wordpress.persistence.accessMode ReadWriteMany"),
-        (["ingress.tls.enabled=true"], "ingress.tls.enabled needs ingress.tls.clusterIssuer"),
+        (
+            ["ingress.kind=Ingress", "ingress.tls.enabled=true"],
+            "ingress.tls.enabled needs ingress.tls.clusterIssuer",
+        ),
+        (
+            ["ingress.gateway.name="],
+            "ingress.kind HTTPRoute needs ingress.gateway.name and ingress.gateway.namespace",
+        ),
         (["pdb.enabled=true"], "pdb.enabled needs wordpress.replicaCount > pdb.minAvailable"),
     ],
 )
@@ -88,7 +153,7 @@ def test_render_refuses_inconsistent_values(
 def test_tls_with_an_existing_certificate_needs_no_issuer(helm_bin: Path) -> None:
     manifest = render(
         helm_bin,
-        "local",
+        "local-ingress",
         "--set",
         "ingress.tls.enabled=true",
         "--set",

@@ -3,6 +3,7 @@ storage, names, labels and the setup Job contract with the orchestrator."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -10,11 +11,19 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.chart.conftest import CHART, Manifest, render, run_helm, values_args
+from tests.chart.conftest import CHART, RENDERINGS, Manifest, render, run_helm, values_args
 from tests.chart.quantities import amount, bytes_of
+from tests.chart.workloads import (
+    ACME_SOLVER_LABELS,
+    ACME_SOLVER_PORT,
+    RESOURCES,
+    acme_solver_pods,
+    all_containers,
+    component_of,
+    issues_certificates_through_acme,
+)
 
 ENVIRONMENTS = ["local", "prod"]
-RESOURCES = ("cpu", "memory")
 STANDARD_LABELS = (
     "app.kubernetes.io/name",
     "app.kubernetes.io/instance",
@@ -27,63 +36,15 @@ SELECTOR_KEYS = {
     "app.kubernetes.io/instance",
     "app.kubernetes.io/component",
 }
-# Pod Security Standards (https://kubernetes.io/docs/concepts/security/pod-security-standards/)
-BASELINE_SYSCTLS = {
-    "kernel.shm_rmid_forced",
-    "net.ipv4.ip_local_port_range",
-    "net.ipv4.ip_unprivileged_port_start",
-    "net.ipv4.tcp_syncookies",
-    "net.ipv4.ping_group_range",
-    "net.ipv4.ip_local_reserved_ports",
-    "net.ipv4.tcp_keepalive_time",
-    "net.ipv4.tcp_fin_timeout",
-    "net.ipv4.tcp_keepalive_intvl",
-    "net.ipv4.tcp_keepalive_probes",
-}
-RESTRICTED_VOLUME_TYPES = {
-    "configMap",
-    "csi",
-    "downwardAPI",
-    "emptyDir",
-    "ephemeral",
-    "persistentVolumeClaim",
-    "projected",
-    "secret",
-}
 OFFICIAL_IMAGES = {"wordpress", "mariadb"}
-# The pod cert-manager creates in the store namespace to answer an ACME HTTP-01 challenge when
-# the Ingress asks a ClusterIssuer for its certificate: its labels, its port, and the resources
-# the cert-manager controller gives it by default (--acme-http01-solver-resource-* flags).
-ACME_SOLVER_LABELS = {
-    "acme.cert-manager.io/http01-solver": "true",
-    "acme.cert-manager.io/http-domain": "1234567890",
-    "acme.cert-manager.io/http-token": "987654321",
-}
-ACME_SOLVER_PORT = 8089
-ACME_SOLVER_SPEC: dict[str, Any] = {
-    "containers": [
-        {
-            "name": "acmesolver",
-            "resources": {
-                "requests": {"cpu": "10m", "memory": "64Mi"},
-                "limits": {"cpu": "100m", "memory": "64Mi"},
-            },
-        }
-    ]
-}
+# Built FROM the official WordPress image by helm/woocommerce/prebuilt/Dockerfile.
+PREBUILT_IMAGE = "woo-platform/wordpress-woocommerce"
+PREBUILT_DOCKERFILE = CHART / "prebuilt" / "Dockerfile"
 
 
-@pytest.fixture(params=ENVIRONMENTS)
+@pytest.fixture(params=RENDERINGS)
 def manifest(request: pytest.FixtureRequest, rendered: Callable[[str], Manifest]) -> Manifest:
     return rendered(request.param)
-
-
-def all_containers(spec: dict[str, Any]) -> list[dict[str, Any]]:
-    return [*spec.get("initContainers", []), *spec["containers"]]
-
-
-def component_of(labels: dict[str, str]) -> str:
-    return labels["app.kubernetes.io/component"]
 
 
 def selects(selector: dict[str, Any], labels: dict[str, str]) -> bool:
@@ -108,37 +69,7 @@ def pod_labels(manifest: Manifest, component: str) -> dict[str, str]:
     raise AssertionError(f"no pod with component {component}")
 
 
-def effective_pod_resources(spec: dict[str, Any], kind: str) -> dict[str, int]:
-    """What the scheduler and ResourceQuota charge a pod: the larger of its containers' sum and
-    its biggest init container."""
-    totals = {}
-    for resource in RESOURCES:
-        running = sum(amount(resource, c["resources"][kind][resource]) for c in spec["containers"])
-        init = max(
-            (
-                amount(resource, c["resources"][kind][resource])
-                for c in spec.get("initContainers", [])
-            ),
-            default=0,
-        )
-        totals[resource] = max(running, init)
-    return totals
-
-
 # --- resources, LimitRange and ResourceQuota -------------------------------------------------
-
-
-def issues_certificates_through_acme(manifest: Manifest) -> bool:
-    annotations = manifest.one("Ingress", "store")["metadata"].get("annotations", {})
-    return "cert-manager.io/cluster-issuer" in annotations
-
-
-def acme_solver_pods(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
-    """cert-manager's HTTP-01 solver pod, which lives in the store namespace while a certificate
-    is issued or renewed (so it is charged to the store's quota and LimitRange too)."""
-    if not issues_certificates_through_acme(manifest):
-        return []
-    return [("Pod/cm-acme-http-solver", ACME_SOLVER_SPEC)]
 
 
 def test_every_container_has_requests_and_limits_inside_the_limit_range(manifest: Manifest) -> None:
@@ -155,43 +86,6 @@ def test_every_container_has_requests_and_limits_inside_the_limit_range(manifest
                 assert amount(resource, container_range["min"][resource]) <= request, name
                 assert request <= limit, name
                 assert limit <= amount(resource, container_range["max"][resource]), name
-
-
-def worst_case_pods(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
-    """Every pod that can exist at once: WordPress replicas plus a rolling-update surge pod,
-    MariaDB, two setup pods (the previous revision's still terminating while the new one starts),
-    the helm test pod and, with a cert-manager ClusterIssuer, the ACME HTTP-01 solver pod."""
-    pods = []
-    for where, labels, spec in manifest.pod_specs():
-        component = component_of(labels)
-        if component == "wordpress":
-            deployment = manifest.one("Deployment", where.split("/", 1)[1])
-            pods += [(where, spec)] * (deployment["spec"]["replicas"] + 1)
-        elif component == "mariadb":
-            pods += [(where, spec)] * manifest.one("StatefulSet", where.split("/", 1)[1])["spec"][
-                "replicas"
-            ]
-        elif component == "setup":
-            pods += [(where, spec)] * 2
-        else:
-            pods += [(where, spec)]
-    return pods + acme_solver_pods(manifest)
-
-
-def test_resource_quota_admits_all_pods_at_once_setup_job_included(manifest: Manifest) -> None:
-    hard = manifest.of_kind("ResourceQuota")[0]["spec"]["hard"]
-    pods = worst_case_pods(manifest)
-    assert {component_of(labels) for _, labels, _ in manifest.pod_specs()} == {
-        "wordpress",
-        "mariadb",
-        "setup",
-        "test",
-    }
-    assert len(pods) <= int(hard["pods"])
-    for kind in ("requests", "limits"):
-        for resource in RESOURCES:
-            total = sum(effective_pod_resources(spec, kind)[resource] for _, spec in pods)
-            assert total <= amount(resource, hard[f"{kind}.{resource}"]), (kind, resource, total)
 
 
 def test_resource_quota_admits_the_storage_and_services(manifest: Manifest) -> None:
@@ -239,49 +133,13 @@ def test_limit_range_refuses_a_container_over_its_maximum(manifest: Manifest) ->
 # --- Pod Security ------------------------------------------------------------------------------
 
 
-def test_no_pod_uses_the_host_or_privileges(manifest: Manifest) -> None:
-    for where, _, spec in manifest.pod_specs():
-        for field in ("hostNetwork", "hostPID", "hostIPC"):
-            assert spec.get(field) in (None, False), (where, field)
-        assert all("hostPath" not in volume for volume in spec.get("volumes", [])), where
-        for container in all_containers(spec):
-            context = container["securityContext"]
-            name = f"{where}/{container['name']}"
-            assert context.get("privileged") is False, name
-            assert context.get("allowPrivilegeEscalation") is False, name
-            assert all("hostPort" not in port for port in container.get("ports", [])), name
-
-
-def test_every_pod_meets_pod_security_restricted(manifest: Manifest) -> None:
-    """restricted includes baseline; the namespace enforces baseline and warns on restricted,
-    so the store must cause no warning either."""
-    for where, _, spec in manifest.pod_specs():
-        pod_context = spec["securityContext"]
-        for volume in spec.get("volumes", []):
-            volume_type = next(key for key in volume if key != "name")
-            assert volume_type in RESTRICTED_VOLUME_TYPES, (where, volume_type)
-        for sysctl in pod_context.get("sysctls", []):
-            assert sysctl["name"] in BASELINE_SYSCTLS, (where, sysctl)
-        for container in all_containers(spec):
-            context = container["securityContext"]
-            name = f"{where}/{container['name']}"
-            assert context["capabilities"]["drop"] == ["ALL"], name
-            assert set(context["capabilities"].get("add", [])) <= {"NET_BIND_SERVICE"}, name
-            assert context.get("runAsNonRoot", pod_context.get("runAsNonRoot")) is True, name
-            assert context.get("runAsUser", pod_context.get("runAsUser")) != 0, name
-            seccomp = context.get("seccompProfile", pod_context.get("seccompProfile"))
-            assert seccomp["type"] in ("RuntimeDefault", "Localhost"), name
-            assert "procMount" not in context, name
-            assert "appArmorProfile" not in context, name
-
-
 def test_pods_run_as_the_users_the_official_images_expect(manifest: Manifest) -> None:
     users = {
         component_of(labels): spec["securityContext"]["runAsUser"]
         for _, labels, spec in manifest.pod_specs()
     }
     # www-data of the Debian WordPress image owns wp-content; mysql of the MariaDB image.
-    assert users == {"wordpress": 33, "setup": 33, "test": 33, "mariadb": 999}
+    assert users == {"wordpress": 33, "setup": 33, "cron": 33, "test": 33, "mariadb": 999}
 
 
 def test_no_pod_talks_to_the_kubernetes_api(manifest: Manifest) -> None:
@@ -331,16 +189,40 @@ def test_mariadb_is_reachable_only_from_wordpress_pods(manifest: Manifest) -> No
         for _, labels, _ in manifest.pod_specs()
         if any(selects(peer["podSelector"], labels) for peer in peers)
     }
-    assert allowed == {"wordpress", "setup"}
+    assert allowed == {"wordpress", "setup", "cron"}
     container_port = manifest.one("StatefulSet", "store-mariadb")["spec"]["template"]["spec"][
         "containers"
     ][0]["ports"][0]
     assert container_port == {"name": "mysql", "containerPort": 3306, "protocol": "TCP"}
 
 
-def test_wordpress_is_reachable_from_the_ingress_controller_and_the_test_pod(
-    manifest: Manifest,
-) -> None:
+ENVOY_GATEWAY_PROXIES = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}},
+    "podSelector": {
+        "matchLabels": {
+            "gateway.envoyproxy.io/owning-gateway-name": "woo-platform",
+            "gateway.envoyproxy.io/owning-gateway-namespace": "woo-gateway",
+        }
+    },
+}
+INGRESS_NGINX = {
+    "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+    "podSelector": {
+        "matchLabels": {
+            "app.kubernetes.io/name": "ingress-nginx",
+            "app.kubernetes.io/component": "controller",
+        }
+    },
+}
+
+
+def data_plane_of(manifest: Manifest) -> dict[str, Any]:
+    """Who carries shoppers' traffic: the Gateway's proxies for an HTTPRoute (Envoy Gateway runs
+    them in its own namespace, labelled with the Gateway), the controller for an Ingress."""
+    return ENVOY_GATEWAY_PROXIES if manifest.of_kind("HTTPRoute") else INGRESS_NGINX
+
+
+def test_wordpress_is_reachable_from_the_data_plane_and_the_test_pod(manifest: Manifest) -> None:
     wordpress = pod_labels(manifest, "wordpress")
     peers = [
         peer
@@ -349,9 +231,7 @@ def test_wordpress_is_reachable_from_the_ingress_controller_and_the_test_pod(
         for peer in rule["from"]
     ]
     namespace_peers = [peer for peer in peers if "namespaceSelector" in peer]
-    assert namespace_peers == [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
-    ]
+    assert namespace_peers == [data_plane_of(manifest)]
     pod_peers = [peer for peer in peers if "namespaceSelector" not in peer]
     assert [
         component_of(labels)
@@ -388,9 +268,20 @@ def reaches_web(rules: list[dict[str, Any]]) -> bool:
 
 
 def test_egress_paths_are_the_needed_ones(manifest: Manifest) -> None:
-    wordpress, setup, test = (egress_rules(manifest, c) for c in ("wordpress", "setup", "test"))
+    wordpress, setup, cron, test = (
+        egress_rules(manifest, c) for c in ("wordpress", "setup", "cron", "test")
+    )
     assert reaches_dns(wordpress) and reaches_web(wordpress)
-    assert reaches_dns(setup) and reaches_web(setup)
+    assert reaches_dns(cron) and reaches_web(cron)
+    assert reaches_dns(setup)
+    # The setup Job downloads WooCommerce only when the WordPress image does not carry it.
+    downloads = any(
+        variable == {"name": "WOOCOMMERCE_SOURCE", "value": "download"}
+        for _, labels, spec in manifest.pod_specs()
+        if component_of(labels) == "setup"
+        for variable in spec["containers"][0]["env"]
+    )
+    assert reaches_web(setup) == downloads
     assert reaches_dns(test) and not reaches_web(test)
     wordpress_pod = pod_labels(manifest, "wordpress")
     assert any(
@@ -407,13 +298,11 @@ def test_the_ingress_controller_reaches_the_acme_solver_when_a_cluster_issuer_is
     """With default-deny, cert-manager's HTTP-01 solver pod in the store namespace would be
     unreachable and the certificate never issued. Only the ingress controller may reach it, only
     on its port, and it may send nothing."""
-    prod = rendered("prod")
+    prod = rendered("prod-ingress")
     assert issues_certificates_through_acme(prod)
     policies = policies_for(prod, ACME_SOLVER_LABELS)
     rules = [rule for policy in policies for rule in policy["spec"].get("ingress", [])]
-    assert [peer for rule in rules for peer in rule["from"]] == [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
-    ]
+    assert [peer for rule in rules for peer in rule["from"]] == [INGRESS_NGINX]
     assert [port for rule in rules for port in rule["ports"]] == [
         {"port": ACME_SOLVER_PORT, "protocol": "TCP"}
     ]
@@ -426,11 +315,12 @@ def test_the_ingress_controller_reaches_the_acme_solver_when_a_cluster_issuer_is
             for policy in policies_for(prod, labels)
         )
 
-    local = rendered("local")
-    assert not issues_certificates_through_acme(local)
-    assert [policy["metadata"]["name"] for policy in policies_for(local, ACME_SOLVER_LABELS)] == [
-        "store-default-deny"
-    ]
+    for environment in ("local", "prod", "local-ingress"):
+        other = rendered(environment)
+        assert not issues_certificates_through_acme(other)
+        assert [
+            policy["metadata"]["name"] for policy in policies_for(other, ACME_SOLVER_LABELS)
+        ] == ["store-default-deny"]
 
 
 def test_setup_job_needs_no_web_with_a_prebuilt_image(helm_bin: Path) -> None:
@@ -471,25 +361,60 @@ def test_storage_classes_follow_the_environment(rendered: Callable[[str], Manife
     assert prod_data["storageClassName"] == "longhorn"
 
 
-def test_ingress_host_is_the_value_passed(helm_bin: Path) -> None:
-    for environment in ENVIRONMENTS:
+def test_the_host_is_the_value_passed(helm_bin: Path) -> None:
+    for environment in RENDERINGS:
         manifest = render(helm_bin, environment, "--set", "ingress.host=shop-42.example.org")
-        ingress = manifest.one("Ingress", "store")
-        assert [rule["host"] for rule in ingress["spec"]["rules"]] == ["shop-42.example.org"]
-        backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
-        assert backend == {"name": "store-wordpress", "port": {"name": "http"}}
-        assert ingress["spec"]["ingressClassName"] == "nginx"
-        if environment == "prod":
-            assert ingress["spec"]["tls"][0]["hosts"] == ["shop-42.example.org"]
+        if environment.endswith("-ingress"):
+            ingress = manifest.one("Ingress", "store")
+            assert [rule["host"] for rule in ingress["spec"]["rules"]] == ["shop-42.example.org"]
+            backend = ingress["spec"]["rules"][0]["http"]["paths"][0]["backend"]["service"]
+            assert backend == {"name": "store-wordpress", "port": {"name": "http"}}
+            assert ingress["spec"]["ingressClassName"] == "nginx"
+            if environment == "prod-ingress":
+                assert ingress["spec"]["tls"][0]["hosts"] == ["shop-42.example.org"]
+        else:
+            route = manifest.one("HTTPRoute", "store")
+            assert route["spec"]["hostnames"] == ["shop-42.example.org"]
+            [rule] = route["spec"]["rules"]
+            assert rule["matches"] == [{"path": {"type": "PathPrefix", "value": "/"}}]
+            [backend] = rule["backendRefs"]
+            service = manifest.one("Service", backend["name"])
+            assert backend["port"] in [port["port"] for port in service["spec"]["ports"]]
+            assert selects(
+                {"matchLabels": service["spec"]["selector"]}, pod_labels(manifest, "wordpress")
+            )
 
 
-def test_tls_and_cert_manager_only_in_prod(rendered: Callable[[str], Manifest]) -> None:
-    local = rendered("local").one("Ingress", "store")
-    prod = rendered("prod").one("Ingress", "store")
+def test_tls_follows_the_environment(rendered: Callable[[str], Manifest]) -> None:
+    """prod serves HTTPS: through the Gateway's HTTPS listener, or an Ingress with cert-manager;
+    local serves plain HTTP."""
+    local = rendered("local-ingress").one("Ingress", "store")
+    prod = rendered("prod-ingress").one("Ingress", "store")
     assert "tls" not in local["spec"]
     assert "cert-manager.io/cluster-issuer" not in local["metadata"].get("annotations", {})
     assert prod["spec"]["tls"] == [{"hosts": ["demo.localhost"], "secretName": "store-tls"}]
     assert prod["metadata"]["annotations"]["cert-manager.io/cluster-issuer"] == "letsencrypt-prod"
+
+    for environment, listener in (("local", "http"), ("prod", "https")):
+        [parent] = rendered(environment).one("HTTPRoute", "store")["spec"]["parentRefs"]
+        assert parent == {
+            "group": "gateway.networking.k8s.io",
+            "kind": "Gateway",
+            "name": "woo-platform",
+            "namespace": "woo-gateway",
+            "sectionName": listener,
+        }
+    storefront = {
+        environment: next(
+            variable["value"]
+            for _, _, spec in rendered(environment).pod_specs()
+            for container in all_containers(spec)
+            for variable in container.get("env", [])
+            if variable["name"] == "WORDPRESS_HOME_URL"
+        )
+        for environment in ("local", "prod")
+    }
+    assert storefront == {"local": "http://demo.localhost", "prod": "https://demo.localhost"}
 
 
 def test_no_password_in_any_object_except_through_secret_key_ref(manifest: Manifest) -> None:
@@ -536,6 +461,9 @@ def test_long_running_containers_have_probes_and_jobs_have_deadlines(manifest: M
                 assert probe in container, (obj["metadata"]["name"], container["name"], probe)
     for job in manifest.of_kind("Job"):
         assert job["spec"]["activeDeadlineSeconds"] > 0
+    for cronjob in manifest.of_kind("CronJob"):
+        assert cronjob["spec"]["concurrencyPolicy"] == "Forbid"
+        assert cronjob["spec"]["jobTemplate"]["spec"]["activeDeadlineSeconds"] > 0
     for pod in manifest.of_kind("Pod"):
         assert pod["spec"]["activeDeadlineSeconds"] > 0
 
@@ -553,13 +481,47 @@ def test_wordpress_readiness_waits_for_an_installed_store(manifest: Manifest) ->
     assert "http_response_code( 503 )" in configmap["data"]["woo-healthz.php"]
 
 
-def test_images_are_official_and_pinned(manifest: Manifest) -> None:
+def test_images_are_official_or_built_from_them_and_pinned(manifest: Manifest) -> None:
     for where, _, spec in manifest.pod_specs():
         for container in all_containers(spec):
             repository, _, tag = container["image"].rpartition(":")
-            assert repository in OFFICIAL_IMAGES, (where, container["image"])
+            assert repository in {*OFFICIAL_IMAGES, PREBUILT_IMAGE}, (where, container["image"])
             assert tag and tag != "latest", (where, container["image"])
             assert "bitnami" not in container["image"]
+
+
+def dockerfile_default(name: str) -> str:
+    match = re.search(rf"^ARG {name}=(\S+)$", PREBUILT_DOCKERFILE.read_text(), re.MULTILINE)
+    assert match is not None, name
+    return match.group(1)
+
+
+def test_local_uses_the_prebuilt_image_the_dockerfile_builds(
+    rendered: Callable[[str], Manifest],
+) -> None:
+    """The fast path: local stores run the prebuilt image, whose tag names the official WordPress
+    tag it is built from and the WooCommerce inside, which must be the version the chart expects,
+    so the setup Job copies instead of downloading."""
+    local = rendered("local")
+    defaults = yaml.safe_load((CHART / "values.yaml").read_text())
+    wordpress_tag = dockerfile_default("WORDPRESS_TAG")
+    woocommerce_version = dockerfile_default("WOOCOMMERCE_VERSION")
+    assert wordpress_tag == defaults["wordpress"]["image"]["tag"]
+    assert woocommerce_version == defaults["woocommerce"]["version"]
+    wordpress = local.one("Deployment", "store-wordpress")["spec"]["template"]["spec"]
+    expected = f"{PREBUILT_IMAGE}:{wordpress_tag}-wc{woocommerce_version}"
+    assert wordpress["containers"][0]["image"] == expected
+    [job] = local.of_kind("Job")
+    env = {
+        v["name"]: v.get("value") for v in job["spec"]["template"]["spec"]["containers"][0]["env"]
+    }
+    assert (env["WOOCOMMERCE_SOURCE"], env["WOOCOMMERCE_VERSION"]) == ("image", woocommerce_version)
+    assert job["spec"]["template"]["spec"]["initContainers"][0]["image"] == expected
+    for environment in ("prod", "default"):
+        official = rendered(environment).one("Deployment", "store-wordpress")
+        assert official["spec"]["template"]["spec"]["containers"][0]["image"].startswith(
+            "wordpress:"
+        )
 
 
 def test_every_object_has_the_standard_labels(manifest: Manifest) -> None:

@@ -1,13 +1,16 @@
-"""The setup Job's scripts: shellcheck-clean, and setup.sh checks before it changes, so every
-re-run (retry, upgrade) changes only what differs. WP-CLI is replaced by tests/chart/fake_wp.py."""
+"""The chart's scripts: shellcheck-clean and shipped in its ConfigMaps. setup.sh checks before it
+changes, so every re-run (retry, upgrade) changes only what differs. WP-CLI is replaced by
+tests/chart/fake_wp.py."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +29,6 @@ ADMIN_PASSWORD = "correct horse battery staple"
 MUTATING = {
     ("core", "install"),
     ("core", "update-db"),
-    ("plugin", "install"),
     ("plugin", "activate"),
     ("wc", "update"),
     ("option", "update"),
@@ -37,8 +39,33 @@ MUTATING = {
 }
 
 
-def fake_archive(version: str) -> bytes:
-    return f"woocommerce {version} archive".encode()
+def plugin_files(version: str) -> dict[str, str]:
+    """What wordpress.org publishes for one WooCommerce version (a few files stand for ~3000)."""
+    return {
+        "woocommerce.php": f"<?php\n/**\n * Plugin Name: WooCommerce\n * Version: {version}\n */\n",
+        "readme.txt": f"Stable tag: {version}\n",
+        "includes/class-woocommerce.php": f"<?php // WooCommerce {version} core\n",
+        "assets/js/frontend/cart.js": f"/* cart {version} */\n",
+    }
+
+
+def publish(upstream: Path, version: str, *, files: dict[str, str] | None = None) -> None:
+    """The zip on downloads.wordpress.org (rebuilt: new timestamps and order each time) and the
+    per-file checksums of the released version. ``files`` serves something else in the zip."""
+    released = plugin_files(version)
+    served = files if files is not None else released
+    (upstream / "zips").mkdir(parents=True, exist_ok=True)
+    (upstream / "checksums").mkdir(parents=True, exist_ok=True)
+    rebuilt = len(list((upstream / "zips").glob(f"*{version}*")))
+    with zipfile.ZipFile(upstream / "zips" / f"woocommerce.{version}.zip", "w") as archive:
+        archive.comment = f"build {rebuilt}".encode()
+        for name in sorted(served, reverse=bool(rebuilt % 2)):
+            info = zipfile.ZipInfo(
+                f"woocommerce/{name}", date_time=(2026, 11, 1 + rebuilt, 0, 0, 0)
+            )
+            archive.writestr(info, served[name])
+    checksums = {name: hashlib.sha256(text.encode()).hexdigest() for name, text in released.items()}
+    (upstream / "checksums" / f"{version}.json").write_text(json.dumps(checksums))
 
 
 @pytest.mark.parametrize("script", SHELL_SCRIPTS, ids=lambda path: path.name)
@@ -54,14 +81,19 @@ def test_script_passes_shellcheck(script: Path) -> None:
 
 
 def test_the_chart_ships_the_checked_scripts(rendered: Callable[[str], Manifest]) -> None:
-    """The setup Job's scripts, and the docroot script that WordPress pods run as well."""
+    """The setup Job's scripts (and the PHP it runs through WP-CLI), the backup Job's scripts, and
+    the docroot script that WordPress pods run as well, exactly as tested here."""
     manifest = rendered("local")
     setup_scripts = manifest.one("ConfigMap", "store-setup-scripts")["data"]
+    backup_scripts = manifest.one("ConfigMap", "store-backup-scripts")["data"]
     wordpress_config = manifest.one("ConfigMap", "store-wordpress-config")["data"]
-    shipped = {**setup_scripts, **{k: v for k, v in wordpress_config.items() if k.endswith(".sh")}}
-    assert set(shipped) == {path.name for path in SHELL_SCRIPTS}
+    docroot_scripts = {k: v for k, v in wordpress_config.items() if k.endswith(".sh")}
+    assert set(setup_scripts).isdisjoint(backup_scripts)
+    shipped = setup_scripts | backup_scripts | docroot_scripts
+    expected = [*SHELL_SCRIPTS, FILES / "admin-login.php"]
+    assert set(shipped) == {path.name for path in expected}
     assert "prepare-docroot.sh" in wordpress_config
-    for path in SHELL_SCRIPTS:
+    for path in expected:
         assert shipped[path.name].strip() == path.read_text().strip()
 
 
@@ -78,15 +110,32 @@ class Store:
         (self.root / "wp-content" / "plugins").mkdir(parents=True)
         self.stub(bin_dir / "wp", f'exec "{sys.executable}" -I -S "{FAKE_WP}" "$@"')
         self.stub(bin_dir / "php", 'exit "${FAKE_DB_DOWN:-0}"')
-        # curl writes the fake archive for the requested version to --output.
+        # curl serves the published zip for the requested URL, or fails as curl does after its
+        # own retries when $FAKE_CURL_FAIL is set. Its arguments are logged.
         self.stub(
             bin_dir / "curl",
             f"""
+echo "$*" >> "{self.root}/curl.log"
 out=""; url=""
 while [ $# -gt 0 ]; do case "$1" in --output) out="$2"; shift;; http*) url="$1";; esac; shift; done
 echo "$url" >> "{self.root}/downloads.log"
-version="${{url##*/woocommerce.}}"; version="${{version%.zip}}"
-printf 'woocommerce %s archive' "$version" > "$out"
+if [ -n "${{FAKE_CURL_FAIL:-}}" ]; then echo "curl: (28) Connection timed out" >&2; exit 28; fi
+zip="{self.upstream}/zips/${{url##*/}}"
+if [ ! -f "$zip" ]; then echo "curl: (22) The requested URL returned error: 404" >&2; exit 22; fi
+cp "$zip" "$out"
+""",
+        )
+        # unzip as in the image; $FAKE_KILL_IN_UNZIP kills the setup script (SIGKILL, as a node
+        # failure or an OOM kill would) after the plugin header is written, before the rest.
+        real_unzip = shutil.which("unzip")
+        self.stub(
+            bin_dir / "unzip",
+            f"""
+if [ -n "${{FAKE_KILL_IN_UNZIP:-}}" ]; then
+	"{real_unzip}" "$@" woocommerce/woocommerce.php >/dev/null
+	kill -KILL "$PPID"; exit 1
+fi
+exec "{real_unzip}" "$@"
 """,
         )
         self.env = {
@@ -114,8 +163,15 @@ printf 'woocommerce %s archive' "$version" > "$out"
             "SAMPLE_PRODUCT_PRICE": "19.99",
             "DATABASE_WAIT_SECONDS": "30",
             "HOME": str(self.root),
+            "FAKE_UPSTREAM": str(self.upstream),
         }
+        for version in ("11.2.0", "11.3.0"):
+            publish(self.upstream, version)
         self.use_woocommerce("11.2.0")
+
+    @property
+    def upstream(self) -> Path:
+        return self.root / "upstream"
 
     @staticmethod
     def stub(path: Path, body: str) -> None:
@@ -123,11 +179,7 @@ printf 'woocommerce %s archive' "$version" > "$out"
         path.chmod(0o755)
 
     def use_woocommerce(self, version: str, source: str = "download") -> None:
-        self.env.update(
-            WOOCOMMERCE_VERSION=version,
-            WOOCOMMERCE_SOURCE=source,
-            WOOCOMMERCE_SHA256=hashlib.sha256(fake_archive(version)).hexdigest(),
-        )
+        self.env.update(WOOCOMMERCE_VERSION=version, WOOCOMMERCE_SOURCE=source)
 
     def bundle(self, version: str) -> None:
         bundled = Path(self.env["BUNDLED_WOOCOMMERCE"])
@@ -137,12 +189,17 @@ printf 'woocommerce %s archive' "$version" > "$out"
         )
         (bundled / "readme.txt").write_text(f"Stable tag: {version}\n")
 
-    def run(self) -> subprocess.CompletedProcess[str]:
+    def run(self, script: str = "setup.sh") -> subprocess.CompletedProcess[str]:
         log = self.root / "wp.log"
         log.unlink(missing_ok=True)
         log.touch()
+        # As in the pod: setup.sh beside the files of the setup-scripts ConfigMap.
+        scripts = self.root / "scripts"
+        scripts.mkdir(exist_ok=True)
+        for name in ("setup.sh", "cron.sh", "admin-login.php"):
+            shutil.copy(FILES / name, scripts / name)
         return subprocess.run(
-            ["bash", str(FILES / "setup.sh")],
+            ["bash", str(scripts / script)],
             env=self.env,
             cwd=self.root,
             capture_output=True,
@@ -166,6 +223,15 @@ printf 'woocommerce %s archive' "$version" > "$out"
     def state(self) -> dict[str, Any]:
         state: dict[str, Any] = json.loads((self.root / "state.json").read_text())
         return state
+
+    def plugin(self) -> dict[str, str]:
+        """The live WooCommerce on the store's volume, file by file."""
+        root = self.root / "wp-content" / "plugins" / "woocommerce"
+        return {
+            str(path.relative_to(root)): path.read_text()
+            for path in sorted(root.rglob("*"))
+            if path.is_file()
+        }
 
     def downloads(self) -> list[str]:
         path = self.root / "downloads.log"
@@ -212,22 +278,33 @@ def test_second_run_changes_nothing(store: Store) -> None:
     assert len(store.downloads()) == 1
 
 
-def test_admin_password_travels_on_stdin_only(store: Store) -> None:
+def test_admin_password_is_the_secrets_and_on_no_command_line(store: Store) -> None:
     succeed(store)
     assert store.state()["admin_password"] == ADMIN_PASSWORD
     for call in store.calls():
         assert not any(ADMIN_PASSWORD in arg for arg in call["argv"]), call
         assert not any("db secret" in arg for arg in call["argv"]), call
-    [install] = [c for c in store.calls() if c["argv"][:2] == ["core", "install"]]
-    assert install["stdin"] == ADMIN_PASSWORD + "\n"
+        assert ADMIN_PASSWORD not in call["stdin"], call
+
+
+def test_a_rotated_admin_password_is_applied_on_the_next_run(store: Store) -> None:
+    succeed(store)
+    store.env["WORDPRESS_ADMIN_PASSWORD"] = "a new secret from the Secret"
+    result = store.run()
+    assert result.returncode == 0, result.stderr
+    assert "[setup] admin password: updated" in result.stdout
+    assert store.state()["admin_password"] == "a new secret from the Secret"
+    assert "a new secret from the Secret" not in result.stdout + result.stderr
 
 
 def test_upgrade_installs_the_new_woocommerce_and_migrates_only(store: Store) -> None:
     succeed(store)
     store.use_woocommerce("11.3.0")
     succeed(store)
-    assert [change[:2] for change in store.changes()] == [["plugin", "install"], ["wc", "update"]]
+    assert store.changes() == [["wc", "update"]]
+    assert store.plugin() == plugin_files("11.3.0")
     assert store.state()["options"]["woocommerce_db_version"] == "11.3.0"
+    assert not (store.root / "wp-content" / "upgrade" / "woo-platform-woocommerce").exists()
 
 
 def test_changed_settings_are_applied_and_nothing_else(store: Store) -> None:
@@ -274,7 +351,6 @@ def test_prebuilt_image_upgrade_replaces_the_plugin_on_the_volume(store: Store) 
 @pytest.mark.parametrize(
     ("prepare", "message"),
     [
-        (lambda s: s.env.update(WOOCOMMERCE_SHA256="0" * 64), "does not match woocommerce.sha256"),
         (
             lambda s: s.use_woocommerce("11.2.0", source="image"),
             "no WooCommerce came from the WordPress image",
@@ -287,7 +363,6 @@ def test_prebuilt_image_upgrade_replaces_the_plugin_on_the_volume(store: Store) 
         (lambda s: s.env.update(STORE_NAME=""), "STORE_NAME is empty"),
     ],
     ids=[
-        "checksum-mismatch",
         "image-without-woocommerce",
         "image-version-mismatch",
         "unknown-source",
@@ -313,7 +388,9 @@ def test_an_unreachable_database_is_a_retryable_failure(store: Store) -> None:
     assert store.calls() == []
 
 
-@pytest.mark.parametrize("failing", ["core install", "plugin install", "wc product"])
+@pytest.mark.parametrize(
+    "failing", ["core install", "eval-file", "plugin verify-checksums", "wc product"]
+)
 def test_a_failing_step_is_retryable_and_its_log_carries_no_secret(
     store: Store, failing: str
 ) -> None:
@@ -364,13 +441,165 @@ def test_another_wp_cli_failure_on_the_install_check_is_retryable(store: Store) 
     assert "installing WordPress" not in result.stdout
 
 
-def test_a_successful_run_logs_no_secret(store: Store) -> None:
-    """The setup Job's output (its pod log) of a whole first run and a re-run carries neither
-    the admin password nor the database password."""
-    for _ in range(2):
-        result = store.run()
-        assert result.returncode == 0, result.stdout + result.stderr
+# --- secrets never in the Job's output --------------------------------------------------------
+
+
+def secret_values(store: Store) -> list[str]:
+    """Every secret the setup pod holds or WP-CLI made: the Secret's values and the password WP-CLI
+    generates during `core install` (live until the Secret's replaces it)."""
+    values = [store.env["WORDPRESS_ADMIN_PASSWORD"], store.env["WORDPRESS_DB_PASSWORD"]]
+    state_file = store.root / "state.json"
+    if state_file.exists() and "generated_password" in store.state():
+        values.append(store.state()["generated_password"])
+    return values
+
+
+SCENARIOS: dict[str, Callable[[Store], object]] = {
+    "first-install": lambda s: None,
+    "install-fails": lambda s: s.env.update(FAKE_WP_FAIL="core install"),
+    "password-step-fails": lambda s: s.env.update(FAKE_WP_FAIL="eval-file"),
+    "activation-fails": lambda s: s.env.update(FAKE_WP_FAIL="plugin activate"),
+    "download-fails": lambda s: s.env.update(FAKE_CURL_FAIL="1"),
+    "database-down": lambda s: s.env.update(FAKE_DB_DOWN="1", DATABASE_WAIT_SECONDS="1"),
+    "configuration-error": lambda s: s.env.update(WOOCOMMERCE_SOURCE="git"),
+}
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_no_secret_value_appears_in_the_jobs_output(store: Store, scenario: str) -> None:
+    """The Job's log is readable for a day and its tail becomes the pod's termination message and
+    the store's status reason: no run, successful or failed, prints a secret. Then a second run
+    (the Job's retry) with the fault gone must not print one either."""
+    SCENARIOS[scenario](store)
+    first = store.run()
+    for name in ("FAKE_WP_FAIL", "FAKE_CURL_FAIL", "FAKE_DB_DOWN"):
+        store.env.pop(name, None)
+    store.env["WOOCOMMERCE_SOURCE"] = "download"
+    retry = store.run()
+    assert retry.returncode == 0, retry.stdout + retry.stderr
+    for result in (first, retry):
         output = result.stdout + result.stderr
-        assert "[setup] store is set up" in output
-        assert ADMIN_PASSWORD not in output
-        assert store.env["WORDPRESS_DB_PASSWORD"] not in output
+        for secret in secret_values(store):
+            assert secret not in output, f"a secret is in the output of {scenario}"
+    assert "generated_password" in store.state(), "WP-CLI generated no password to look for"
+
+
+# --- downloads: timeouts, retryable failures, integrity, atomic upgrades ------------------------
+
+
+def test_the_download_has_a_connect_timeout_and_a_bounded_retry_window(store: Store) -> None:
+    succeed(store)
+    [arguments] = (store.root / "curl.log").read_text().splitlines()
+    words = arguments.split()
+    assert words[words.index("--connect-timeout") + 1] == "10"
+    total = int(words[words.index("--max-time") + 1]) + int(
+        words[words.index("--retry-max-time") + 1]
+    )
+    assert total < 1800 / 2, "one attempt may use at most half of the Job's deadline"
+    assert "--retry-all-errors" in words
+
+
+def test_a_failed_download_is_retryable_and_the_next_attempt_installs(store: Store) -> None:
+    store.env["FAKE_CURL_FAIL"] = "1"
+    result = store.run()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "downloading https://downloads.wordpress.org/plugin/woocommerce.11.2.0.zip failed" in (
+        result.stderr
+    )
+    assert store.plugin() == {}
+    del store.env["FAKE_CURL_FAIL"]
+    succeed(store)
+    assert store.plugin() == plugin_files("11.2.0")
+
+
+def test_a_zip_rebuilt_upstream_still_installs(store: Store) -> None:
+    """wordpress.org rebuilds zips (new timestamps, order): the per-file checksums still match."""
+    before = (store.upstream / "zips" / "woocommerce.11.2.0.zip").read_bytes()
+    publish(store.upstream, "11.2.0")
+    assert (store.upstream / "zips" / "woocommerce.11.2.0.zip").read_bytes() != before
+    succeed(store)
+    assert store.plugin() == plugin_files("11.2.0")
+
+
+def test_a_tampered_download_never_goes_live_and_is_retryable(store: Store) -> None:
+    succeed(store)
+    tampered = {**plugin_files("11.3.0"), "includes/class-woocommerce.php": "<?php evil();\n"}
+    publish(store.upstream, "11.3.0", files=tampered)
+    store.use_woocommerce("11.3.0")
+    result = store.run()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "does not match wordpress.org's checksums" in result.stderr
+    assert store.plugin() == plugin_files("11.2.0"), "the verified old copy must stay live"
+    assert ["wc", "update"] not in [change[:2] for change in store.changes()]
+
+
+def test_an_install_killed_half_way_leaves_the_old_plugin_and_the_next_run_installs(
+    store: Store,
+) -> None:
+    """SIGKILL while the new version is unpacked: WordPress keeps serving the complete old copy,
+    and the next attempt installs the new one (the leftover staging copy is not trusted)."""
+    succeed(store)
+    store.use_woocommerce("11.3.0")
+    store.env["FAKE_KILL_IN_UNZIP"] = "1"
+    killed = store.run()
+    assert killed.returncode == -9 or killed.returncode == 137, killed
+    assert store.plugin() == plugin_files("11.2.0")
+    staged = store.root / "wp-content" / "upgrade" / "woo-platform-woocommerce" / "woocommerce"
+    assert (staged / "woocommerce.php").exists(), "the kill came after the header was written"
+    del store.env["FAKE_KILL_IN_UNZIP"]
+    succeed(store)
+    assert store.plugin() == plugin_files("11.3.0")
+    assert not staged.exists()
+
+
+def test_a_run_killed_between_the_renames_is_completed_by_the_next(store: Store) -> None:
+    succeed(store)
+    live = store.root / "wp-content" / "plugins" / "woocommerce"
+    staging = store.root / "wp-content" / "upgrade" / "woo-platform-woocommerce"
+    staging.mkdir(parents=True)
+    live.rename(staging / "previous")
+    succeed(store)
+    assert store.plugin() == plugin_files("11.2.0")
+    assert not staging.exists()
+
+
+def test_a_half_written_plugin_that_claims_the_version_is_reinstalled(store: Store) -> None:
+    """An older, non-atomic install died after writing the header: the version matches, but
+    wordpress.org's checksums do not, so the run reinstalls instead of trusting it."""
+    succeed(store)
+    live = store.root / "wp-content" / "plugins" / "woocommerce"
+    (live / "includes" / "class-woocommerce.php").unlink()
+    succeed(store)
+    assert store.plugin() == plugin_files("11.2.0")
+    assert len(store.downloads()) == 2
+
+
+# --- background work (files/cron.sh, the CronJob) ---------------------------------------------
+
+
+def test_cron_waits_for_an_installed_store(store: Store) -> None:
+    result = store.run("cron.sh")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "WordPress is not installed yet" in result.stdout
+    assert [call["argv"][:2] for call in store.calls()] == [["core", "is-installed"]]
+
+
+def test_cron_runs_due_events_and_the_action_scheduler_queue(store: Store) -> None:
+    succeed(store)
+    result = store.run("cron.sh")
+    assert result.returncode == 0, result.stdout + result.stderr
+    state = store.state()
+    assert (state["cron_runs"], state["action_scheduler_runs"]) == (1, 1)
+    assert store.changes() == []
+    [runner] = [c["argv"] for c in store.calls() if c["argv"][0] == "action-scheduler"]
+    assert runner[:2] == ["action-scheduler", "run"]
+    assert any(arg.startswith("--batches=") for arg in runner), "a run must be bounded"
+
+
+def test_a_failing_cron_run_exits_1_for_the_next_schedule(store: Store) -> None:
+    succeed(store)
+    store.env["FAKE_WP_FAIL"] = "cron event"
+    result = store.run("cron.sh")
+    assert result.returncode == 1
+    assert "[cron] failed (line " in result.stderr
+    assert "action_scheduler_runs" not in store.state()

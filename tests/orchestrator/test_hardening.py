@@ -181,7 +181,13 @@ async def test_readiness_tells_anyone_only_the_state_of_each_check(api: RunningA
     assert response.status_code == 503
     assert response.json() == {
         "status": "unavailable",
-        "checks": {"database": "ok", "kubernetes": "unavailable", "helm": "ok"},
+        "checks": {
+            "database": "ok",
+            "kubernetes": "unavailable",
+            "secrets": "ok",
+            "helm": "ok",
+            "chart": "ok",
+        },
         "auth": "on",
     }
 

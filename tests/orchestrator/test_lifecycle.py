@@ -20,6 +20,7 @@ from tests.orchestrator.lifecycle_support import (
     wait_for_status,
     wait_for_store,
 )
+from tests.orchestrator.manual_clock import ManualClock
 
 DEMO = {"store_name": "demo", "domain": "demo.localhost", "environment": "local"}
 
@@ -72,7 +73,7 @@ async def test_create_reaches_ready_with_everything_in_place(
     labels = namespace["metadata"]["labels"]
     assert labels["app.kubernetes.io/managed-by"] == "woo-platform"
     assert labels["woo-platform/store-id"] == created["id"]
-    assert labels["pod-security.kubernetes.io/enforce"] == "baseline"
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
 
     db = kube_standin.read("secrets", created["namespace"], "store-db-credentials")
     admin = kube_standin.read("secrets", created["namespace"], "store-admin-credentials")
@@ -143,7 +144,9 @@ async def test_image_pull_error_is_reported_then_fails_then_retry_succeeds(
     kube_standin.kubelet.fail(
         "Deployment", "ImagePullBackOff", message='Back-off pulling image "wordpress:6.8"'
     )
-    async with running_app(settings_for(ready_deadline_seconds=4)) as api:
+    clock = ManualClock()
+    settings = settings_for(ready_deadline_seconds=4, lease_seconds=60)
+    async with running_app(settings, clock) as api:
         created = (await api.client.post("/stores", json=DEMO)).json()
         waiting = await wait_for_store(
             api.client,
@@ -152,6 +155,7 @@ async def test_image_pull_error_is_reported_then_fails_then_retry_succeeds(
             what="ImagePullBackOff in status_reason",
         )
         assert waiting["status"] == "Provisioning"
+        clock.advance(4)
         failed = await wait_for_status(api.client, created["id"], "Failed")
         assert "not ready within 4s" in failed["status_reason"]
         assert "ImagePullBackOff" in failed["status_reason"]
@@ -225,10 +229,20 @@ async def test_hanging_helm_is_killed_and_the_store_fails_at_its_deadline(
         f'exec sleep 600;;\n  *) exec {helm_bin} "$@";;\n'
         "esac\n",
     )
-    settings = settings_for(helm_bin=hanging, helm_timeout_seconds=1, step_deadline_seconds=21)
-    async with running_app(settings) as api:
+    clock = ManualClock()
+    settings = settings_for(
+        helm_bin=hanging, helm_timeout_seconds=1, step_deadline_seconds=21, lease_seconds=60
+    )
+    async with running_app(settings, clock) as api:
         created = (await api.client.post("/stores", json=DEMO)).json()
-        failed = await wait_for_status(api.client, created["id"], "Failed", timeout=60)
+        await wait_for_store(
+            api.client,
+            created["id"],
+            lambda s: "retrying" in (s["status_reason"] or ""),
+            what="a retry of the timed-out helm",
+        )
+        clock.advance(21)
+        failed = await wait_for_status(api.client, created["id"], "Failed")
         assert "did not succeed before its deadline" in failed["status_reason"]
         assert "did not finish within 1s" in failed["status_reason"]
         retried = [e for e in await events(api.client, created["id"]) if e["outcome"] == "retrying"]

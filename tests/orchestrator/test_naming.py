@@ -5,6 +5,7 @@ from orchestrator.naming import (
     domain_policy_problem,
     hostname_problem,
     new_namespace,
+    store_domain_problem,
     store_name_problem,
 )
 
@@ -100,3 +101,22 @@ def test_the_platform_namespace_can_be_reserved() -> None:
 def test_domains_must_lie_under_a_served_suffix(domain: str, allowed: bool) -> None:
     problem = domain_policy_problem(domain, "shops.example.com", ["brand.example.org"])
     assert (problem is None) is allowed
+
+
+@pytest.mark.parametrize("host", ["demo.localhost", "shop.example.com", "xn--bcher-kva.example"])
+def test_valid_store_domains(host: str) -> None:
+    assert store_domain_problem(host) is None
+
+
+@pytest.mark.parametrize(
+    ("host", "fragment"),
+    [
+        ("shop", "must contain a dot"),
+        ("localhost", "must contain a dot"),
+        ("Shop.com", "lowercase"),
+    ],
+)
+def test_a_store_domain_needs_a_dot(host: str, fragment: str) -> None:
+    """WordPress refuses admin@shop, so a single-label domain is refused up front."""
+    problem = store_domain_problem(host)
+    assert problem is not None and fragment in problem

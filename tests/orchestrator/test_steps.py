@@ -14,6 +14,7 @@ from orchestrator.helm.runner import HelmRunner
 from orchestrator.kube.client import KubeClient
 from orchestrator.models import Store
 from orchestrator.provisioning.errors import PermanentStepError
+from orchestrator.provisioning.secret_backends import KubernetesSecrets
 from orchestrator.provisioning.steps import StoreSteps
 from tests.orchestrator.conftest import make_settings
 from tests.orchestrator.lifecycle_support import core_api
@@ -30,7 +31,7 @@ def steps(kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path) -> StoreSte
     )
     kube = KubeClient(kubeconfig=kube_standin.kubeconfig, context=None, request_timeout=5)
     helm = HelmClient(HelmRunner(helm_bin, kubeconfig=kube_standin.kubeconfig), timeout=15)
-    return StoreSteps(settings, kube, helm)
+    return StoreSteps(settings, kube, helm, KubernetesSecrets(kube))
 
 
 def store() -> Store:
@@ -81,3 +82,13 @@ async def test_namespace_and_secrets_are_created_once(
     assert await steps.ensure_secrets(store()) == "secrets already present, kept as they are"
     after = kube_standin.read("secrets", "demo-0a1b2c3d", "store-db-credentials")["data"]
     assert before == after
+
+
+async def test_a_new_store_namespace_enforces_pod_security_restricted(
+    steps: StoreSteps, kube_standin: KubeStandin
+) -> None:
+    await steps.ensure_namespace(store())
+    labels = kube_standin.read("namespaces", None, "demo-0a1b2c3d")["metadata"]["labels"]
+    for mode in ("enforce", "warn", "audit"):
+        assert labels[f"pod-security.kubernetes.io/{mode}"] == "restricted", mode
+    assert labels["pod-security.kubernetes.io/enforce-version"] == "latest"

@@ -8,15 +8,24 @@ export class StoreDetailPage {
   readonly timeline: Locator;
   readonly deleteButton: Locator;
   readonly retryButton: Locator;
+  readonly callout: Locator;
+  readonly signIn: Locator;
 
   constructor(private readonly page: Page, readonly storeName: string) {
     this.heading = page.getByRole("heading", { level: 1 });
     this.status = this.heading.locator("[data-status]");
     this.storefrontLink = page.locator("dt:has-text('Storefront') + dd a");
     this.adminLink = page.locator("dt:has-text('WP admin') + dd a");
-    this.timeline = page.locator("ol.timeline");
+    this.timeline = page.locator(".timeline");
     this.deleteButton = page.getByRole("button", { name: "Delete…" });
     this.retryButton = page.getByRole("button", { name: "Retry" });
+    this.callout = page.locator(".status-callout");
+    this.signIn = page.getByRole("region", { name: "Sign in to WP admin" });
+  }
+
+  async open(storeId: string) {
+    await this.page.goto(`/ui/stores/${storeId}`);
+    await this.expectLoaded();
   }
 
   async expectLoaded() {

@@ -5,12 +5,16 @@ export class StoreListPage {
   readonly newStoreLink: Locator;
   readonly statusFilter: Locator;
   readonly notice: Locator;
+  readonly search: Locator;
+  readonly sort: Locator;
 
   constructor(private readonly page: Page) {
     this.heading = page.getByRole("heading", { level: 1, name: "Stores" });
     this.newStoreLink = page.getByRole("link", { name: "New store" });
     this.statusFilter = page.getByLabel("Status");
     this.notice = page.locator(".notice-success");
+    this.search = page.getByLabel("Search");
+    this.sort = page.getByLabel("Sort");
   }
 
   /** Open the console the way people do: the site root, which redirects to /ui/. */

@@ -31,7 +31,8 @@ export interface paths {
         };
         /**
          * Platform Info
-         * @description Settings a client needs (base domain, environments, name rules, auth).
+         * @description Settings a client needs (base domain, environments, name rules, auth, the steps of
+         *     provisioning and where a store's admin credentials are kept).
          */
         get: operations["getPlatformInfo"];
         put?: never;
@@ -91,8 +92,9 @@ export interface paths {
         };
         /**
          * Readyz
-         * @description Ready to serve: the database answers, the cluster answers, helm is present. Anyone may
-         *     ask, so the answer names each check's state only; the reasons go to the log.
+         * @description Ready to serve: the database answers, the cluster answers, the secret backend answers,
+         *     helm, the chart and the values files are present. Anyone may ask, so the answer names each
+         *     check's state only; the reasons go to the log.
          */
         get: operations["readyz"];
         put?: never;
@@ -112,13 +114,15 @@ export interface paths {
         };
         /**
          * List Stores
-         * @description Stores, newest first. Deleted stores are hidden unless asked for.
+         * @description Stores, newest first unless `sort` says otherwise. Deleted stores are hidden unless
+         *     asked for.
          */
         get: operations["listStores"];
         put?: never;
         /**
          * Create Store
-         * @description Ask for a store. Answers at once; provisioning goes on in the background.
+         * @description Ask for a store. Answers 202 at once; provisioning goes on in the background.
+         *     `environment` defaults to `local`.
          */
         post: operations["createStore"];
         delete?: never;
@@ -140,7 +144,8 @@ export interface paths {
         post?: never;
         /**
          * Delete Store
-         * @description Remove the store and everything it has in the cluster. Works from any status.
+         * @description Remove the store and everything it has in the cluster. Works from any status: 202 while
+         *     the deletion goes on (asking again is harmless), 200 once the store is Deleted.
          */
         delete: operations["deleteStore"];
         options?: never;
@@ -157,8 +162,9 @@ export interface paths {
         };
         /**
          * Get Store Credentials
-         * @description The WordPress admin user and password, read from the store's Secret. Admin scope; every
-         *     call is in the audit trail; the answer must not be cached.
+         * @description The WordPress admin user and password, read from the secret backend in use (the store's
+         *     Secret, or the KV engine in vault mode). Admin scope; every call is in the audit trail; the
+         *     answer must not be cached.
          */
         get: operations["getStoreCredentials"];
         put?: never;
@@ -278,6 +284,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * AdminSecret
+         * @description Where, in each store's namespace, its WordPress admin credentials are kept.
+         */
+        AdminSecret: {
+            /** Name */
+            name: string;
+            /** Password Key */
+            password_key: string;
+            /** User Key */
+            user_key: string;
+        };
         /** AuditPage */
         AuditPage: {
             /** Items */
@@ -370,6 +388,12 @@ export interface components {
          * @description What a client needs to build a valid create form.
          */
         PlatformInfo: {
+            admin_secret: components["schemas"]["AdminSecret"];
+            /**
+             * Admin User
+             * @description The WordPress administrator every store is set up with.
+             */
+            admin_user: string;
             /**
              * Auth Required
              * @description Whether the API needs a bearer token (false only with WOO_AUTH=off).
@@ -382,6 +406,11 @@ export interface components {
             base_domain: string;
             /** Environments */
             environments: ("local" | "prod")[];
+            /**
+             * Provisioning Steps
+             * @description The steps of provisioning, in order (the `step` of a store's events).
+             */
+            provisioning_steps: components["schemas"]["ProvisioningStep"][];
             /** Store Name Max Length */
             store_name_max_length: number;
         };
@@ -393,6 +422,13 @@ export interface components {
             /** Name */
             name: string;
             scope: components["schemas"]["Scope"];
+        };
+        /** ProvisioningStep */
+        ProvisioningStep: {
+            /** Description */
+            description: string;
+            /** Step */
+            step: string;
         };
         /** ReadyOut */
         ReadyOut: {
@@ -431,7 +467,7 @@ export interface components {
             domain?: string | null;
             /**
              * Environment
-             * @description Which values file to use.
+             * @description Which values file the store is installed with; `local` when omitted.
              * @default local
              * @enum {string}
              */
@@ -484,6 +520,12 @@ export interface components {
             /** Step */
             step: string;
         };
+        /**
+         * StoreOrder
+         * @description How a page of stores is sorted; ties fall back to newest first.
+         * @enum {string}
+         */
+        StoreOrder: "newest" | "oldest" | "name" | "status";
         /** StoreOut */
         StoreOut: {
             /**
@@ -757,6 +799,9 @@ export interface operations {
                 include_deleted?: boolean;
                 limit?: number;
                 offset?: number;
+                /** @description Only stores whose name or domain contains this. */
+                search?: string | null;
+                sort?: components["schemas"]["StoreOrder"];
             };
             header?: never;
             path?: never;
@@ -809,6 +854,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid input; nothing was created */
             422: {
                 headers: {
@@ -824,7 +878,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Repeat a POST safely: the same key and body return the same store (visible ASCII; remembered for WOO_IDEMPOTENCY_KEY_HOURS). */
+                /** @description Repeat a POST safely: the same key and body answer 200 with the store the first request created, as it is now (even Deleted); nothing new is created. Visible ASCII; remembered for WOO_IDEMPOTENCY_KEY_HOURS. */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -836,6 +890,15 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Replay of an Idempotency-Key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
             /** @description Successful Response */
             202: {
                 headers: {
@@ -874,6 +937,15 @@ export interface operations {
             };
             /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -948,6 +1020,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid input; nothing was created */
             422: {
                 headers: {
@@ -970,6 +1051,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The store was already Deleted */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
             /** @description Successful Response */
             202: {
                 headers: {
@@ -1008,6 +1098,15 @@ export interface operations {
             };
             /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1082,6 +1181,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid input; nothing was created */
             422: {
                 headers: {
@@ -1091,7 +1199,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The cluster did not answer */
+            /** @description The cluster or the secret backend did not answer */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1162,6 +1270,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Invalid input; nothing was created */
             422: {
                 headers: {
@@ -1222,6 +1339,15 @@ export interface operations {
             };
             /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1449,5 +1575,6 @@ export const readyOutAuthValues: ReadonlyArray<FlattenedDeepRequired<components>
 export const readyOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadyOut"]["status"]> = ["ok", "unavailable"];
 export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["read", "write", "admin"];
 export const storeCreateEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreCreate"]["environment"]> = ["local", "prod"];
+export const storeOrderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOrder"]> = ["newest", "oldest", "name", "status"];
 export const storeOutEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOut"]["environment"]> = ["local", "prod"];
 export const storeStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreStatus"]> = ["Provisioning", "Ready", "Degraded", "Failed", "Deleting", "Deleted"];

@@ -1,11 +1,18 @@
 // Names the dashboard uses for the API's shapes and enums; all of them come from the generated
 // schema, so a change in the API (a new status, a new environment) reaches every view through it.
-import { storeCreateEnvironmentValues, storeStatusValues, type components, type operations } from "./schema.gen";
+import {
+  storeCreateEnvironmentValues,
+  storeOrderValues,
+  storeStatusValues,
+  type components,
+  type operations,
+} from "./schema.gen";
 
 type Schemas = components["schemas"];
 
 export type Store = Schemas["StoreOut"];
 export type StoreStatus = Schemas["StoreStatus"];
+export type StoreOrder = Schemas["StoreOrder"];
 export type StorePage = Schemas["StorePage"];
 export type StoreEvent = Schemas["StoreEventOut"];
 export type StoreCreate = Schemas["StoreCreate"];
@@ -20,5 +27,7 @@ export type StoreCredentials = Schemas["StoreCredentials"];
 
 /** Every store status, in the API's order. */
 export const STORE_STATUSES: readonly StoreStatus[] = storeStatusValues;
+/** Every order the store list can be sorted in. */
+export const STORE_ORDERS: readonly StoreOrder[] = storeOrderValues;
 /** Every environment the API accepts for a new store. */
 export const ENVIRONMENTS: readonly Environment[] = storeCreateEnvironmentValues;

@@ -8,19 +8,33 @@ function createdFrom(request: Request) {
 }
 
 describe("create form", () => {
-  it("has labelled fields and prefills the domain from the name and the base domain", async () => {
+  it("suggests the domain from the name as a placeholder until one is typed", async () => {
     const { user } = renderApp(fakeApi(), "/new");
     const name = screen.getByLabelText("Store name");
     const domain = screen.getByLabelText("Domain");
     expect(screen.getByLabelText("Environment")).toHaveValue("local");
 
     await user.type(name, "corner-shop");
-    await waitFor(() => expect(domain).toHaveValue("corner-shop.shop.test"));
+    await waitFor(() => expect(domain).toHaveAttribute("placeholder", "corner-shop.shop.test"));
+    expect(domain).toHaveValue("");
+    expect(domain).toHaveAccessibleDescription(/Leave empty for corner-shop\.shop\.test/);
 
-    await user.clear(domain);
     await user.type(domain, "shop.example.com");
     await user.type(name, "-2");
     expect(domain).toHaveValue("shop.example.com");
+  });
+
+  it("flags a name past its length limit while it is typed", async () => {
+    const api = fakeApi();
+    const { user } = renderApp(api, "/new");
+    const name = screen.getByLabelText("Store name");
+    await user.type(name, "a".repeat(54));
+    expect(name).toHaveAttribute("aria-invalid", "false");
+    expect(name).toHaveAccessibleDescription(/54 so far/);
+    await user.type(name, "b");
+    expect(name).toHaveAttribute("aria-invalid", "true");
+    expect(name).toHaveAccessibleDescription(/Store name: must be at most 54 characters/);
+    expect(api.requestsTo("POST /stores")).toHaveLength(0);
   });
 
   it("creates the store, sends an idempotency key and returns to the list", async () => {
@@ -40,11 +54,8 @@ describe("create form", () => {
     expect(within(await screen.findByRole("table")).getByText("Provisioning")).toBeInTheDocument();
     const [post] = api.requestsTo("POST /stores");
     expect(post?.headers.get("Idempotency-Key")).toMatch(/^[0-9a-f]{32}$/);
-    expect(await createdFrom(post!)).toEqual({
-      store_name: "corner-shop",
-      domain: "corner-shop.shop.test",
-      environment: "prod",
-    });
+    // No domain typed: none sent, the API gives the suggested one.
+    expect(await createdFrom(post!)).toEqual({ store_name: "corner-shop", environment: "prod" });
   });
 
   it("refuses a bad name before sending anything, next to the field", async () => {
@@ -106,17 +117,25 @@ describe("create form", () => {
     expect(domain).toHaveAttribute("aria-invalid", "false");
   });
 
-  it("says clearly when the name or domain is taken (409)", async () => {
-    const api = fakeApi().on("POST /stores", () =>
-      json(409, { error: "conflict", detail: "store name 'shop' is used by a live store" }),
-    );
+  it("links the live store that holds a taken name, and moves focus to the message (409)", async () => {
+    const holder = makeStore({ store_name: "shop" });
+    const api = fakeApi()
+      .on("POST /stores", () =>
+        json(409, { error: "conflict", detail: "store name 'shop' is already used by store id-shop" }),
+      )
+      .on("GET /stores", (request) =>
+        page(new URL(request.url).searchParams.get("search") === "shop" ? [makeStore({ store_name: "shops" }), holder] : []),
+      );
     const { user } = renderApp(api, "/new");
     await user.type(screen.getByLabelText("Store name"), "shop");
     await user.click(screen.getByRole("button", { name: "Create store" }));
 
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("That name or domain is taken.");
-    expect(alert).toHaveTextContent("store name 'shop' is used by a live store");
+    const link = await within(alert).findByRole("link", { name: "shop" });
+    expect(link).toHaveAttribute("href", "/stores/id-shop");
+    expect(alert).toHaveTextContent("already uses this name");
+    await waitFor(() => expect(document.getElementById("create-error")).toHaveFocus());
     expect(screen.getByRole("heading", { name: "New store" })).toBeInTheDocument();
   });
 

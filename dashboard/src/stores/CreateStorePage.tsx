@@ -1,11 +1,11 @@
-import { useRef, useState, type FormEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { ApiError } from "../api/errors";
 import { ENVIRONMENTS, type Environment } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Field } from "../components/Field";
 import { routes } from "../urls";
-import { useCreateStore, usePlatformInfo } from "./queries";
+import { useCreateStore, usePlatformInfo, useStoreHolding } from "./queries";
 import type { ListNoticeState } from "./ListNotice";
 import {
   defaultDomain,
@@ -31,23 +31,30 @@ export function CreateStorePage() {
     domain: "",
     environment: "local",
   });
-  // The domain follows the name until someone types their own.
-  const [domainEdited, setDomainEdited] = useState(false);
-  // Problems show from the first submit on, then follow the typing. Not on blur: a message
-  // appearing on blur moves the submit button away from the pointer that is about to click it.
+  // Problems show from the first submit on, then follow the typing; a name that grows past its
+  // limit is flagged as it is typed. Not on blur: a message appearing on blur moves the submit
+  // button away from the pointer that is about to click it.
   const [submitted, setSubmitted] = useState(false);
   const [serverProblems, setServerProblems] = useState<FieldProblems>({});
   const idempotency = useRef<{ body: string; key: string } | null>(null);
+  const errorSummary = useRef<HTMLDivElement>(null);
+  // Bumped for each failure said in the summary; focus follows once the summary is on screen.
+  const [summaryFailures, setSummaryFailures] = useState(0);
+  useEffect(() => {
+    if (summaryFailures > 0) errorSummary.current?.focus();
+  }, [summaryFailures]);
 
-  const domain = domainEdited || !baseDomain ? values.domain : defaultDomain(values.store_name, baseDomain);
-  const current = { ...values, domain };
-  const clientProblems = validateStoreForm(current, { storeNameMax, environments });
+  // An empty domain is sent as absent: the API gives the store <name>.<base domain>, which the
+  // field shows as its placeholder rather than as a value someone would have to clear.
+  const suggestedDomain = baseDomain ? defaultDomain(values.store_name, baseDomain) : "";
+  const clientProblems = validateStoreForm(values, { storeNameMax, environments });
+  const typingProblems: FieldProblems =
+    values.store_name.length > storeNameMax ? { store_name: clientProblems.store_name } : {};
   const shown = (field: StoreField): string | undefined =>
-    serverProblems[field] ?? (submitted ? clientProblems[field] : undefined);
+    serverProblems[field] ?? (submitted ? clientProblems : typingProblems)[field];
 
   function change(field: StoreField, value: string) {
     setValues((previous) => ({ ...previous, [field]: value }));
-    if (field === "domain") setDomainEdited(true);
     setServerProblems((previous) => ({ ...previous, [field]: undefined }));
   }
 
@@ -60,9 +67,9 @@ export function CreateStorePage() {
       return;
     }
     const store = {
-      store_name: current.store_name,
-      environment: current.environment as Environment,
-      ...(current.domain ? { domain: current.domain } : {}),
+      store_name: values.store_name,
+      environment: values.environment as Environment,
+      ...(values.domain ? { domain: values.domain } : {}),
     };
     const body = JSON.stringify(store);
     if (idempotency.current?.body !== body) {
@@ -74,15 +81,21 @@ export function CreateStorePage() {
         onSuccess: (created) => {
           const state: ListNoticeState = {
             notice: `Store ${created.store_name} requested. Provisioning has started; it shows as Ready when it can take orders.`,
+            storeId: created.id,
           };
           void navigate(routes.storeList(), { state });
         },
         onError: (error) => {
           if (error instanceof ApiError && error.status === 422) {
             const problems = fieldProblems(error);
-            setServerProblems(problems);
-            focusFirstProblem(problems);
+            if (Object.keys(problems).length > 0) {
+              setServerProblems(problems);
+              focusFirstProblem(problems);
+              return;
+            }
           }
+          // Anything else is said in the summary below the form: take people there.
+          setSummaryFailures((count) => count + 1);
         },
       },
     );
@@ -111,7 +124,7 @@ export function CreateStorePage() {
         <Field
           id="store_name"
           label="Store name"
-          hint={`Lowercase letters, digits and '-'; at most ${storeNameMax} characters.`}
+          hint={`Lowercase letters, digits and '-'; at most ${storeNameMax} characters (${values.store_name.length} so far).`}
           problem={shown("store_name")}
         >
           {(described) => (
@@ -133,7 +146,7 @@ export function CreateStorePage() {
           label="Domain"
           hint={
             baseDomain
-              ? `The storefront's hostname. Leave empty for <name>.${baseDomain}.`
+              ? `The storefront's hostname. Leave empty for ${suggestedDomain || `<name>.${baseDomain}`}.`
               : "The storefront's hostname. Leave empty for the platform's default."
           }
           problem={shown("domain")}
@@ -144,7 +157,8 @@ export function CreateStorePage() {
               name="domain"
               autoComplete="off"
               spellCheck={false}
-              value={domain}
+              value={values.domain}
+              placeholder={suggestedDomain || undefined}
               onChange={(event) => change("domain", event.target.value)}
               {...described}
             />
@@ -174,7 +188,11 @@ export function CreateStorePage() {
           )}
         </Field>
 
-        {failure && <CreateFailure error={failure} unplaced={unplacedFieldErrors} />}
+        {failure && (
+          <div id="create-error" ref={errorSummary} tabIndex={-1} className="error-summary">
+            <CreateFailure error={failure} unplaced={unplacedFieldErrors} request={values} />
+          </div>
+        )}
 
         <div className="form-actions">
           <button type="submit" className="button button-primary" disabled={create.isPending}>
@@ -187,20 +205,19 @@ export function CreateStorePage() {
   );
 }
 
-function CreateFailure({ error, unplaced }: { error: Error; unplaced: readonly { field: string; message: string }[] }) {
-  if (error instanceof ApiError && error.status === 409) {
-    return (
-      <div id="create-error" className="notice notice-error" role="alert">
-        <p>
-          <strong>That name or domain is taken.</strong> A live store already uses it ({error.detail}).
-          Choose another name or domain, or delete the other store first.
-        </p>
-      </div>
-    );
+interface CreateFailureProps {
+  error: Error;
+  unplaced: readonly { field: string; message: string }[];
+  request: StoreFormValues;
+}
+
+function CreateFailure({ error, unplaced, request }: CreateFailureProps) {
+  if (error instanceof ApiError && error.status === 409 && error.code === "conflict") {
+    return <TakenNotice request={request} />;
   }
   if (error instanceof ApiError && error.status === 422) {
     return (
-      <div id="create-error" className="notice notice-error" role="alert">
+      <div className="notice notice-error" role="alert">
         <p>
           <strong>The platform did not accept the store.</strong> Fix the fields marked above.
         </p>
@@ -218,7 +235,7 @@ function CreateFailure({ error, unplaced }: { error: Error; unplaced: readonly {
   }
   if (error instanceof ApiError && error.status === 401) {
     return (
-      <div id="create-error" className="notice notice-error" role="alert">
+      <div className="notice notice-error" role="alert">
         <p>
           <strong>The store was not created.</strong> The platform needs an API token; enter it,
           then create the store again.
@@ -226,9 +243,27 @@ function CreateFailure({ error, unplaced }: { error: Error; unplaced: readonly {
       </div>
     );
   }
+  return <ErrorNotice title="The store was not created" error={error} />;
+}
+
+/** A live store already has the name or domain: name it, with a link to it. */
+function TakenNotice({ request }: { request: StoreFormValues }) {
+  const holder = useStoreHolding(request.store_name, request.domain);
   return (
-    <div id="create-error">
-      <ErrorNotice title="The store was not created" error={error} />
+    <div className="notice notice-error" role="alert">
+      <p>
+        <strong>That name or domain is taken.</strong>{" "}
+        {holder.data ? (
+          <>
+            The live store <Link to={routes.storeDetail(holder.data.id)}>{holder.data.store_name}</Link> (
+            {holder.data.domain}, {holder.data.status}) already uses{" "}
+            {holder.data.store_name === request.store_name ? "this name" : "this domain"}.
+          </>
+        ) : (
+          "A live store already uses it."
+        )}{" "}
+        Choose another name or domain, or delete the other store first.
+      </p>
     </div>
   );
 }

@@ -30,6 +30,44 @@ describe("store detail", () => {
     ]);
   });
 
+  it("dates the timeline once per day and says how long each finished step took", async () => {
+    const at = (day: number, time: string) => new Date(`2026-11-${day}T${time}`).toISOString();
+    const api = fakeApi()
+      .on("GET /stores/:id", () => json(200, makeStore({ store_name: "shop" })))
+      .on("GET /stores/:id/events", () =>
+        json(200, {
+          items: [
+            makeEvent({ id: 1, created_at: at(29, "23:59:00"), step: "request", outcome: "accepted" }),
+            makeEvent({ id: 2, created_at: at(29, "23:59:10"), step: "release", outcome: "started", message: "installing" }),
+            makeEvent({ id: 3, created_at: at(30, "00:01:15"), step: "release", outcome: "succeeded", message: "installed" }),
+            makeEvent({ id: 4, created_at: at(30, "00:01:16"), step: "readiness", outcome: "started", message: "waiting" }),
+            makeEvent({ id: 5, created_at: at(30, "00:01:58"), step: "readiness", outcome: "succeeded", message: "ready" }),
+          ],
+        }),
+      );
+    renderApp(api, "/stores/id-shop");
+    const days = await screen.findAllByRole("region", { name: /2026/ });
+    expect(days).toHaveLength(2);
+    expect(within(days[0]!).getAllByRole("listitem")).toHaveLength(2);
+    const [installed, , ready] = within(days[1]!).getAllByRole("listitem");
+    expect(installed).toHaveTextContent(/release.*succeeded in 2m 05s.*installed/);
+    expect(ready).toHaveTextContent(/readiness.*succeeded in 42s.*ready/);
+    // Rows carry the time of day only; the date is the day's heading.
+    expect(installed?.querySelector("time")?.textContent).not.toMatch(/2026/);
+  });
+
+  it("says how to sign in: the admin user and a command that reads the password from the Secret", async () => {
+    const { user } = renderApp(storeApi(makeStore({ store_name: "shop" })), "/stores/id-shop");
+    const signIn = await screen.findByRole("region", { name: "Sign in to WP admin" });
+    expect(signIn).toHaveTextContent("admin");
+    const command =
+      "kubectl -n shop-1a2b3c4d get secret store-admin-credentials -o jsonpath='{.data.admin-password}' | base64 -d";
+    expect(within(signIn).getByText(command)).toBeInTheDocument();
+    await user.click(within(signIn).getByRole("button", { name: "Copy command" }));
+    expect(await navigator.clipboard.readText()).toBe(command);
+    expect(signIn).toHaveTextContent("Copied.");
+  });
+
   it("links the storefront and WP admin of a ready store", async () => {
     renderApp(storeApi(makeStore({ store_name: "shop" })), "/stores/id-shop");
     expect(await screen.findByRole("link", { name: "http://shop.shop.test/" })).toHaveAttribute(
@@ -53,9 +91,11 @@ describe("store detail", () => {
     });
     renderApp(api, "/stores/id-demo");
 
-    expect(await screen.findByRole("status")).toHaveTextContent(
-      "Provisioning. Waiting on: MariaDB: ImagePullBackOff (mariadb:11.4)",
-    );
+    const callout = await screen.findByRole("status");
+    expect(callout).toHaveTextContent("Provisioning. Waiting on: MariaDB: ImagePullBackOff (mariadb:11.4)");
+    // The timeline's last step is readiness, still waiting: the fourth of four.
+    expect(await within(callout).findByText(/Step 4 of 4: waiting for the store to become ready/)).toBeInTheDocument();
+    expect(within(callout).getByRole("progressbar")).toHaveAttribute("value", "3");
     expect(screen.getAllByText("available when the store is Ready")).toHaveLength(2);
     expect(await screen.findByRole("link", { name: "http://demo.shop.test/" })).toBeInTheDocument();
     expect(screen.queryByText(/Waiting on/)).not.toBeInTheDocument();
@@ -90,6 +130,7 @@ describe("store detail", () => {
     const store = makeStore({ store_name: "shop" });
     let deleted = false;
     const api = storeApi(store)
+      .on("GET /stores/:id", () => json(200, deleted ? { ...store, status: "Deleting" } : store))
       .on("DELETE /stores/:id", () => {
         deleted = true;
         return json(202, { ...store, status: "Deleting", status_reason: "deletion requested" });

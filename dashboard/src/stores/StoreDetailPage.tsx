@@ -1,14 +1,16 @@
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError } from "../api/errors";
-import type { Store } from "../api/types";
+import type { Store, StoreEvent } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { routes } from "../urls";
 import { useAllows } from "../auth/access";
 import { AdminPasswordDialog } from "./AdminPasswordDialog";
 import { DeleteStoreDialog } from "./DeleteStoreDialog";
 import { EventTimeline } from "./EventTimeline";
-import { useRetryStore, useStore, useStoreEvents } from "./queries";
+import { ProvisioningProgress } from "./ProvisioningProgress";
+import { usePlatformInfo, useRetryStore, useStore, useStoreEvents } from "./queries";
+import { SignIn } from "./SignIn";
 import { STATUS_LOOK } from "./status";
 import { StatusBadge } from "./StatusBadge";
 import type { ListNoticeState } from "./ListNotice";
@@ -18,6 +20,7 @@ export function StoreDetailPage() {
   const { storeId = "" } = useParams();
   const store = useStore(storeId);
   const events = useStoreEvents(storeId, store.data);
+  const info = usePlatformInfo();
 
   return (
     <section aria-labelledby="store-heading">
@@ -48,7 +51,8 @@ export function StoreDetailPage() {
               onRetry={() => void store.refetch()}
             />
           )}
-          <StoreSummary store={store.data} />
+          <StoreSummary store={store.data} events={events.data} />
+          {info.data && store.data.status !== "Deleted" && <SignIn store={store.data} info={info.data} />}
           <h2>Timeline</h2>
           {events.isError && (
             <ErrorNotice title="Could not load the timeline" error={events.error} onRetry={() => void events.refetch()} />
@@ -61,7 +65,7 @@ export function StoreDetailPage() {
   );
 }
 
-function StoreSummary({ store }: { store: Store }) {
+function StoreSummary({ store, events }: { store: Store; events: readonly StoreEvent[] | undefined }) {
   const navigate = useNavigate();
   const retry = useRetryStore();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
@@ -100,7 +104,7 @@ function StoreSummary({ store }: { store: Store }) {
         </div>
       </div>
 
-      <StatusCallout store={store} />
+      <StatusCallout store={store} events={events} />
       {retry.isError && <ErrorNotice title="Could not retry the store" error={retry.error} />}
 
       <dl className="facts">
@@ -146,6 +150,7 @@ function StoreSummary({ store }: { store: Store }) {
           onDeleted={(deleted) => {
             const state: ListNoticeState = {
               notice: `Deleting store ${deleted.store_name}. It disappears from the list once it is gone.`,
+              storeId: deleted.id,
             };
             void navigate(routes.storeList(), { state });
           }}
@@ -156,20 +161,21 @@ function StoreSummary({ store }: { store: Store }) {
 }
 
 /** What the store is waiting on or stopped at, said where people look first. */
-function StatusCallout({ store }: { store: Store }) {
+function StatusCallout({ store, events }: { store: Store; events: readonly StoreEvent[] | undefined }) {
   const reason = store.status_reason;
   switch (store.status) {
     case "Provisioning":
       return (
-        <div className="notice notice-progress" role="status">
+        <div className="notice notice-progress status-callout" role="status">
           <p>
             <strong>Provisioning.</strong> {reason ? `Waiting on: ${reason}` : "Starting."}
           </p>
+          {events && <ProvisioningProgress store={store} events={events} />}
         </div>
       );
     case "Deleting":
       return (
-        <div className="notice notice-progress" role="status">
+        <div className="notice notice-progress status-callout" role="status">
           <p>
             <strong>Deleting.</strong> {reason ?? ""}
           </p>
@@ -177,16 +183,16 @@ function StatusCallout({ store }: { store: Store }) {
       );
     case "Failed":
       return (
-        <div className="notice notice-error" role="status">
+        <div className="notice notice-error status-callout" role="status">
           <p>
-            <strong>Failed.</strong> {reason ?? "No reason was recorded."} Retry resumes from the step
-            that failed.
+            <strong>Failed.</strong> {reason ?? "No reason was recorded."}
           </p>
+          <p>Retry resumes from the step that failed; Delete removes everything it created.</p>
         </div>
       );
     case "Degraded":
       return (
-        <div className="notice notice-warning" role="status">
+        <div className="notice notice-warning status-callout" role="status">
           <p>
             <strong>Degraded.</strong> {reason ?? STATUS_LOOK.Degraded.description}
           </p>

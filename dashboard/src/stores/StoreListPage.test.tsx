@@ -85,6 +85,53 @@ describe("store list", () => {
     expect(new URL(last?.url ?? "").searchParams.get("status")).toBe("Failed");
   });
 
+  it("searches names and domains, and sorts, through the API", async () => {
+    const api = fakeApi().on("GET /stores", (request) => {
+      const search = new URL(request.url).searchParams.get("search");
+      return search === "bak"
+        ? page([makeStore({ store_name: "bakery" })])
+        : page([makeStore({ store_name: "toys" }), makeStore({ store_name: "bakery" })]);
+    });
+    const { user } = renderApp(api);
+    await screen.findByRole("row", { name: /toys/ });
+
+    await user.type(screen.getByLabelText("Search"), "bak");
+    await waitFor(() => expect(screen.queryByRole("row", { name: /toys/ })).not.toBeInTheDocument());
+    expect(new URL(api.requestsTo("GET /stores").at(-1)?.url ?? "").searchParams.get("search")).toBe("bak");
+    // One request for the whole word, not one per keystroke.
+    const searched = api.requestsTo("GET /stores").map((r) => new URL(r.url).searchParams.get("search"));
+    expect(searched.filter((value) => value !== null)).toEqual(["bak"]);
+
+    await user.selectOptions(screen.getByLabelText("Sort"), "name");
+    await waitFor(() =>
+      expect(new URL(api.requestsTo("GET /stores").at(-1)?.url ?? "").searchParams.get("sort")).toBe("name"),
+    );
+    expect(new URL(api.requestsTo("GET /stores").at(-1)?.url ?? "").searchParams.get("search")).toBe("bak");
+  });
+
+  it("says when a search matches nothing, and the way back clears the search box", async () => {
+    const { user } = renderApp(fakeApi().on("GET /stores", () => page([])), "/?q=nothing");
+    expect(await screen.findByText("No stores match “nothing”.")).toBeInTheDocument();
+    expect(screen.getByLabelText("Search")).toHaveValue("nothing");
+    await user.click(screen.getByRole("link", { name: "Show all live stores" }));
+    await waitFor(() => expect(screen.getByLabelText("Search")).toHaveValue(""));
+  });
+
+  it("shows one state at a time: a failed refresh replaces the live note", async () => {
+    let reads = 0;
+    const api = fakeApi().on("GET /stores", () => {
+      reads += 1;
+      return reads === 1
+        ? page([makeStore({ status: "Provisioning", urls: null })])
+        : json(500, { error: "internal_error", detail: "internal error; see the orchestrator log" });
+    });
+    renderApp(api);
+    expect(await screen.findByText("1 store is changing; updating live")).toBeInTheDocument();
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not refresh the stores");
+    expect(screen.queryByText(/updating live/)).not.toBeInTheDocument();
+    expect(screen.getByRole("row", { name: /demo/ })).toBeInTheDocument();
+  });
+
   it("offers every status the API defines as a filter", async () => {
     renderApp(fakeApi().on("GET /stores", () => page([])));
     const filter = screen.getByLabelText("Status");

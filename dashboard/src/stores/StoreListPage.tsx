@@ -1,8 +1,9 @@
+import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
 import { useAllows } from "../auth/access";
-import { STORE_STATUSES, type Store, type StoreStatus } from "../api/types";
+import { STORE_ORDERS, STORE_STATUSES, type Store, type StoreOrder, type StoreStatus } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
-import { routes } from "../urls";
+import { routes, type StoreListView } from "../urls";
 import { ListNotice } from "./ListNotice";
 import { useStorePage } from "./queries";
 import { isChanging } from "./status";
@@ -11,13 +12,35 @@ import { formatAge, formatTimestamp } from "./time";
 import { useNow } from "./useNow";
 
 export const PAGE_SIZE = 20;
+const SEARCH_DELAY_MS = 300;
+
+const ORDER_LABELS: Record<StoreOrder, string> = {
+  newest: "Newest first",
+  oldest: "Oldest first",
+  name: "Name",
+  status: "Status",
+};
 
 export function StoreListPage() {
-  const [search] = useSearchParams();
+  const [params] = useSearchParams();
   const navigate = useNavigate();
-  const status = parseStatus(search.get("status"));
-  const page = parsePage(search.get("page"));
-  const stores = useStorePage({ status, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE });
+  const view: StoreListView = {
+    status: parseStatus(params.get("status")),
+    search: params.get("q") ?? undefined,
+    sort: parseOrder(params.get("sort")),
+  };
+  const page = parsePage(params.get("page"));
+  const stores = useStorePage({
+    status: view.status,
+    search: view.search,
+    sort: view.sort,
+    limit: PAGE_SIZE,
+    offset: (page - 1) * PAGE_SIZE,
+  });
+  // The first failed request is shown at once, even while the query retries it: people should
+  // not watch "Loading…" for the length of a back-off.
+  const failure = stores.isError ? stores.error : stores.failureCount > 0 ? stores.failureReason : null;
+  const show = (change: StoreListView) => void navigate(routes.storeList({ ...view, ...change }));
   const canCreate = useAllows("write");
 
   return (
@@ -34,37 +57,53 @@ export function StoreListPage() {
       <ListNotice />
 
       <div className="toolbar">
-        <label htmlFor="status-filter">Status</label>
-        <select
-          id="status-filter"
-          value={status ?? ""}
-          onChange={(event) =>
-            void navigate(routes.storeList({ status: parseStatus(event.target.value) }))
-          }
-        >
-          <option value="">All live stores</option>
-          {STORE_STATUSES.map((option) => (
-            <option key={option} value={option}>
-              {option}
-            </option>
-          ))}
-        </select>
-        {stores.data && <LiveNote stores={stores.data.items} />}
+        <SearchBox value={view.search ?? ""} onSearch={(search) => show({ search: search || undefined })} />
+        <div className="toolbar-control">
+          <label htmlFor="status-filter">Status</label>
+          <select
+            id="status-filter"
+            value={view.status ?? ""}
+            onChange={(event) => show({ status: parseStatus(event.target.value) })}
+          >
+            <option value="">All live stores</option>
+            {STORE_STATUSES.map((option) => (
+              <option key={option} value={option}>
+                {option}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="toolbar-control">
+          <label htmlFor="sort-order">Sort</label>
+          <select
+            id="sort-order"
+            value={view.sort ?? "newest"}
+            onChange={(event) => show({ sort: parseOrder(event.target.value) })}
+          >
+            {STORE_ORDERS.map((order) => (
+              <option key={order} value={order}>
+                {ORDER_LABELS[order]}
+              </option>
+            ))}
+          </select>
+        </div>
       </div>
 
-      {stores.isError && (
+      {failure ? (
         <ErrorNotice
           title={stores.data ? "Could not refresh the stores; showing the last known state" : "Could not load the stores"}
-          error={stores.error}
+          error={failure}
           onRetry={() => void stores.refetch()}
         />
+      ) : (
+        stores.data && <LiveNote stores={stores.data.items} />
       )}
 
-      {stores.isPending && <p className="muted">Loading stores…</p>}
+      {stores.isPending && !failure && <p className="muted">Loading stores…</p>}
 
       {stores.data &&
         (stores.data.total === 0 ? (
-          <EmptyState status={status} />
+          <EmptyState view={view} />
         ) : (
           <>
             <StoreTable stores={stores.data.items} />
@@ -72,7 +111,7 @@ export function StoreListPage() {
               page={page}
               total={stores.data.total}
               shown={stores.data.items.length}
-              onPage={(next) => void navigate(routes.storeList({ status, page: next }))}
+              onPage={(next) => void navigate(routes.storeList({ ...view, page: next }))}
             />
           </>
         ))}
@@ -80,10 +119,47 @@ export function StoreListPage() {
   );
 }
 
+/** Search as people type, without a request per keystroke. */
+function SearchBox({ value, onSearch }: { value: string; onSearch: (search: string) => void }) {
+  const [text, setText] = useState(value);
+  // The URL changed under the box (a link that clears the search): show what it says now.
+  const [shownValue, setShownValue] = useState(value);
+  if (value !== shownValue) {
+    setShownValue(value);
+    setText(value);
+  }
+  const latest = useRef(onSearch);
+  useEffect(() => {
+    latest.current = onSearch;
+  });
+  useEffect(() => {
+    if (text.trim() === value) return;
+    const timer = window.setTimeout(() => latest.current(text.trim()), SEARCH_DELAY_MS);
+    return () => window.clearTimeout(timer);
+  }, [text, value]);
+  return (
+    <div className="toolbar-control toolbar-search">
+      <label htmlFor="store-search">Search</label>
+      <input
+        id="store-search"
+        type="search"
+        placeholder="Name or domain"
+        autoComplete="off"
+        spellCheck={false}
+        value={text}
+        onChange={(event) => setText(event.target.value)}
+      />
+    </div>
+  );
+}
+
 function StoreTable({ stores }: { stores: readonly Store[] }) {
   const now = useNow(15_000);
   return (
-    <div className="table-scroll">
+    // Focusable, so the keyboard can scroll it when a wide table overflows (desktop); narrow
+    // screens get cards instead (styles.css).
+    // eslint-disable-next-line jsx-a11y/no-noninteractive-tabindex -- a scrollable region must be reachable by keyboard
+    <div className="table-scroll" tabIndex={0} role="region" aria-label="Stores">
       <table className="stores">
         <caption className="visually-hidden">Stores, newest first</caption>
         <thead>
@@ -102,7 +178,7 @@ function StoreTable({ stores }: { stores: readonly Store[] }) {
               <th scope="row">
                 <Link to={routes.storeDetail(store.id)}>{store.store_name}</Link>
               </th>
-              <td>
+              <td data-label="Domain">
                 {store.urls ? (
                   <a href={store.urls.storefront} target="_blank" rel="noreferrer">
                     {store.domain}
@@ -111,12 +187,15 @@ function StoreTable({ stores }: { stores: readonly Store[] }) {
                   store.domain
                 )}
               </td>
-              <td>{store.environment}</td>
-              <td>
+              <td data-label="Environment">{store.environment}</td>
+              <td className="status-cell" data-label="Status">
                 <StatusBadge status={store.status} />
               </td>
-              <td className="reason">{store.status_reason ?? ""}</td>
-              <td>
+              <td className="reason" data-label="Reason">
+                {/* Two lines at most; the full text is in the title and on the store's page. */}
+                {store.status_reason && <span title={store.status_reason}>{store.status_reason}</span>}
+              </td>
+              <td data-label="Age">
                 <time dateTime={store.created_at} title={formatTimestamp(store.created_at)}>
                   {formatAge(store.created_at, now)}
                 </time>
@@ -132,19 +211,22 @@ function StoreTable({ stores }: { stores: readonly Store[] }) {
 function LiveNote({ stores }: { stores: readonly Store[] }) {
   const changing = stores.filter((store) => isChanging(store.status)).length;
   return (
-    <p className="live-note" aria-live="polite">
+    <p className="live-note" role="status">
       {changing > 0 &&
         `${changing} ${changing === 1 ? "store is" : "stores are"} changing; updating live`}
     </p>
   );
 }
 
-function EmptyState({ status }: { status: StoreStatus | undefined }) {
+function EmptyState({ view }: { view: StoreListView }) {
   const canCreate = useAllows("write");
-  if (status) {
+  if (view.search || view.status) {
+    const what = [view.status && `are ${view.status}`, view.search && `match “${view.search}”`]
+      .filter(Boolean)
+      .join(" and ");
     return (
       <div className="empty">
-        <p>No stores are {status}.</p>
+        <p>No stores {what}.</p>
         <Link to={routes.storeList()}>Show all live stores</Link>
       </div>
     );
@@ -206,6 +288,10 @@ function Pager({ page, total, shown, onPage }: PagerProps) {
 
 function parseStatus(value: string | null): StoreStatus | undefined {
   return STORE_STATUSES.find((status) => status === value);
+}
+
+function parseOrder(value: string | null): StoreOrder | undefined {
+  return STORE_ORDERS.find((order) => order === value);
 }
 
 function parsePage(value: string | null): number {

@@ -45,13 +45,39 @@ export function useStore(storeId: string) {
   });
 }
 
-/** The timeline grows while the store changes, so it refreshes on the same beat as the store. */
+/**
+ * The timeline grows while the store changes, so it refreshes on the same beat as the store; and
+ * it is read again when the status changes, so the event that settled the store (ready, failed)
+ * is shown even though polling stops with it.
+ */
 export function useStoreEvents(storeId: string, store: Store | undefined) {
   const { api, pollIntervalMs } = usePlatform();
   return useQuery({
-    queryKey: storeKeys.events(storeId),
+    queryKey: [...storeKeys.events(storeId), store?.status],
+    placeholderData: (previous) => previous,
     queryFn: () => api.listStoreEvents(storeId),
     refetchInterval: store && isChanging(store.status) ? pollIntervalMs : false,
+  });
+}
+
+/**
+ * The live store that holds a name or domain a create was refused for (409), found the way
+ * people would look for it: searching the list for the name, and for the domain if one was typed.
+ */
+export function useStoreHolding(storeName: string, domain: string) {
+  const { api } = usePlatform();
+  return useQuery({
+    queryKey: [...storeKeys.lists(), "holding", storeName, domain],
+    queryFn: async (): Promise<Store | null> => {
+      const searches = domain ? [storeName, domain] : [storeName];
+      const pages = await Promise.all(searches.map((search) => api.listStores({ search, limit: 50 })));
+      const live = pages.flatMap((page) => page.items);
+      return (
+        live.find((store) => store.store_name === storeName) ??
+        live.find((store) => domain !== "" && store.domain === domain) ??
+        null
+      );
+    },
   });
 }
 

@@ -16,3 +16,18 @@ export function formatTimestamp(value: string): string {
     timeStyle: "medium",
   });
 }
+
+/** A local date, once per day in the timeline: "Mon, 30 Nov 2026". */
+export function formatDay(value: string): string {
+  return new Date(value).toLocaleDateString(undefined, {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+  });
+}
+
+/** A local time of day, under a date heading. */
+export function formatTime(value: string): string {
+  return new Date(value).toLocaleTimeString(undefined, { timeStyle: "medium" });
+}

@@ -1,6 +1,6 @@
 // A stand-in for the orchestrator's HTTP API inside unit tests: the real client and query code
 // run against it, only fetch is replaced.
-import type { Store, StoreEvent } from "../api/types";
+import type { PlatformInfo, Store, StoreEvent } from "../api/types";
 
 type Respond = (request: Request, params: Record<string, string>) => Response | Promise<Response>;
 
@@ -53,11 +53,24 @@ export function fakeApi(): FakeApi {
     },
   };
   return api
-    .on("GET /config", () =>
-      json(200, { base_domain: "shop.test", environments: ["local", "prod"], store_name_max_length: 54, auth_required: false }),
-    )
+    .on("GET /config", () => json(200, PLATFORM_INFO))
     .on("GET /whoami", () => json(200, { name: "anonymous", scope: "admin" }));
 }
+
+export const PLATFORM_INFO: PlatformInfo = {
+  base_domain: "shop.test",
+  environments: ["local", "prod"],
+  store_name_max_length: 54,
+  auth_required: false,
+  provisioning_steps: [
+    { step: "namespace", description: "creating namespace" },
+    { step: "secrets", description: "creating credentials" },
+    { step: "release", description: "installing the helm release" },
+    { step: "readiness", description: "waiting for the store to become ready" },
+  ],
+  admin_user: "admin",
+  admin_secret: { name: "store-admin-credentials", user_key: "admin-user", password_key: "admin-password" },
+};
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {

@@ -13,6 +13,13 @@ set -Eeuo pipefail
 # Where the Job pod mounts the store's wp-content volume and the image's bundled WooCommerce.
 readonly WP_CONTENT_DIR="${WP_CONTENT_DIR:-/var/www/html/wp-content}"
 readonly BUNDLED_WOOCOMMERCE="${BUNDLED_WOOCOMMERCE:-/bundled/woocommerce}"
+readonly SCRIPTS_DIR="${BASH_SOURCE[0]%/*}"
+readonly PLUGIN_DIR="${WP_CONTENT_DIR}/plugins/woocommerce"
+# A new WooCommerce is assembled and verified here, on the same volume as the live plugin, and
+# then renamed into place: WordPress never sees a half-written plugin, and a run that dies
+# half-way leaves only this directory, which the next run clears.
+readonly STAGING_ROOT="${WP_CONTENT_DIR}/upgrade/woo-platform-woocommerce"
+readonly DOWNLOAD_BASE="${DOWNLOAD_BASE:-https://downloads.wordpress.org/plugin}"
 readonly PERMALINK_STRUCTURE='/%postname%/'
 readonly SAMPLE_PRODUCT_MARKER=woo_platform_sample_product
 
@@ -32,6 +39,7 @@ main() {
 	require_wp_cli
 	wait_for_database
 	ensure_wordpress_installed
+	ensure_admin_password
 	ensure_wordpress_database_current
 	ensure_woocommerce_files
 	ensure_woocommerce_active
@@ -106,14 +114,25 @@ ensure_wordpress_installed() {
 		;;
 	esac
 	log "installing WordPress for ${WORDPRESS_HOME_URL}"
-	# --prompt reads the admin password from standard input: it stays off the command line.
-	printf '%s\n' "${WORDPRESS_ADMIN_PASSWORD}" | wp core install \
+	# No password is passed: WP-CLI then generates one and prints it, so its output is dropped
+	# (errors still reach stderr). ensure_admin_password replaces it right after with the
+	# Secret's. Passing the Secret's instead would put it on a command line or, with
+	# --prompt, into this log: PHP's readline echoes what it reads from a pipe.
+	wp core install \
 		--url="${WORDPRESS_HOME_URL}" \
 		--title="${STORE_NAME}" \
 		--admin_user="${WORDPRESS_ADMIN_USER}" \
 		--admin_email="${WORDPRESS_ADMIN_EMAIL}" \
-		--skip-email \
-		--prompt=admin_password
+		--skip-email >/dev/null
+	log "WordPress is installed"
+}
+
+# The admin's password is the one in the store's Secret, on every run: admin-login.php reads
+# it from the environment inside PHP, so it is on no command line and in no output.
+ensure_admin_password() {
+	local outcome
+	outcome="$(wp eval-file "${SCRIPTS_DIR}/admin-login.php")"
+	log "admin password: ${outcome}"
 }
 
 # A newer WordPress image brings newer core files; its database schema follows here.
@@ -132,38 +151,72 @@ ensure_wordpress_database_current() {
 ensure_woocommerce_files() {
 	local installed
 	installed="$(wp plugin get woocommerce --field=version 2>/dev/null || true)"
-	if [ "${installed}" = "${WOOCOMMERCE_VERSION}" ]; then
+	if [ "${installed}" = "${WOOCOMMERCE_VERSION}" ] && live_plugin_is_intact; then
 		log "WooCommerce ${installed} is installed"
 		return
 	fi
 	log "installing WooCommerce ${WOOCOMMERCE_VERSION} (found: ${installed:-none})"
+	rm -rf "${STAGING_ROOT}"
+	mkdir -p "${STAGING_ROOT}"
 	case "${WOOCOMMERCE_SOURCE}" in
-	download) install_woocommerce_download ;;
-	image) install_woocommerce_bundled ;;
+	download) stage_woocommerce_download ;;
+	image) stage_woocommerce_bundled ;;
 	*) config_error "woocommerce.source must be 'download' or 'image', not '${WOOCOMMERCE_SOURCE}'" ;;
 	esac
+	swap_in_staged_woocommerce
 }
 
-install_woocommerce_download() {
-	local url="https://downloads.wordpress.org/plugin/woocommerce.${WOOCOMMERCE_VERSION}.zip"
-	local archive="/tmp/woocommerce.${WOOCOMMERCE_VERSION}.zip"
-	if [ -z "${WOOCOMMERCE_SHA256:-}" ]; then
-		config_error "woocommerce.sha256 is empty"
+# A downloaded plugin is checked against wordpress.org's per-file checksums on every run, which
+# also catches a copy that an older, non-atomic install left half-written. The prebuilt image's
+# copy came with the image and is only checked for its version.
+live_plugin_is_intact() {
+	if [ "${WOOCOMMERCE_SOURCE}" != download ]; then
+		return 0
 	fi
-	curl --fail --silent --show-error --location --max-time 300 \
-		--retry 5 --retry-delay 3 --retry-all-errors --output "${archive}" "${url}"
-	if ! printf '%s  %s\n' "${WOOCOMMERCE_SHA256}" "${archive}" | sha256sum -c - >/dev/null; then
-		config_error "${url} does not match woocommerce.sha256"
+	if wp plugin verify-checksums woocommerce >&2; then
+		return 0
 	fi
-	wp plugin install "${archive}" --force
+	log "the installed WooCommerce does not match wordpress.org's checksums" >&2
+	return 1
+}
+
+# Short connect timeout and a bounded retry window: a slow or flapping mirror costs minutes, not
+# the Job's whole deadline, and then the attempt fails retryably (exit 1: the Job tries again).
+# Integrity comes from wordpress.org's per-file checksums (verify_staged_woocommerce), which stay
+# valid when the zip is rebuilt upstream, unlike a checksum of the zip itself.
+stage_woocommerce_download() {
+	local url="${DOWNLOAD_BASE}/woocommerce.${WOOCOMMERCE_VERSION}.zip"
+	local archive="${STAGING_ROOT}/woocommerce.zip"
+	if ! curl --fail --silent --show-error --location \
+		--connect-timeout 10 --max-time 180 \
+		--retry 4 --retry-delay 5 --retry-max-time 420 --retry-all-errors \
+		--output "${archive}" "${url}"; then
+		log "downloading ${url} failed; the next attempt tries again" >&2
+		return 1
+	fi
+	if ! unzip -q "${archive}" -d "${STAGING_ROOT}" || [ ! -f "${STAGING_ROOT}/woocommerce/woocommerce.php" ]; then
+		log "${url} is not a WooCommerce plugin archive; the next attempt downloads it again" >&2
+		return 1
+	fi
 	rm -f "${archive}"
+	verify_staged_woocommerce
 }
 
-# The prepare-docroot init container copied the image's WooCommerce to /bundled. Swap it in by
-# renaming on the same volume, so WordPress pods never see a half-copied plugin.
-install_woocommerce_bundled() {
-	local bundled_version staging="${WP_CONTENT_DIR}/upgrade/woo-platform-woocommerce"
-	local plugin_dir="${WP_CONTENT_DIR}/plugins/woocommerce"
+# WP-CLI verifies the staged copy before it goes live: wp-config.php points WP_PLUGIN_DIR at the
+# staging directory when WOO_PLATFORM_PLUGIN_DIR is set, and --skip-plugins keeps WordPress from
+# running the unverified code while it checks.
+verify_staged_woocommerce() {
+	if ! WOO_PLATFORM_PLUGIN_DIR="${STAGING_ROOT}" wp plugin verify-checksums woocommerce \
+		--skip-plugins --skip-themes >&2; then
+		log "the downloaded WooCommerce ${WOOCOMMERCE_VERSION} does not match wordpress.org's checksums; the next attempt downloads it again" >&2
+		return 1
+	fi
+	log "WooCommerce ${WOOCOMMERCE_VERSION} matches wordpress.org's checksums"
+}
+
+# The prepare-docroot init container copied the image's WooCommerce to /bundled.
+stage_woocommerce_bundled() {
+	local bundled_version
 	if [ ! -f "${BUNDLED_WOOCOMMERCE}/woocommerce.php" ]; then
 		config_error "woocommerce.source is 'image' but no WooCommerce came from the WordPress image"
 	fi
@@ -171,14 +224,18 @@ install_woocommerce_bundled() {
 	if [ "${bundled_version}" != "${WOOCOMMERCE_VERSION}" ]; then
 		config_error "the WordPress image carries WooCommerce ${bundled_version}, woocommerce.version is ${WOOCOMMERCE_VERSION}"
 	fi
-	rm -rf "${staging}" "${staging}.previous"
-	mkdir -p "${staging%/*}"
-	cp -a "${BUNDLED_WOOCOMMERCE}" "${staging}"
-	if [ -d "${plugin_dir}" ]; then
-		mv "${plugin_dir}" "${staging}.previous"
+	cp -a "${BUNDLED_WOOCOMMERCE}" "${STAGING_ROOT}/woocommerce"
+}
+
+# Two renames on one volume: the live plugin is either the old complete copy, the new complete
+# copy, or (killed between the renames) absent, which the next run sees as "not installed".
+swap_in_staged_woocommerce() {
+	local previous="${STAGING_ROOT}/previous"
+	if [ -d "${PLUGIN_DIR}" ]; then
+		mv "${PLUGIN_DIR}" "${previous}"
 	fi
-	mv "${staging}" "${plugin_dir}"
-	rm -rf "${staging}.previous"
+	mv "${STAGING_ROOT}/woocommerce" "${PLUGIN_DIR}"
+	rm -rf "${STAGING_ROOT}"
 }
 
 ensure_woocommerce_active() {

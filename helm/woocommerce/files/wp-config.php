@@ -43,7 +43,23 @@ define( 'WP_AUTO_UPDATE_CORE', false );
 define( 'DISALLOW_FILE_EDIT', true );
 define( 'FS_METHOD', 'direct' );
 
+// Background work runs from the store's CronJob (files/cron.sh), not from page loads: WP-Cron and
+// Action Scheduler's async runner would call the store's own public URL, and that path (through
+// the Gateway or ingress controller inside the cluster) is closed by the store's NetworkPolicies.
+define( 'DISABLE_WP_CRON', true );
+// A filter set before WordPress loads (WP_Hook::build_preinitialized_hooks picks it up).
+$GLOBALS['wp_filter']['action_scheduler_allow_async_request_runner'][10][] = array(
+	'function'      => '__return_false',
+	'accepted_args' => 1,
+);
+
 define( 'WP_DEBUG', false );
+
+// The setup Job points WP-CLI at a staged WooCommerce to verify its checksums before the plugin
+// goes live (files/setup.sh); WordPress pods never set this.
+if ( getenv( 'WOO_PLATFORM_PLUGIN_DIR' ) ) {
+	define( 'WP_PLUGIN_DIR', getenv( 'WOO_PLATFORM_PLUGIN_DIR' ) );
+}
 
 if ( ! defined( 'ABSPATH' ) ) {
 	define( 'ABSPATH', __DIR__ . '/' );

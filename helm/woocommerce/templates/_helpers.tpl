@@ -60,6 +60,17 @@ app.kubernetes.io/component: {{ .component }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
+{{/*
+Pod template labels: the selector labels plus what never changes for a release. No chart or app
+version: a label change in a pod template rolls the pods, so a chart bump would restart MariaDB
+and every WordPress pod for nothing. Call with (dict "ctx" $ "component" "wordpress").
+*/}}
+{{- define "woocommerce.podLabels" -}}
+{{ include "woocommerce.selectorLabels" . }}
+app.kubernetes.io/managed-by: {{ .ctx.Release.Service }}
+app.kubernetes.io/part-of: woo-platform
+{{- end -}}
+
 {{/* Image reference "repository:tag"; the schema refuses an empty or "latest" tag. */}}
 {{- define "woocommerce.image" -}}
 {{- printf "%s:%s" .repository .tag -}}
@@ -147,7 +158,10 @@ check stops the whole render, so nothing is sent to the cluster.
 {{- if and (gt (int .Values.wordpress.replicaCount) 1) (ne .Values.wordpress.persistence.accessMode "ReadWriteMany") -}}
 {{- $errors = append $errors "wordpress.replicaCount > 1 needs wordpress.persistence.accessMode ReadWriteMany: replicas on other nodes cannot mount a ReadWriteOnce wp-content volume" -}}
 {{- end -}}
-{{- if and .Values.ingress.tls.enabled (not .Values.ingress.tls.clusterIssuer) (not .Values.ingress.tls.secretName) -}}
+{{- if and (eq .Values.ingress.kind "HTTPRoute") (or (not .Values.ingress.gateway.name) (not .Values.ingress.gateway.namespace)) -}}
+{{- $errors = append $errors "ingress.kind HTTPRoute needs ingress.gateway.name and ingress.gateway.namespace: the Gateway the store's route attaches to" -}}
+{{- end -}}
+{{- if and (eq .Values.ingress.kind "Ingress") .Values.ingress.tls.enabled (not .Values.ingress.tls.clusterIssuer) (not .Values.ingress.tls.secretName) -}}
 {{- $errors = append $errors "ingress.tls.enabled needs ingress.tls.clusterIssuer (cert-manager issues the certificate) or ingress.tls.secretName (an existing certificate Secret)" -}}
 {{- end -}}
 {{- if and .Values.pdb.enabled (le (int .Values.wordpress.replicaCount) (int .Values.pdb.minAvailable)) -}}
@@ -155,5 +169,159 @@ check stops the whole render, so nothing is sent to the cluster.
 {{- end -}}
 {{- if $errors -}}
 {{- fail (printf "\n\nwoocommerce chart: invalid values:\n  - %s\n" (join "\n  - " $errors)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+A StatefulSet's volumeClaimTemplates cannot change after creation: the API server refuses the
+update and `helm upgrade` fails half-way with an unhelpful message. On an upgrade (lookup sees
+the live StatefulSet; `helm template` sees nothing) a changed database volume size or storage
+class is refused before anything is sent, with the way to do it by hand.
+*/}}
+{{- define "woocommerce.checkDatabaseVolumeUnchanged" -}}
+{{- $name := include "woocommerce.mariadbName" . -}}
+{{- $live := lookup "apps/v1" "StatefulSet" .Release.Namespace $name -}}
+{{- with $live -}}
+{{- $claim := index .spec.volumeClaimTemplates 0 -}}
+{{- $wanted := $.Values.mariadb.persistence -}}
+{{- $liveSize := toString $claim.spec.resources.requests.storage -}}
+{{- $liveClass := default "" $claim.spec.storageClassName -}}
+{{- $problems := list -}}
+{{- if ne $liveSize (toString $wanted.size) -}}
+{{- $problems = append $problems (printf "mariadb.persistence.size is %s, but the database volume was created with %s" $wanted.size $liveSize) -}}
+{{- end -}}
+{{- if ne $liveClass $wanted.storageClass -}}
+{{- $problems = append $problems (printf "mariadb.persistence.storageClass is %q, but the database volume was created with %q" $wanted.storageClass $liveClass) -}}
+{{- end -}}
+{{- if $problems -}}
+{{- fail (printf "\n\nwoocommerce chart: invalid values:\n  - %s\n  A StatefulSet's volumeClaimTemplates cannot change. Keep the values the store was created with, or change the volume by hand: expand the claim (kubectl -n %s patch pvc data-%s-0 ..., if its storage class allows expansion), then kubectl -n %s delete statefulset %s --cascade=orphan and upgrade again with the new values.\n" (join "\n  - " $problems) $.Release.Namespace $name $.Release.Namespace $name) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The parts of a WP-CLI pod (the setup Job, the cron Job): WP-CLI needs WordPress core, which the
+docroot init container copies from the store's own WordPress image with the same script as the
+WordPress pods (see files/prepare-docroot.sh), so WP-CLI sees the same core version; wp-content
+is the store's volume. "bundle" adds /bundled, where the init container hands over the image's
+WooCommerce (woocommerce.source image) for the setup Job to swap in.
+*/}}
+{{- define "woocommerce.contentAffinity" -}}
+{{- if ne .Values.wordpress.persistence.accessMode "ReadWriteMany" -}}
+# wp-content is ReadWriteOnce: it can be mounted by several pods, but only on one node. This pod
+# therefore runs on the node of a WordPress pod, so it works on the very volume WordPress serves.
+affinity:
+  podAffinity:
+    requiredDuringSchedulingIgnoredDuringExecution:
+      - topologyKey: kubernetes.io/hostname
+        labelSelector:
+          matchLabels:
+            {{- include "woocommerce.selectorLabels" (dict "ctx" . "component" "wordpress") | nindent 12 }}
+{{- end -}}
+{{- end -}}
+
+{{- define "woocommerce.docrootInitContainer" -}}
+{{- $ctx := .ctx -}}
+- name: docroot
+  image: {{ include "woocommerce.image" $ctx.Values.wordpress.image }}
+  imagePullPolicy: {{ $ctx.Values.wordpress.image.pullPolicy }}
+  command: ["bash", "/usr/local/bin/prepare-docroot.sh"]
+  workingDir: /var/www/html
+  securityContext:
+    {{- include "woocommerce.containerSecurityContext" (dict "readOnlyRootFilesystem" true) | nindent 4 }}
+  {{- if .bundle }}
+  env:
+    - name: WOOCOMMERCE_SOURCE
+      value: image
+  {{- end }}
+  resources:
+    {{- toYaml $ctx.Values.setup.docrootResources | nindent 4 }}
+  volumeMounts:
+    - name: docroot
+      mountPath: /var/www/html
+    - name: content
+      mountPath: /var/www/html/wp-content
+    {{- if .bundle }}
+    - name: bundled
+      mountPath: /bundled
+    {{- end }}
+    - name: config
+      mountPath: /usr/local/bin/prepare-docroot.sh
+      subPath: prepare-docroot.sh
+      readOnly: true
+    - name: tmp
+      mountPath: /tmp
+{{- end -}}
+
+{{- define "woocommerce.wpCliMounts" -}}
+- name: docroot
+  mountPath: /var/www/html
+- name: content
+  mountPath: /var/www/html/wp-content
+{{- if .bundle }}
+- name: bundled
+  mountPath: /bundled
+  readOnly: true
+{{- end }}
+- name: config
+  mountPath: /var/www/html/wp-config.php
+  subPath: wp-config.php
+  readOnly: true
+- name: config
+  mountPath: /usr/local/etc/php/conf.d/zz-woo-platform.ini
+  subPath: woo-platform.ini
+  readOnly: true
+- name: scripts
+  mountPath: /scripts
+  readOnly: true
+- name: tmp
+  mountPath: /tmp
+{{- end -}}
+
+{{- define "woocommerce.wpCliVolumes" -}}
+- name: docroot
+  emptyDir:
+    sizeLimit: 256Mi
+- name: content
+  persistentVolumeClaim:
+    claimName: {{ include "woocommerce.wordpressContentName" .ctx }}
+{{- if .bundle }}
+- name: bundled
+  emptyDir:
+    sizeLimit: 256Mi
+{{- end }}
+- name: tmp
+  emptyDir:
+    sizeLimit: 256Mi
+- name: config
+  configMap:
+    name: {{ include "woocommerce.wordpressName" .ctx }}-config
+- name: scripts
+  configMap:
+    name: {{ include "woocommerce.fullname" .ctx }}-setup-scripts
+{{- end -}}
+
+{{/*
+The wp-content claim's access mode and storage class cannot change either (the API server refuses
+the update). An empty storageClass leaves the live one alone (the cluster filled in its default),
+so only a different explicit class is refused.
+*/}}
+{{- define "woocommerce.checkContentVolumeUnchanged" -}}
+{{- $name := include "woocommerce.wordpressContentName" . -}}
+{{- $live := lookup "v1" "PersistentVolumeClaim" .Release.Namespace $name -}}
+{{- with $live -}}
+{{- $wanted := $.Values.wordpress.persistence -}}
+{{- $problems := list -}}
+{{- $liveModes := .spec.accessModes | default list -}}
+{{- if not (has $wanted.accessMode $liveModes) -}}
+{{- $problems = append $problems (printf "wordpress.persistence.accessMode is %s, but the wp-content volume was created with %s" $wanted.accessMode (join ", " $liveModes)) -}}
+{{- end -}}
+{{- $liveClass := default "" .spec.storageClassName -}}
+{{- if and $wanted.storageClass (ne $wanted.storageClass $liveClass) -}}
+{{- $problems = append $problems (printf "wordpress.persistence.storageClass is %q, but the wp-content volume was created with %q" $wanted.storageClass $liveClass) -}}
+{{- end -}}
+{{- if $problems -}}
+{{- fail (printf "\n\nwoocommerce chart: invalid values:\n  - %s\n  A claim's access mode and storage class cannot change. Keep the values the store was created with, or move wp-content to a new claim by hand (copy the files, then delete %s and upgrade again).\n" (join "\n  - " $problems) $name) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}

@@ -1,0 +1,238 @@
+"""RBAC proven, not guessed: whole store lifecycles (a local store that fails on an image pull,
+is retried and gets Ready, then deleted; a prod store created and deleted) run against the
+Kubernetes API stand-in with the real helm and store chart. Every request the orchestrator and
+helm made is turned into the permission it needs, and the platform chart's ClusterRole must
+grant all of them and nothing that was never used. A third store uses the vault secrets backend
+(OpenBao, ExternalSecrets), so its requests are proven too."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.app import running_app
+from kube_standin.standin import KubeStandin
+from orchestrator.config import REPO_ROOT, Settings
+from tests.chart.conftest import ingress_variant
+from tests.deploy.platform_chart import render_platform
+from tests.deploy.rbac import (
+    ALL_NAMESPACES,
+    CLUSTER,
+    NAMESPACED,
+    Permission,
+    granted,
+    permission,
+    permissions,
+)
+from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.lifecycle_support import wait_for_status, wait_for_store
+from tests.orchestrator.vault_support import external_secrets_operator, openbao
+
+LOCAL = {"store_name": "demo", "domain": "demo.localhost", "environment": "local"}
+PROD = {"store_name": "shop", "domain": "shop.example.com", "environment": "prod"}
+VAULTED = {"store_name": "vaulted", "domain": "vaulted.localhost", "environment": "local"}
+
+
+# How stores are exposed: the platform chart's `stores.exposure`, and the store chart's values
+# files that render that kind (the repository's own, or their Ingress variants).
+EXPOSURES = ["gatewayAPI", "ingress"]
+
+
+def values_dir(exposure: str, tmp_path: Path) -> Path:
+    if exposure == "gatewayAPI":
+        return REPO_ROOT
+    variants = tmp_path / "values"
+    variants.mkdir()
+    for environment in ("local", "prod"):
+        variant = ingress_variant(REPO_ROOT / f"values-{environment}.yaml")
+        (variants / f"values-{environment}.yaml").write_text(variant.read_text())
+    return variants
+
+
+async def store_lifecycles(
+    kube: KubeStandin, helm_bin: Path, tmp_path: Path, exposure: str
+) -> set[str]:
+    """Runs the lifecycles; returns the store namespaces the platform created."""
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'woo.sqlite3'}",
+        tmp_path,
+        kubeconfig=kube.kubeconfig,
+        helm_bin=helm_bin,
+        chart_path=REPO_ROOT / "helm" / "woocommerce",
+        values_dir=values_dir(exposure, tmp_path),
+        ready_deadline_seconds=4,
+        # Ready stores are health-checked (Degraded) while the test runs.
+        health_check_seconds=0.3,
+    )
+    kube.kubelet.fail("Deployment", "ImagePullBackOff", message='Back-off pulling image "x"')
+    async with running_app(settings) as api:
+        assert (await api.client.get("/readyz")).status_code == 200
+        local = (await api.client.post("/stores", json=LOCAL)).json()
+        # Diagnostics (pods, claims, events) are read while the store is stuck.
+        await wait_for_store(
+            api.client, local["id"], lambda s: "ImagePullBackOff" in (s["status_reason"] or "")
+        )
+        await wait_for_status(api.client, local["id"], "Failed")
+        kube.kubelet.heal()
+        await api.client.post(f"/stores/{local['id']}/retry")
+        await wait_for_status(api.client, local["id"], "Ready")
+        prod = (await api.client.post("/stores", json=PROD)).json()
+        await wait_for_status(api.client, prod["id"], "Ready")
+        # An admin reads a store's credentials: the one read of a store Secret.
+        assert (await api.client.get(f"/stores/{prod['id']}/credentials")).status_code == 200
+        for store in (local, prod):
+            await api.client.delete(f"/stores/{store['id']}")
+            await wait_for_status(api.client, store["id"], "Deleted")
+    # The vault secrets backend: credentials in OpenBao, ExternalSecrets in the namespace.
+    with openbao() as bao:
+        vault_settings = Settings.model_validate(
+            {
+                **settings.model_dump(),
+                "secrets_backend": "vault",
+                "vault_addr": bao.address,
+                "vault_token": bao.token,
+            }
+        )
+        async with running_app(vault_settings) as api:
+            vaulted = (await api.client.post("/stores", json=VAULTED)).json()
+            with external_secrets_operator(kube, bao):
+                await wait_for_status(api.client, vaulted["id"], "Ready")
+            credentials = await api.client.get(f"/stores/{vaulted['id']}/credentials")
+            assert credentials.status_code == 200
+            await api.client.delete(f"/stores/{vaulted['id']}")
+            await wait_for_status(api.client, vaulted["id"], "Deleted")
+    return {local["namespace"], prod["namespace"], vaulted["namespace"]}
+
+
+def made_by_the_operator(path: str) -> bool:
+    """Requests of the External Secrets Operator the test plays, not the platform's."""
+    return "/externalsecrets/" in path and path.endswith("/status")
+
+
+@pytest.fixture(params=EXPOSURES)
+def exposure(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def used(
+    kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path, exposure: str
+) -> tuple[set[Permission], set[str]]:
+    """(every permission the lifecycles needed, the store namespaces)."""
+    namespaces = await store_lifecycles(kube_standin, helm_bin, tmp_path, exposure)
+    needed = {
+        found
+        for r in kube_standin.requests
+        if not made_by_the_operator(r.path)
+        for found in permissions(r.method, r.path, r.query, r.status)
+    }
+    return needed, namespaces
+
+
+def cluster_role(helm_bin: Path, exposure: str) -> dict[str, Any]:
+    roles = render_platform(helm_bin, "default", "--set", f"stores.exposure={exposure}").of_kind(
+        "ClusterRole"
+    )
+    assert len(roles) == 1
+    return roles[0]
+
+
+async def test_cluster_role_grants_exactly_what_the_lifecycle_used(
+    used: tuple[set[Permission], set[str]], helm_bin: Path, exposure: str
+) -> None:
+    permissions, _ = used
+    needed = {p.grant for p in permissions}
+    grants = granted(cluster_role(helm_bin, exposure))
+    missing = sorted(needed - grants)
+    unused = sorted(grants - needed)
+    assert missing == [], f"the ClusterRole lacks {missing}"
+    assert unused == [], f"the ClusterRole grants what was never used: {unused}"
+
+
+async def test_namespaced_requests_stay_in_store_namespaces(
+    used: tuple[set[Permission], set[str]],
+) -> None:
+    """Secrets and everything namespaced are touched only inside the namespaces the platform
+    created for its stores; the only cluster-scoped requests are on Namespaces and CRDs (helm
+    looks up CRDs before installing)."""
+    permissions, namespaces = used
+    assert {p.scope for p in permissions} == {CLUSTER, NAMESPACED}
+    outside = sorted(
+        str(p) for p in permissions if p.scope == NAMESPACED and p.namespace not in namespaces
+    )
+    assert outside == []
+    cluster_wide = {(p.verb, p.resource) for p in permissions if p.scope == CLUSTER}
+    assert {r for _, r in cluster_wide} == {"namespaces", "customresourcedefinitions"}
+    assert ("delete", "namespaces") in cluster_wide
+
+
+@pytest.mark.parametrize("exposure", EXPOSURES)
+def test_cluster_role_never_grants_escalation(helm_bin: Path, exposure: str) -> None:
+    grants = granted(cluster_role(helm_bin, exposure))
+    assert not {verb for verb, _, _ in grants} & {"escalate", "bind", "impersonate", "*"}
+    assert not {res for _, _, res in grants} & {
+        "clusterroles",
+        "clusterrolebindings",
+        "roles",
+        "rolebindings",
+        "nodes",
+    }
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "expected"),
+    [
+        (
+            "GET",
+            "/api/v1/namespaces/a/secrets",
+            "labelSelector=owner%3Dhelm",
+            ("list", "", "secrets", NAMESPACED),
+        ),
+        ("GET", "/api/v1/namespaces/a/secrets/s", "", ("get", "", "secrets", NAMESPACED)),
+        (
+            "GET",
+            "/apis/apps/v1/namespaces/a/deployments",
+            "watch=true",
+            ("watch", "apps", "deployments", NAMESPACED),
+        ),
+        ("GET", "/api/v1/pods", "", ("list", "", "pods", ALL_NAMESPACES)),
+        ("GET", "/api/v1/namespaces/a", "", ("get", "", "namespaces", CLUSTER)),
+        ("DELETE", "/api/v1/namespaces/a", "", ("delete", "", "namespaces", CLUSTER)),
+        ("DELETE", "/api/v1/namespaces/a/pods", "", ("deletecollection", "", "pods", NAMESPACED)),
+        ("POST", "/api/v1/namespaces", "", ("create", "", "namespaces", CLUSTER)),
+        (
+            "PUT",
+            "/apis/batch/v1/namespaces/a/jobs/j/status",
+            "",
+            ("update", "batch", "jobs/status", NAMESPACED),
+        ),
+        (
+            "PATCH",
+            "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/x",
+            "",
+            ("patch", "apiextensions.k8s.io", "customresourcedefinitions", CLUSTER),
+        ),
+        ("GET", "/api/v1/namespaces/a/pods/p/log", "", ("get", "", "pods/log", NAMESPACED)),
+    ],
+)
+def test_request_to_permission(
+    method: str, path: str, query: str, expected: tuple[str, str, str, str]
+) -> None:
+    found = permission(method, path, query)
+    assert found is not None
+    assert (found.verb, found.group, found.resource, found.scope) == expected
+
+
+def test_apply_that_creates_needs_create_too() -> None:
+    path = "/apis/apps/v1/namespaces/a/deployments/web"
+    assert [p.verb for p in permissions("PATCH", path, "", 201)] == ["patch", "create"]
+    assert [p.verb for p in permissions("PATCH", path, "", 200)] == ["patch"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/version", "/api", "/apis", "/apis/apps/v1", "/openapi/v2", "/api/v1"]
+)
+def test_discovery_needs_no_rule(path: str) -> None:
+    assert permission("GET", path, "") is None
