@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from orchestrator.deps import (
     ADMIN,
     READ,
     WRITE,
-    KubeDep,
     ReconcilerDep,
+    SecretsDep,
     SessionDep,
     StoreServiceDep,
     WriteAccess,
 )
-from orchestrator.models import Store, StoreEvent, StoreStatus
+from orchestrator.edges.bodies import require_json_body
+from orchestrator.models import Store, StoreEvent, StoreOrder, StoreStatus
 from orchestrator.provisioning.credentials import admin_credentials
 from orchestrator.stores.schemas import (
     MAX_EVENT_ID,
@@ -39,10 +40,16 @@ ERRORS: dict[int | str, dict[str, object]] = {
         "model": ErrorOut,
         "description": "Conflicts with a live store or the store's status, or a store cap",
     },
+    415: {"model": ErrorOut, "description": "The body is not JSON"},
     422: {"model": ErrorOut, "description": "Invalid input; nothing was created"},
 }
 
-router = APIRouter(prefix="/stores", tags=["stores"], responses=ERRORS)
+router = APIRouter(
+    prefix="/stores",
+    tags=["stores"],
+    dependencies=[Depends(require_json_body)],
+    responses=ERRORS,
+)
 
 IdempotencyKey = Annotated[
     str | None,
@@ -52,14 +59,20 @@ IdempotencyKey = Annotated[
         max_length=200,
         pattern=r"^[!-~]+$",
         description=(
-            "Repeat a POST safely: the same key and body return the same store (visible ASCII; "
-            "remembered for WOO_IDEMPOTENCY_KEY_HOURS)."
+            "Repeat a POST safely: the same key and body answer 200 with the store the first "
+            "request created, as it is now (even Deleted); nothing new is created. Visible "
+            "ASCII; remembered for WOO_IDEMPOTENCY_KEY_HOURS."
         ),
     ),
 ]
 
 
-@router.post("", status_code=status.HTTP_202_ACCEPTED, operation_id="createStore")
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    operation_id="createStore",
+    responses={200: {"model": StoreOut, "description": "Replay of an Idempotency-Key"}},
+)
 async def create_store(
     body: StoreCreate,
     response: Response,
@@ -69,11 +82,15 @@ async def create_store(
     reconciler: ReconcilerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> StoreOut:
-    """Ask for a store. Answers at once; provisioning goes on in the background."""
+    """Ask for a store. Answers 202 at once; provisioning goes on in the background.
+    `environment` defaults to `local`."""
     store, created = await service.create(body, idempotency_key, principal.name)
     await session.commit()
     if created:
         reconciler.wake()
+    else:
+        # Nothing was accepted this time: the store is the one the key asked for before.
+        response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/stores/{store.id}"
     return to_store_out(store)
 
@@ -85,10 +102,26 @@ async def list_stores(
     include_deleted: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    search: Annotated[
+        str | None,
+        Query(
+            max_length=253,
+            # No control characters: names and domains have none, and PostgreSQL refuses NUL.
+            pattern=r"^[^\x00-\x1f\x7f]*$",
+            description="Only stores whose name or domain contains this.",
+        ),
+    ] = None,
+    sort: StoreOrder = StoreOrder.NEWEST,
 ) -> StorePage:
-    """Stores, newest first. Deleted stores are hidden unless asked for."""
+    """Stores, newest first unless `sort` says otherwise. Deleted stores are hidden unless
+    asked for."""
     stores, total = await service.page(
-        status=status_filter, include_deleted=include_deleted, limit=limit, offset=offset
+        status=status_filter,
+        include_deleted=include_deleted,
+        limit=limit,
+        offset=offset,
+        search=search or None,
+        order=sort,
     )
     return StorePage(
         items=[to_store_out(store) for store in stores], total=total, limit=limit, offset=offset
@@ -118,15 +151,18 @@ async def list_store_events(
     "/{store_id}/credentials",
     operation_id="getStoreCredentials",
     dependencies=[ADMIN],
-    responses={503: {"model": ErrorOut, "description": "The cluster did not answer"}},
+    responses={
+        503: {"model": ErrorOut, "description": "The cluster or the secret backend did not answer"}
+    },
 )
 async def get_store_credentials(
-    store_id: str, response: Response, service: StoreServiceDep, kube: KubeDep
+    store_id: str, response: Response, service: StoreServiceDep, secrets: SecretsDep
 ) -> StoreCredentials:
-    """The WordPress admin user and password, read from the store's Secret. Admin scope; every
-    call is in the audit trail; the answer must not be cached."""
+    """The WordPress admin user and password, read from the secret backend in use (the store's
+    Secret, or the KV engine in vault mode). Admin scope; every call is in the audit trail; the
+    answer must not be cached."""
     store = await service.get(store_id)
-    credentials = await admin_credentials(kube, store)
+    credentials = await admin_credentials(secrets, store)
     response.headers["Cache-Control"] = "no-store"
     return StoreCredentials(
         username=credentials.username, password=credentials.password, admin_url=store.admin_url
@@ -138,14 +174,23 @@ async def get_store_credentials(
     status_code=status.HTTP_202_ACCEPTED,
     operation_id="deleteStore",
     dependencies=[WRITE],
+    responses={200: {"model": StoreOut, "description": "The store was already Deleted"}},
 )
 async def delete_store(
-    store_id: str, service: StoreServiceDep, session: SessionDep, reconciler: ReconcilerDep
+    store_id: str,
+    response: Response,
+    service: StoreServiceDep,
+    session: SessionDep,
+    reconciler: ReconcilerDep,
 ) -> StoreOut:
-    """Remove the store and everything it has in the cluster. Works from any status."""
+    """Remove the store and everything it has in the cluster. Works from any status: 202 while
+    the deletion goes on (asking again is harmless), 200 once the store is Deleted."""
     store = await service.request_deletion(store_id)
     await session.commit()
-    reconciler.interrupt(store.id)
+    if store.status == StoreStatus.DELETED:
+        response.status_code = status.HTTP_200_OK
+    else:
+        reconciler.interrupt(store.id)
     return to_store_out(store)
 
 

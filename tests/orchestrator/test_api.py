@@ -178,6 +178,10 @@ async def test_list_searches_names_and_domains_and_sorts(api: RunningApp) -> Non
     assert await names(search="%") == []
     assert await names(sort="oldest") == ["bakery", "books", "toys", "cafe"]
     assert await names(sort="name") == ["bakery", "books", "cafe", "toys"]
+    for control in ("\x00", "a\nb"):
+        refused = await api.client.get("/stores", params={"search": control})
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["fields"][0]["field"] == "search"
     bad = await api.client.get("/stores", params={"sort": "price"})
     assert bad.status_code == 422
     assert bad.json()["fields"] == [
