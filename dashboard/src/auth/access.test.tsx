@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Scope } from "../api/types";
-import { fakeApi, json, makeStore, page } from "../test/fakeApi";
+import { PLATFORM_INFO, fakeApi, json, makeStore, page } from "../test/fakeApi";
 import { renderApp } from "../test/renderApp";
 
 const TOKEN_KEY = "woo-platform.api-token";
@@ -11,9 +11,7 @@ function signedIn(name: string, scope: Scope) {
   window.sessionStorage.setItem(TOKEN_KEY, `token-of-${name}`);
   const store = makeStore({ store_name: "shop", status: "Failed" });
   return fakeApi()
-    .on("GET /config", () =>
-      json(200, { base_domain: "shop.test", environments: ["local"], store_name_max_length: 54, auth_required: true }),
-    )
+    .on("GET /config", () => json(200, { ...PLATFORM_INFO, environments: ["local"], auth_required: true }))
     .on("GET /whoami", () => json(200, { name, scope }))
     .on("GET /stores", () => page([store]))
     .on("GET /stores/:id", () => json(200, store))
