@@ -96,7 +96,7 @@ def store_domain_problem(host: str) -> str | None:
     """Why ``host`` cannot be a store's domain, or None when it can. Stricter than a hostname:
     WordPress's admin address is admin@<domain>, and WordPress refuses an address whose domain
     has no dot, so a single-label host ("shop") would fail the store's setup much later."""
-    problem = hostname_problem(host)
+    problem = hostname_problem(host, min_labels=1)
     if problem:
         return problem
     if "." not in host:
