@@ -63,6 +63,8 @@ async def store_lifecycles(
         chart_path=REPO_ROOT / "helm" / "woocommerce",
         values_dir=values_dir(exposure, tmp_path),
         ready_deadline_seconds=4,
+        # PROD's domain lies outside the base domain: the operator allows it.
+        allowed_domain_suffixes=["example.com"],
         # Ready stores are health-checked (Degraded) while the test runs.
         health_check_seconds=0.3,
     )
