@@ -20,6 +20,7 @@ from harness.orchestrator import OrchestratorProcess
 from harness.ports import free_port
 from harness.postgres import temporary_database
 from harness.standin import StandinProcess, standin_process
+from harness.tokens import ADMIN_TOKEN
 from orchestrator.config import REPO_ROOT, Settings
 
 CHART = REPO_ROOT / "helm" / "woocommerce"
@@ -50,7 +51,7 @@ class Platform:
         return [item["metadata"]["name"] for item in response.json()["items"]]
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=30)
+        return self.orchestrator.client(timeout=30)
 
     def rss_mib(self) -> float:
         for line in Path(f"/proc/{self.orchestrator.pid}/status").read_text().splitlines():
@@ -125,6 +126,7 @@ def running_platform(ready_after: float = 0.0, **settings: str) -> Iterator[Plat
             "WOO_KUBECONFIG": str(standin.kubeconfig),
             "WOO_LOG_LEVEL": "warning",
             "WOO_DATA_DIR": str(work / "var"),
+            "WOO_API_TOKEN": ADMIN_TOKEN,
             **{f"WOO_{key.upper()}": value for key, value in settings.items()},
         }
         orchestrator = OrchestratorProcess(env, work / "orchestrator.log")

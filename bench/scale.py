@@ -35,6 +35,7 @@ from bench.platform import CHART, LOCAL_VALUES, percentile
 from harness.orchestrator import OrchestratorProcess
 from harness.ports import free_port
 from harness.postgres import temporary_database
+from harness.tokens import ADMIN_TOKEN
 from kube_standin.resources import find
 from kube_standin.standin import KubeStandin
 from orchestrator import db
@@ -96,13 +97,14 @@ def _measured(stores: int, work: Path) -> dict[str, Any]:
                 "WOO_KUBECONFIG": str(kube.kubeconfig),
                 "WOO_LOG_LEVEL": "warning",
                 "WOO_DATA_DIR": str(work / "var"),
+                "WOO_API_TOKEN": ADMIN_TOKEN,
             },
             work / "orchestrator.log",
         )
         started = time.perf_counter()
         orchestrator.start()
         try:
-            with httpx.Client(base_url=orchestrator.url, timeout=30) as client:
+            with orchestrator.client(timeout=30) as client:
                 settle = _settle(orchestrator.pid, kube, started)
                 idle = _idle_minute(orchestrator.pid, kube, client)
                 crashes = _crashes(kube, client, ids)

@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // The orchestrator serves the built dashboard at /ui/ and the API at the root, so in
 // development the dev server forwards the API paths to a locally running orchestrator.
 const api = process.env.WOO_API_URL ?? "http://127.0.0.1:8000";
-const apiPaths = ["/stores", "/config", "/healthz", "/readyz"];
+const apiPaths = ["/stores", "/config", "/healthz", "/readyz", "/whoami", "/tokens", "/audit"];
 
 export default defineConfig({
   base: "/ui/",

@@ -12,15 +12,25 @@ import httpx
 from fastapi import FastAPI
 from opentelemetry.sdk.trace import TracerProvider
 
+from harness.tokens import bearer
 from orchestrator.app import create_app
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
+
+BASE_URL = "http://orchestrator"
 
 
 @dataclass
 class RunningApp:
     app: FastAPI
+    # Sends the settings' bootstrap token (WOO_API_TOKEN), if any, with every request.
     client: httpx.AsyncClient
+
+    def client_with(self, headers: dict[str, str]) -> httpx.AsyncClient:
+        """Another client of the same app, sending only ``headers`` (for example none)."""
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url=BASE_URL, headers=headers
+        )
 
 
 @asynccontextmanager
@@ -31,7 +41,10 @@ async def running_app(
     before = asyncio.all_tasks()
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://orchestrator") as c:
+        headers = {}
+        if settings.api_token is not None:
+            headers = bearer(settings.api_token.get_secret_value())
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL, headers=headers) as c:
             yield RunningApp(app, c)
     # The reconciler must not leave passes or loops behind (they would hold helm children).
     leftovers = [

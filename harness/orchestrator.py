@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from harness.tokens import bearer
 from orchestrator.config import REPO_ROOT
 
 START_TIMEOUT_SECONDS = 60.0
@@ -45,6 +46,13 @@ class OrchestratorProcess:
                 pass
             time.sleep(0.1)
         raise TimeoutError(f"the orchestrator did not start:\n{self._log()}")
+
+    def client(self, timeout: float = 5) -> httpx.Client:
+        """A client that sends the process's bootstrap token (WOO_API_TOKEN), if it has one."""
+        token = self.env.get("WOO_API_TOKEN")
+        return httpx.Client(
+            base_url=self.url, timeout=timeout, headers=bearer(token) if token else {}
+        )
 
     def kill(self) -> None:
         assert self.process is not None

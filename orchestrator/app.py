@@ -12,6 +12,7 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.routing import APIRoute
 from opentelemetry.sdk.trace import TracerProvider
@@ -23,15 +24,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orchestrator import db, tracing
+from orchestrator.audit.api import router as audit_router
+from orchestrator.audit.trail import AuditTrail
+from orchestrator.auth.api import router as access_router
+from orchestrator.auth.gate import ApiGate
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.edges.docs import install_docs
 from orchestrator.edges.routing import HeadAsGet, TrailingSlashInsensitive
 from orchestrator.edges.validation import invalid_request
-from orchestrator.errors import InvalidRequest, NotFound, Unavailable, WooError
+from orchestrator.errors import NotFound, Unavailable, WooError, error_response
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.errors import HelmError
 from orchestrator.helm.runner import HelmRunner
+from orchestrator.housekeeping import Housekeeping
+from orchestrator.http_headers import SecurityHeaders
 from orchestrator.kube.client import KubeClient
 from orchestrator.metrics import Metrics
 from orchestrator.operations.api import router as operations_router
@@ -58,6 +65,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        _warn_when_open(settings)
         engine = db.create_engine(settings)
         if provider is not None:
             tracing.trace_database(engine, tracer)
@@ -90,10 +98,13 @@ def create_app(
         app.state.reconciler = Reconciler(
             settings, app.state.sessions, steps, metrics, clock, tracer
         )
+        app.state.housekeeping = Housekeeping(settings, app.state.sessions)
         await app.state.reconciler.start()
+        await app.state.housekeeping.start()
         try:
             yield
         finally:
+            await app.state.housekeeping.stop()
             await app.state.reconciler.stop()
             await secrets.close()
             kube.close()
@@ -115,17 +126,41 @@ def create_app(
     app.state.metrics = metrics
     app.state.clock = clock
     _install_error_handlers(app)
+    # Outermost last: metrics see every request, including those the gate refuses; the audit
+    # trail, inside the gate, knows the token of every request it records.
+    app.add_middleware(AuditTrail)
+    app.add_middleware(ApiGate, settings=settings)
+    _install_cors(app, settings)
+    app.add_middleware(SecurityHeaders)
     _install_request_metrics(app, metrics)
+    # Outside the gate: it judges the request the routes will see (HEAD as GET, so HEAD on a
+    # protected route needs the same token; a trailing slash dropped).
     app.add_middleware(TrailingSlashInsensitive)
     app.add_middleware(HeadAsGet)
     if provider is not None:
         # Added last, so it is the outermost middleware: the span covers the whole request.
         app.add_middleware(tracing.RequestTracing, tracer=tracer)
     app.include_router(stores_router)
+    app.include_router(access_router)
+    app.include_router(audit_router)
     app.include_router(operations_router)
     install_docs(app)
     _install_dashboard(app, settings.dashboard_dir)
     return app
+
+
+def _warn_when_open(settings: Settings) -> None:
+    """Say at every start that the API is open, so nobody runs it that way by accident."""
+    if settings.auth == "off":
+        log.warning(
+            "WOO_AUTH=off: authentication is disabled; anyone who can reach this port can "
+            "create and delete stores. Use this for a local demo only."
+        )
+    elif settings.api_token is None:
+        log.info(
+            "authentication is on; create a token with "
+            "`python -m orchestrator tokens create NAME --scope admin`"
+        )
 
 
 def _secret_backend(settings: Settings, kube: KubeClient, tracer: Tracer) -> SecretBackend:
@@ -185,15 +220,17 @@ async def _migrate_when_reachable(engine: AsyncEngine, attempts: int = 30) -> No
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WooError)
     async def woo_error(request: Request, exc: WooError) -> JSONResponse:
-        return _error_response(exc)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error_response(invalid_request(exc))
+        return error_response(invalid_request(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            exc.status_code, "http_error"
+        )
         # Starlette's own wording ("Not Found") said in ours, naming what was asked for.
         detail = {
             404: f"nothing at {request.url.path}",
@@ -201,7 +238,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         }.get(exc.status_code, str(exc.detail))
         error = WooError(detail)
         error.status_code, error.code = exc.status_code, code
-        return _error_response(error, headers=getattr(exc, "headers", None))
+        return error_response(error, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
@@ -212,31 +249,25 @@ def _install_error_handlers(app: FastAPI) -> None:
                 request.url.path,
                 type(exc.orig).__name__,
             )
-            return _error_response(
+            return error_response(
                 Unavailable("the platform's database is not reachable; try again shortly"),
                 headers={"Retry-After": "5"},
             )
         log.exception("database error on %s %s", request.method, request.url.path)
-        return _error_response(WooError("internal error; see the orchestrator log"))
+        return error_response(WooError("internal error; see the orchestrator log"))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error_response(WooError("internal error; see the orchestrator log"))
-
-
-def _error_response(exc: WooError, headers: dict[str, str] | None = None) -> JSONResponse:
-    body: dict[str, object] = {"error": exc.code, "detail": exc.detail}
-    if isinstance(exc, InvalidRequest):
-        body["fields"] = [{"field": f.field, "message": f.message} for f in exc.fields]
-    if exc.status_code == 401:
-        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
-    return JSONResponse(body, status_code=exc.status_code, headers=headers)
+        return error_response(WooError("internal error; see the orchestrator log"))
 
 
 # --- operations ---------------------------------------------------------------------------
 def _install_request_metrics(app: FastAPI, metrics: Metrics) -> None:
     app.add_middleware(RequestMetrics, metrics=metrics)
+
+
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class RequestMetrics:
@@ -266,9 +297,25 @@ class RequestMetrics:
             # The router records the matched route in the scope; unmatched paths share one
             # label so a scanner cannot blow up the metric's cardinality.
             path = getattr(scope.get("route"), "path", "unmatched")
-            method = scope["method"]
+            # Any token is a valid HTTP method; only the ones we know get their own label.
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "other"
             self.metrics.request_seconds.labels(method, path).observe(time.perf_counter() - started)
             self.metrics.requests.labels(method, path, str(status)).inc()
+
+
+def _install_cors(app: FastAPI, settings: Settings) -> None:
+    """Closed unless WOO_CORS_ORIGINS names the sites whose pages may call the API (the
+    dashboard itself is same-origin and needs none). Outside the gate: a browser's preflight
+    carries no token."""
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            expose_headers=["Location", "Retry-After", "X-Request-ID"],
+            max_age=600,
+        )
 
 
 def _install_dashboard(app: FastAPI, dist: Path) -> None:

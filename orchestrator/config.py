@@ -6,16 +6,19 @@ import re
 import shutil
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orchestrator.naming import hostname_problem
 
 # The checkout the package runs from; the chart, values files and built dashboard live here
 # unless the deployment points elsewhere (the container image does).
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+API_TOKEN_MIN_LENGTH = 32
 
 
 class SettingsError(Exception):
@@ -29,8 +32,25 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
-    # Bearer token for /stores. Unset means open access, which is only acceptable on a laptop.
+
+    # --- access --------------------------------------------------------------------------
+    # Every API route but the public ones (health, config, docs, dashboard assets) needs a
+    # bearer token. "off" opens the whole API to anyone who reaches the port: a laptop demo only.
+    auth: Literal["on", "off"] = "on"
+    # A bootstrap admin token from the environment, next to the named tokens in the database.
     api_token: SecretStr | None = None
+    # Request bodies larger than this are refused with 413 before they are read.
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+    # Calls that change something, per token and replica: a burst, refilled at a steady rate.
+    rate_limit_burst: int = Field(60, ge=1)
+    rate_limit_per_minute: float = Field(60.0, gt=0)
+    # Live (not Deleted) stores on the whole platform, and per token (unset: no per-token cap).
+    max_stores: int = Field(500, ge=1)
+    max_stores_per_token: int | None = Field(None, ge=1)
+    # Origins (https://console.example.com) whose pages may call the API; none: same origin only.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Connections served at once by this process; beyond it new requests get 503.
+    max_connections: int = Field(1000, ge=1)
 
     # --- state ---------------------------------------------------------------------------
     # PostgreSQL in production; with no URL an embedded SQLite file so a newcomer needs nothing.
@@ -39,6 +59,10 @@ class Settings(BaseSettings):
 
     # --- what a store is -------------------------------------------------------------------
     base_domain: str = "localhost"
+    # Other domains stores may use, as suffixes ("shops.example.com" allows "a.shops.example.com").
+    allowed_domain_suffixes: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The namespace the platform itself runs in: no store may be named like it.
+    platform_namespace: str = "woo-platform"
     chart_path: Path = REPO_ROOT / "helm" / "woocommerce"
     values_dir: Path = REPO_ROOT
     release_name: str = "store"
@@ -66,6 +90,15 @@ class Settings(BaseSettings):
     delete_deadline_seconds: float = Field(600.0, gt=0)
     backoff_initial_seconds: float = Field(1.0, gt=0)
     backoff_max_seconds: float = Field(30.0, gt=0)
+
+    # --- retention -----------------------------------------------------------------------
+    # An Idempotency-Key can be replayed for this long, then it is forgotten (and reusable).
+    idempotency_key_hours: float = Field(24.0, gt=0)
+    # Deleted stores stay listable (?include_deleted=true) this long, then they are purged.
+    deleted_store_retention_days: float = Field(30.0, gt=0)
+    # The audit trail keeps records this long.
+    audit_retention_days: float = Field(365.0, gt=0)
+    housekeeping_interval_seconds: float = Field(300.0, gt=0)
 
     # --- where store credentials live ------------------------------------------------------
     # kubernetes: Secrets in the store namespace, written by the orchestrator. vault: a
@@ -96,9 +129,43 @@ class Settings(BaseSettings):
     @field_validator("base_domain")
     @classmethod
     def _base_domain_is_hostname(cls, value: str) -> str:
-        problem = hostname_problem(value)
+        # A single label is fine here ("localhost"): stores get '<name>.<base domain>'.
+        problem = hostname_problem(value, min_labels=1)
         if problem:
             raise ValueError(problem)
+        return value
+
+    @field_validator("api_token")
+    @classmethod
+    def _api_token_is_strong(cls, value: SecretStr | None) -> SecretStr | None:
+        # An empty or short token would let a guess in; refuse to start rather than accept it.
+        if value is None:
+            return None
+        token = value.get_secret_value()
+        if len(token) < API_TOKEN_MIN_LENGTH:
+            raise ValueError(
+                f"must be at least {API_TOKEN_MIN_LENGTH} characters "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        if not token.isprintable() or " " in token:
+            raise ValueError("must not contain spaces or control characters")
+        return value
+
+    @field_validator("allowed_domain_suffixes", "cors_origins", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        # From the environment: a comma-separated list.
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("allowed_domain_suffixes")
+    @classmethod
+    def _suffixes_are_hostnames(cls, value: list[str]) -> list[str]:
+        for suffix in value:
+            problem = hostname_problem(suffix, min_labels=1)
+            if problem:
+                raise ValueError(f"{suffix!r} {problem}")
         return value
 
     @field_validator("otlp_endpoint")

@@ -7,16 +7,24 @@ burst of store requests (profiled with py-spy, see bench/RESULTS.md)."""
 
 from __future__ import annotations
 
-import hmac
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from orchestrator.audit.repository import AuditRepository
+from orchestrator.audit.service import AuditService
+from orchestrator.auth.gate import STATE_PRINCIPAL
+from orchestrator.auth.repository import TokenRepository
+from orchestrator.auth.service import TokenService
+from orchestrator.auth.tokens import Principal
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
-from orchestrator.errors import Unauthorized
+from orchestrator.errors import Forbidden, Unauthorized
+from orchestrator.models import Scope
+from orchestrator.provisioning.secret_backends import SecretBackend
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.service import StoreService
 
@@ -34,6 +42,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_secrets(request: Request) -> SecretBackend:
+    secrets: SecretBackend = request.app.state.secrets
+    return secrets
+
+
 async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
@@ -48,23 +61,63 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 ClockDep = Annotated[Clock, Depends(get_clock)]
 ReconcilerDep = Annotated["Reconciler", Depends(get_reconciler)]
+SecretsDep = Annotated[SecretBackend, Depends(get_secrets)]
 
 
 async def get_store_service(
     session: SessionDep, settings: SettingsDep, clock: ClockDep
 ) -> StoreService:
-    return StoreService(StoreRepository(session), settings.base_domain, clock)
+    return StoreService(StoreRepository(session), settings, clock)
+
+
+async def get_token_service(session: SessionDep) -> TokenService:
+    return TokenService(TokenRepository(session))
+
+
+async def get_audit_service(session: SessionDep) -> AuditService:
+    return AuditService(AuditRepository(session))
 
 
 StoreServiceDep = Annotated[StoreService, Depends(get_store_service)]
+TokenServiceDep = Annotated[TokenService, Depends(get_token_service)]
+AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
+
+# The gate (orchestrator.auth.gate) checks the token before the body is read; this only tells
+# OpenAPI, and so /docs and the generated client, that routes take a bearer token.
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerToken",
+    description="An API token (`python -m orchestrator tokens create NAME --scope SCOPE`).",
+)
 
 
-async def require_token(request: Request, settings: SettingsDep) -> None:
-    """Bearer-token check for the store API when WOO_API_TOKEN is set."""
-    if settings.api_token is None:
-        return
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    expected = settings.api_token.get_secret_value()
-    if scheme.lower() != "bearer" or not hmac.compare_digest(token.encode(), expected.encode()):
-        raise Unauthorized("a valid bearer token is required (Authorization: Bearer <token>)")
+def require_scope(required: Scope) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that lets the call through only for a token whose scope allows it."""
+
+    async def check(
+        request: Request,
+        _documented: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        principal: Principal | None = request.scope.get("state", {}).get(STATE_PRINCIPAL)
+        if principal is None:  # the gate lets no such request through; never assume it did
+            raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
+        if not principal.scope.allows(required):
+            raise Forbidden(
+                f"this call needs the {required.value!r} scope; "
+                f"token {principal.name!r} has {principal.scope.value!r}"
+            )
+        return principal
+
+    return check
+
+
+def _scoped(required: Scope) -> Any:
+    return Depends(require_scope(required))
+
+
+READ = _scoped(Scope.READ)
+WRITE = _scoped(Scope.WRITE)
+ADMIN = _scoped(Scope.ADMIN)
+ReadAccess = Annotated[Principal, READ]
+WriteAccess = Annotated[Principal, WRITE]
+AdminAccess = Annotated[Principal, ADMIN]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from starlette.responses import JSONResponse
+
 
 @dataclass(frozen=True)
 class FieldError:
@@ -18,6 +20,8 @@ class WooError(Exception):
 
     status_code = 500
     code = "internal_error"
+    # Response headers that belong to the error (Retry-After).
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -58,8 +62,37 @@ class Unavailable(WooError):
 
 
 class Unauthorized(WooError):
+    """No token, or one the platform does not know (answered with WWW-Authenticate: Bearer)."""
+
     status_code = 401
     code = "unauthorized"
+
+
+class Forbidden(WooError):
+    """A valid token whose scope does not allow the call."""
+
+    status_code = 403
+    code = "forbidden"
+
+
+class RateLimited(WooError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, detail: str, retry_after: str) -> None:
+        super().__init__(detail)
+        self.headers = {"Retry-After": retry_after}
+
+
+class LimitReached(Conflict):
+    """A configured cap (live stores) would be exceeded; the message names the setting."""
+
+    code = "limit_reached"
+
+
+class PayloadTooLarge(WooError):
+    status_code = 413
+    code = "payload_too_large"
 
 
 class InvalidTransition(Conflict):
@@ -70,3 +103,14 @@ class InvalidTransition(Conflict):
 
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
+
+
+def error_response(exc: WooError, headers: dict[str, str] | None = None) -> JSONResponse:
+    """The one error shape, as an HTTP response."""
+    headers = {**(exc.headers or {}), **(headers or {})}
+    body: dict[str, object] = {"error": exc.code, "detail": exc.detail}
+    if isinstance(exc, InvalidRequest):
+        body["fields"] = [{"field": f.field, "message": f.message} for f in exc.fields]
+    if exc.status_code == 401:
+        headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=exc.status_code, headers=headers)

@@ -1,4 +1,5 @@
-"""Tables: a store row (desired state, observed status, reconciler bookkeeping) and its events."""
+"""Tables: a store row (desired state, observed status, reconciler bookkeeping), its events, the
+API tokens that may call the platform, and the audit trail of what they did."""
 
 from __future__ import annotations
 
@@ -28,6 +29,18 @@ class StoreStatus(enum.StrEnum):
     FAILED = "Failed"
     DELETING = "Deleting"
     DELETED = "Deleted"
+
+
+class Scope(enum.StrEnum):
+    """What an API token may do; each scope includes the ones before it."""
+
+    READ = "read"  # list and read stores and their events
+    WRITE = "write"  # create, delete, retry stores
+    ADMIN = "admin"  # tokens, the audit log, store credentials
+
+    def allows(self, required: Scope) -> bool:
+        order = list(Scope)
+        return order.index(self) >= order.index(required)
 
 
 class DesiredState(enum.StrEnum):
@@ -141,6 +154,8 @@ class Store(Base):
     # so a replay returns this store and a reuse with another body is refused.
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True, default=None)
     request_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    # The name of the token that asked for the store: per-token caps and fair queuing.
+    created_by: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
 
     # Reconciler bookkeeping. ``generation`` grows when the user asks for the store again
     # (retry); ``applied_generation`` is the generation helm last installed successfully, so a
@@ -196,3 +211,47 @@ class StoreEvent(Base):
     step: Mapped[str] = mapped_column(String(32))
     outcome: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
+
+
+ACTIVE_TOKEN = text("revoked_at IS NULL")
+
+
+class ApiToken(Base):
+    """A named bearer token. Only a SHA-256 digest of the token is kept: the token itself is
+    shown once, when it is created (it is random and long, so a plain digest is enough)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(64))
+    scope: Mapped[Scope] = mapped_column(EnumString(Scope))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        # A name belongs to one active token; a revoked token keeps its name for the audit log.
+        Index(
+            "uq_api_tokens_active_name",
+            "name",
+            unique=True,
+            postgresql_where=ACTIVE_TOKEN,
+            sqlite_where=ACTIVE_TOKEN,
+        ),
+    )
+
+
+class AuditRecord(Base):
+    """One call that changed something, or read a secret: who, what, on which store, how it
+    ended. Written after the response is known; kept for WOO_AUDIT_RETENTION_DAYS."""
+
+    __tablename__ = "audit_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    token_name: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(120), index=True)
+    store_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    status_code: Mapped[int] = mapped_column(Integer)
+    request_id: Mapped[str] = mapped_column(String(32))
+    client: Mapped[str | None] = mapped_column(String(64), default=None)

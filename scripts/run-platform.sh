@@ -6,6 +6,9 @@
 # ~/.kube/config). With no cluster at all it starts in demo mode: the Kubernetes API stand-in
 # (kube_standin/) answers on 127.0.0.1:${WOO_STANDIN_PORT:-6443} instead, with workloads that
 # become ready at once — enough to try the API and the dashboard, not a place to run shops.
+# Demo mode runs without authentication (WOO_AUTH=off, which the orchestrator and the dashboard
+# both announce) unless WOO_AUTH is set; against a real cluster the API needs a token:
+#   .venv/bin/python -m orchestrator tokens create NAME --scope admin
 #
 # Demo mode keeps its cluster and its database together in ${WOO_DATA_DIR:-var}/demo/: the
 # stand-in's objects (cluster.json) and the orchestrator's SQLite file. A restart carries on
@@ -38,6 +41,7 @@ if [ -z "${WOO_KUBECONFIG:-}" ]; then
       fi
     fi
     echo "run-platform: no kubeconfig found; demo mode against the Kubernetes API stand-in on port $standin_port (state in $demo)" >&2
+    export WOO_AUTH="${WOO_AUTH:-off}"
     rm -f "$demo/kubeconfig"
     .venv/bin/python -m kube_standin --port "$standin_port" --kubeconfig "$demo/kubeconfig" \
       --kubelet ready --state-file "$demo/cluster.json" --fail-prefix fail- \

@@ -14,10 +14,12 @@ README = REPO_ROOT / "README.md"
 
 
 def documented_default(value: Any) -> str:
-    """How the table shows a default: unset for None, paths relative to the checkout, whole
-    numbers without a decimal point."""
+    """How the table shows a default: unset for None, none for an empty list, paths relative
+    to the checkout, whole numbers without a decimal point."""
     if value is None:
         return "unset"
+    if value == []:
+        return "none"
     if isinstance(value, Path):
         relative = value.relative_to(REPO_ROOT).as_posix()
         return "`.`" if relative == "." else f"`{relative}`"
@@ -35,7 +37,7 @@ def table_problems(readme: str) -> list[str]:
         return [f"the table lists {listed}, the settings are {expected}"]
     problems = []
     for (variable, shown), field in zip(rows, Settings.model_fields.values(), strict=True):
-        default = documented_default(field.default)
+        default = documented_default(field.get_default(call_default_factory=True))
         if not shown.strip().startswith(default):
             problems.append(f"{variable}: the README says {shown.strip()!r}, the code {default}")
     return problems

@@ -51,7 +51,6 @@ def _environment(tmp_path: Path, **overrides: str) -> dict[str, str]:
         WOO_STANDIN_PORT=str(free_port()),
         WOO_RECONCILE_INTERVAL_SECONDS="0.2",
         WOO_READINESS_POLL_SECONDS="0.3",
-        WOO_HEALTH_CHECK_SECONDS="0.5",
     )
     env.update(overrides)
     return env

@@ -1,4 +1,5 @@
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { NewStorePage } from "./pages/NewStorePage";
 import { StoreDetailPage } from "./pages/StoreDetailPage";
 import { StoreListPage } from "./pages/StoreListPage";

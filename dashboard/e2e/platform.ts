@@ -1,7 +1,9 @@
 // The real platform for browser tests: the Kubernetes API stand-in (kube_standin/), the orchestrator
 // (`python -m orchestrator`, with the real helm binary it finds itself) serving the built
 // dashboard, each on a free port with its own temporary directory, SQLite file and helm home.
-import { spawn, type ChildProcess } from "node:child_process";
+// Authentication is on, as in production: an admin token is created with the real CLI
+// (`python -m orchestrator tokens create`) on the platform's database before it starts.
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,6 +15,8 @@ const REPO = resolve(DASHBOARD, "..");
 export interface Platform {
   baseUrl: string;
   workdir: string;
+  /** An admin API token, issued by the CLI for this run. */
+  token: string;
   /** Stop both processes, keep their logs in `logsDir`, remove the temporary directory. */
   stop: (logsDir: string) => Promise<void>;
 }
@@ -53,12 +57,16 @@ export async function startPlatform(): Promise<Platform> {
 
     const port = await freePort();
     const helmHome = join(workdir, "helm");
+    const database = {
+      WOO_DATABASE_URL: `sqlite:///${join(workdir, "e2e.sqlite3")}`,
+      WOO_DATA_DIR: workdir,
+    };
+    const token = issueToken(python, database);
     children.push(
       launch(python, ["-m", "orchestrator"], {
+        ...database,
         WOO_HOST: "127.0.0.1",
         WOO_PORT: String(port),
-        WOO_DATABASE_URL: `sqlite:///${join(workdir, "e2e.sqlite3")}`,
-        WOO_DATA_DIR: workdir,
         WOO_KUBECONFIG: kubeconfig,
         WOO_DASHBOARD_DIR: dist,
         WOO_READINESS_POLL_SECONDS: "0.5",
@@ -71,7 +79,7 @@ export async function startPlatform(): Promise<Platform> {
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitFor("the orchestrator", children[1]!, join(workdir, "orchestrator.log"),
       async () => (await fetch(`${baseUrl}/readyz`)).ok);
-    return { baseUrl, workdir, stop };
+    return { baseUrl, workdir, token, stop };
   } catch (error) {
     await stop(join(DASHBOARD, "test-results", "platform-logs"));
     throw error;
@@ -87,6 +95,18 @@ export async function startPlatform(): Promise<Platform> {
     closeSync(log);
     return child;
   }
+}
+
+/** `python -m orchestrator tokens create`: the token is the last line it prints. */
+function issueToken(python: string, database: Record<string, string>): string {
+  const output = execFileSync(python, ["-m", "orchestrator", "tokens", "create", "e2e-admin", "--scope", "admin"], {
+    cwd: REPO,
+    env: { ...process.env, ...database, WOO_LOG_LEVEL: "warning" },
+    encoding: "utf8",
+  });
+  const token = output.trim().split("\n").at(-1) ?? "";
+  if (!token.startsWith("woo_")) throw new Error(`the token CLI printed no token:\n${output}`);
+  return token;
 }
 
 async function waitFor(what: string, child: ChildProcess, logFile: string, ready: () => Promise<boolean>) {

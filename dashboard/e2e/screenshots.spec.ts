@@ -1,7 +1,8 @@
 // The console's three views on a desktop and a phone. The pictures go with the test's results;
 // with WOO_E2E_SCREENSHOTS=<dir> (npm run screenshots) they are also written there, which is how
 // docs/screenshots/ (shown in the README) is made.
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import type { APIRequestContext, Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { join, resolve } from "node:path";
 import { NewStorePage } from "./pages/NewStorePage";
 import { StoreDetailPage } from "./pages/StoreDetailPage";

@@ -1,4 +1,5 @@
-import { expect, test, type Page, type TestInfo } from "@playwright/test";
+import type { Page, TestInfo } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { NewStorePage } from "./pages/NewStorePage";
 import { StoreDetailPage } from "./pages/StoreDetailPage";
 import { StoreListPage } from "./pages/StoreListPage";
@@ -123,5 +124,43 @@ test("a name a live store already has is refused with a link to that store (409)
   await detail.expectLoaded();
   await expect(page).toHaveURL(new RegExp(`/ui/stores/${id}$`));
 
+  expect((await request.delete(`/stores/${id}`)).status()).toBe(202);
+});
+
+test("the console runs under the platform's Content Security Policy", async ({ page }) => {
+  const violations: string[] = [];
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
+  });
+  const response = await page.goto("/ui/");
+  const policy = response?.headers()["content-security-policy"] ?? "";
+  expect(policy).toContain("script-src 'self'");
+  expect(policy).not.toContain("unsafe-inline");
+  await expect(new StoreListPage(page).heading).toBeVisible();
+  expect(violations).toEqual([]);
+});
+
+test("an admin sees who is signed in and reveals a store's admin password on purpose", async ({ page, request }, testInfo) => {
+  const name = uniqueName("pw");
+  const created = await request.post("/stores", { data: { store_name: name, environment: "local" } });
+  expect(created.status()).toBe(202);
+  const { id } = (await created.json()) as { id: string };
+
+  await page.goto(`/ui/stores/${id}`);
+  await expect(page.getByText(/Signed in as/)).toHaveText("Signed in as e2e-admin (admin)");
+  const detail = new StoreDetailPage(page, name);
+  await expect(detail.status).toHaveAttribute("data-status", "Ready", { timeout: 45_000 });
+
+  await page.getByRole("button", { name: "Show admin password…" }).click();
+  const dialog = page.getByRole("dialog", { name: `Admin password of ${name}` });
+  await expect(dialog).toContainText("records that you looked");
+  await dialog.getByRole("button", { name: "Show password" }).click();
+  const password = dialog.getByLabel("Admin password");
+  await expect(password).toHaveText(/^\S{20,}$/);
+  await snapshot(page, testInfo, "admin-password", false);
+  await dialog.getByRole("button", { name: "Done" }).click();
+
+  const audit = await request.get(`/audit?store_id=${id}&action=getStoreCredentials`);
+  expect(((await audit.json()) as { total: number }).total).toBe(1);
   expect((await request.delete(`/stores/${id}`)).status()).toBe(202);
 });

@@ -23,6 +23,7 @@ step npm run check:api
 step npm run typecheck
 step npm run lint
 step npm run build
+step node scripts/check-no-inline-script.mjs
 step npm run test -- --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
 step npm run e2e
 node scripts/test-counts.mjs vitest test-results/vitest.json playwright test-results/playwright.json || status=1

@@ -240,6 +240,20 @@ class KubeClient:
         )
         return str(version.get("gitVersion", "unknown"))
 
+    async def read_secret(self, namespace: str, name: str) -> Json | None:
+        """A Secret, or None when it does not exist. Only the audited credentials endpoint
+        reads Secrets back; errors never quote the server's message (it may echo values)."""
+        try:
+            return await self._call(
+                lambda api, t: CoreV1Api(api).read_namespaced_secret(
+                    name, namespace, _preload_content=False, _request_timeout=t
+                ),
+                f"reading Secret {namespace}/{name}",
+                quote_message=False,
+            )
+        except KubeNotFound:
+            return None
+
     # --- plumbing -------------------------------------------------------------------------
     async def _items(self, call: Callable[[k8s.ApiClient, float], Any], action: str) -> list[Json]:
         items = (await self._call(call, action)).get("items") or []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import get_args
 
 from fastapi import APIRouter, Request, Response
@@ -17,6 +18,7 @@ from orchestrator.operations.schemas import (
     HealthOut,
     PlatformInfo,
     ProvisioningStep,
+    ReadyOut,
 )
 from orchestrator.provisioning.chart_files import chart_file_problems
 from orchestrator.provisioning.steps import Step
@@ -27,6 +29,8 @@ from orchestrator.provisioning.store_values import (
     ADMIN_USER_KEY,
 )
 from orchestrator.stores.repository import StoreRepository
+
+log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["operations"])
 
@@ -45,7 +49,7 @@ async def platform_info(settings: SettingsDep) -> PlatformInfo:
         base_domain=settings.base_domain,
         environments=list(get_args(Environment)),
         store_name_max_length=STORE_NAME_MAX,
-        auth_required=settings.api_token is not None,
+        auth_required=settings.auth == "on",
         provisioning_steps=[
             ProvisioningStep(step=step, description=step.description)
             for step in Step
@@ -58,31 +62,39 @@ async def platform_info(settings: SettingsDep) -> PlatformInfo:
     )
 
 
-@router.get("/readyz", operation_id="readyz", responses={503: {"model": HealthOut}})
+@router.get("/readyz", operation_id="readyz", responses={503: {"model": ReadyOut}})
 async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
     """Ready to serve: the database answers, the cluster answers, the secret backend answers,
-    helm, the chart and the values files are present."""
-    checks: dict[str, str] = {}
+    helm, the chart and the values files are present. Anyone may ask, so the answer names each
+    check's state only; the reasons go to the log."""
+    problems: dict[str, str] = {}
     try:
         await session.execute(text("SELECT 1"))
-        checks["database"] = "ok"
     except Exception as exc:
-        checks["database"] = f"unreachable: {type(exc).__name__}"
+        problems["database"] = f"unreachable: {type(exc).__name__}"
     try:
-        checks["kubernetes"] = f"ok ({await request.app.state.kube.server_version()})"
+        await request.app.state.kube.server_version()
     except Exception as exc:
-        checks["kubernetes"] = f"unreachable: {exc}"
+        problems["kubernetes"] = f"unreachable: {exc}"
     try:
-        checks["secrets"] = await request.app.state.secrets.check()
+        secrets = await request.app.state.secrets.check()
     except Exception as exc:
-        checks["secrets"] = f"unavailable: {exc}"
-    helm = settings.resolve_helm()
-    checks["helm"] = f"ok ({helm})" if helm else "missing: set WOO_HELM_BIN or put helm on PATH"
+        secrets = f"unavailable: {exc}"
+    if not secrets.startswith("ok"):
+        problems["secrets"] = secrets
+    if settings.resolve_helm() is None:
+        problems["helm"] = "missing: set WOO_HELM_BIN or put helm on PATH"
     chart_problems = chart_file_problems(settings)
-    checks["chart"] = "; ".join(chart_problems) or f"ok ({settings.chart_path})"
-    ready = all(value.startswith("ok") for value in checks.values())
-    body = HealthOut(status="ok" if ready else "unavailable", checks=checks)
-    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+    if chart_problems:
+        problems["chart"] = "; ".join(chart_problems)
+    for check, problem in problems.items():
+        log.warning("not ready: %s %s", check, problem)
+    checks = {
+        check: "unavailable" if check in problems else "ok"
+        for check in ("database", "kubernetes", "secrets", "helm", "chart")
+    }
+    body = ReadyOut(status="unavailable" if problems else "ok", checks=checks, auth=settings.auth)
+    return JSONResponse(body.model_dump(), status_code=503 if problems else 200)
 
 
 @router.get("/metrics", operation_id="metrics", response_class=Response)

@@ -14,13 +14,21 @@ class HealthOut(BaseModel):
     checks: dict[str, str] = Field(default_factory=dict)
 
 
+class ReadyOut(HealthOut):
+    auth: Literal["on", "off"] = Field(
+        description="'off' means anyone who reaches the API may use it (WOO_AUTH=off)."
+    )
+
+
 class PlatformInfo(BaseModel):
     """What a client needs to build a valid create form."""
 
     base_domain: str = Field(description="Stores without a domain get '<store_name>.<this>'.")
     environments: list[Environment]
     store_name_max_length: int
-    auth_required: bool = Field(description="Whether /stores needs a bearer token.")
+    auth_required: bool = Field(
+        description="Whether the API needs a bearer token (false only with WOO_AUTH=off)."
+    )
     provisioning_steps: list[ProvisioningStep] = Field(
         description="The steps of provisioning, in order (the `step` of a store's events)."
     )

@@ -13,12 +13,19 @@ Credentials are generated once: the first successful write keeps them, later wri
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Protocol
 
 from orchestrator.config import Settings
 from orchestrator.kube.client import Json, KubeClient
 from orchestrator.models import Store
-from orchestrator.provisioning.store_values import generated_secrets, secret_labels
+from orchestrator.provisioning.store_values import (
+    ADMIN_SECRET,
+    STORE_ID_LABEL,
+    generated_secrets,
+    secret_labels,
+)
 from orchestrator.vault.client import VaultClient
 
 # The External Secrets Operator's API (v1 since its 0.17 release; v1beta1 is no longer served).
@@ -36,6 +43,10 @@ class SecretBackend(Protocol):
 
     async def forget(self, store: Store) -> None:
         """The store is gone: remove what the backend keeps outside its namespace."""
+        ...
+
+    async def admin_values(self, store: Store) -> dict[str, str] | None:
+        """The keys of the store's admin Secret as the backend keeps them (None: none yet)."""
         ...
 
     async def check(self) -> str:
@@ -64,6 +75,20 @@ class KubernetesSecrets:
     async def forget(self, store: Store) -> None:
         # The Secrets went with the namespace.
         return None
+
+    async def admin_values(self, store: Store) -> dict[str, str] | None:
+        secret = await self.kube.read_secret(store.namespace, ADMIN_SECRET)
+        labels = ((secret or {}).get("metadata") or {}).get("labels") or {}
+        if secret is None or labels.get(STORE_ID_LABEL) != store.id:
+            # Not created yet, or a Secret of that name that is not this store's: never hand out.
+            return None
+        values = {}
+        for key, encoded in (secret.get("data") or {}).items():
+            try:
+                values[key] = base64.b64decode(encoded, validate=True).decode()
+            except (binascii.Error, UnicodeDecodeError):
+                continue  # an unreadable key counts as missing
+        return values
 
     async def check(self) -> str:
         return "ok (Kubernetes Secrets)"
@@ -110,6 +135,10 @@ class VaultSecrets:
     async def forget(self, store: Store) -> None:
         for name in generated_secrets(store):
             await self.vault.delete(kv_path(self.settings, store, name))
+
+    async def admin_values(self, store: Store) -> dict[str, str] | None:
+        # The KV engine is the source; the Secret in the namespace is only the operator's copy.
+        return await self.vault.read(kv_path(self.settings, store, ADMIN_SECRET))
 
     async def check(self) -> str:
         return await self.vault.health()

@@ -169,8 +169,7 @@ class StoreSteps:
         namespace = await self.kube.get_namespace(store.namespace)
         if namespace is None:
             return "namespace already gone, nothing to uninstall"
-        if not _owned(store, namespace):
-            return f"namespace {store.namespace} belongs to someone else; left untouched"
+        self._check_still_owned(store, namespace)
         if await self.helm.uninstall(self.settings.release_name, store.namespace):
             return f"release {self.settings.release_name} uninstalled"
         return "no release to uninstall"
@@ -179,7 +178,8 @@ class StoreSteps:
         """Ask for the namespace to go; True once it is gone (and with it, whatever the secret
         backend keeps for the store outside the namespace)."""
         namespace = await self.kube.get_namespace(store.namespace)
-        if namespace is not None and _owned(store, namespace):
+        if namespace is not None:
+            self._check_still_owned(store, namespace)
             if not namespace.get("metadata", {}).get("deletionTimestamp"):
                 await self.kube.delete_namespace(store.namespace)
             if await self.kube.get_namespace(store.namespace) is not None:
@@ -193,6 +193,16 @@ class StoreSteps:
         if not _owned(store, namespace):
             raise PermanentStepError(
                 f"namespace {store.namespace} exists but does not belong to this store"
+            )
+
+    @staticmethod
+    def _check_still_owned(store: Store, namespace: Json) -> None:
+        # The namespace lost this store's id (relabelled, or replaced by someone else's): it is
+        # not ours to delete, and the store is not gone, so the deletion fails where people see
+        # it instead of ending Deleted with the namespace still there.
+        if not _owned(store, namespace):
+            raise PermanentStepError(
+                f"namespace {store.namespace} does not belong to this store; left untouched"
             )
 
 

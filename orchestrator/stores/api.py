@@ -6,12 +6,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from orchestrator.deps import ReconcilerDep, SessionDep, StoreServiceDep, require_token
+from orchestrator.deps import (
+    ADMIN,
+    READ,
+    WRITE,
+    ReconcilerDep,
+    SecretsDep,
+    SessionDep,
+    StoreServiceDep,
+    WriteAccess,
+)
 from orchestrator.edges.bodies import require_json_body
 from orchestrator.models import Store, StoreEvent, StoreOrder, StoreStatus
+from orchestrator.provisioning.credentials import admin_credentials
 from orchestrator.stores.schemas import (
+    MAX_EVENT_ID,
+    MAX_OFFSET,
     ErrorOut,
     StoreCreate,
+    StoreCredentials,
     StoreEventList,
     StoreEventOut,
     StoreOut,
@@ -21,8 +34,12 @@ from orchestrator.stores.schemas import (
 
 ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorOut, "description": "Missing or wrong bearer token"},
+    403: {"model": ErrorOut, "description": "The token's scope does not allow this"},
     404: {"model": ErrorOut, "description": "No such store"},
-    409: {"model": ErrorOut, "description": "Conflicts with a live store or the store's status"},
+    409: {
+        "model": ErrorOut,
+        "description": "Conflicts with a live store or the store's status, or a store cap",
+    },
     415: {"model": ErrorOut, "description": "The body is not JSON"},
     422: {"model": ErrorOut, "description": "Invalid input; nothing was created"},
 }
@@ -30,7 +47,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
 router = APIRouter(
     prefix="/stores",
     tags=["stores"],
-    dependencies=[Depends(require_token), Depends(require_json_body)],
+    dependencies=[Depends(require_json_body)],
     responses=ERRORS,
 )
 
@@ -40,9 +57,11 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         min_length=1,
         max_length=200,
+        pattern=r"^[!-~]+$",
         description=(
             "Repeat a POST safely: the same key and body answer 200 with the store the first "
-            "request created, as it is now (even Deleted); nothing new is created."
+            "request created, as it is now (even Deleted); nothing new is created. Visible "
+            "ASCII; remembered for WOO_IDEMPOTENCY_KEY_HOURS."
         ),
     ),
 ]
@@ -57,6 +76,7 @@ IdempotencyKey = Annotated[
 async def create_store(
     body: StoreCreate,
     response: Response,
+    principal: WriteAccess,
     service: StoreServiceDep,
     session: SessionDep,
     reconciler: ReconcilerDep,
@@ -64,7 +84,7 @@ async def create_store(
 ) -> StoreOut:
     """Ask for a store. Answers 202 at once; provisioning goes on in the background.
     `environment` defaults to `local`."""
-    store, created = await service.create(body, idempotency_key)
+    store, created = await service.create(body, idempotency_key, principal.name)
     await session.commit()
     if created:
         reconciler.wake()
@@ -75,16 +95,21 @@ async def create_store(
     return to_store_out(store)
 
 
-@router.get("", operation_id="listStores")
+@router.get("", operation_id="listStores", dependencies=[READ])
 async def list_stores(
     service: StoreServiceDep,
     status_filter: Annotated[StoreStatus | None, Query(alias="status")] = None,
     include_deleted: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     search: Annotated[
         str | None,
-        Query(max_length=253, description="Only stores whose name or domain contains this."),
+        Query(
+            max_length=253,
+            # No control characters: names and domains have none, and PostgreSQL refuses NUL.
+            pattern=r"^[^\x00-\x1f\x7f]*$",
+            description="Only stores whose name or domain contains this.",
+        ),
     ] = None,
     sort: StoreOrder = StoreOrder.NEWEST,
     cursor: Annotated[
@@ -113,21 +138,52 @@ async def list_stores(
     )
 
 
-@router.get("/{store_id}", operation_id="getStore")
+@router.get("/{store_id}", operation_id="getStore", dependencies=[READ])
 async def get_store(store_id: str, service: StoreServiceDep) -> StoreOut:
     return to_store_out(await service.get(store_id))
 
 
-@router.get("/{store_id}/events", operation_id="listStoreEvents")
-async def list_store_events(store_id: str, service: StoreServiceDep) -> StoreEventList:
-    """The store's timeline: every step the platform took, oldest first."""
-    return StoreEventList(items=[to_event_out(event) for event in await service.events(store_id)])
+@router.get("/{store_id}/events", operation_id="listStoreEvents", dependencies=[READ])
+async def list_store_events(
+    store_id: str,
+    service: StoreServiceDep,
+    after: Annotated[int, Query(ge=0, le=MAX_EVENT_ID, description="Events after this id.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> StoreEventList:
+    """The store's timeline: every step the platform took, oldest first, a page at a time
+    (``next_after`` continues it)."""
+    events = await service.events(store_id, after=after, limit=limit)
+    next_after = events[-1].id if len(events) == limit else None
+    return StoreEventList(items=[to_event_out(event) for event in events], next_after=next_after)
+
+
+@router.get(
+    "/{store_id}/credentials",
+    operation_id="getStoreCredentials",
+    dependencies=[ADMIN],
+    responses={
+        503: {"model": ErrorOut, "description": "The cluster or the secret backend did not answer"}
+    },
+)
+async def get_store_credentials(
+    store_id: str, response: Response, service: StoreServiceDep, secrets: SecretsDep
+) -> StoreCredentials:
+    """The WordPress admin user and password, read from the secret backend in use (the store's
+    Secret, or the KV engine in vault mode). Admin scope; every call is in the audit trail; the
+    answer must not be cached."""
+    store = await service.get(store_id)
+    credentials = await admin_credentials(secrets, store)
+    response.headers["Cache-Control"] = "no-store"
+    return StoreCredentials(
+        username=credentials.username, password=credentials.password, admin_url=store.admin_url
+    )
 
 
 @router.delete(
     "/{store_id}",
     status_code=status.HTTP_202_ACCEPTED,
     operation_id="deleteStore",
+    dependencies=[WRITE],
     responses={200: {"model": StoreOut, "description": "The store was already Deleted"}},
 )
 async def delete_store(
@@ -148,7 +204,12 @@ async def delete_store(
     return to_store_out(store)
 
 
-@router.post("/{store_id}/retry", status_code=status.HTTP_202_ACCEPTED, operation_id="retryStore")
+@router.post(
+    "/{store_id}/retry",
+    status_code=status.HTTP_202_ACCEPTED,
+    operation_id="retryStore",
+    dependencies=[WRITE],
+)
 async def retry_store(
     store_id: str, service: StoreServiceDep, session: SessionDep, reconciler: ReconcilerDep
 ) -> StoreOut:

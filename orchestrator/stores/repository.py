@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, TextClause, and_, func, or_, select, tuple_, update
+from sqlalchemy import ColumnElement, TextClause, and_, delete, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -82,6 +82,13 @@ class StoreRepository:
         )
         return result.scalar_one_or_none()
 
+    async def count_live(self, created_by: str | None = None) -> int:
+        """Stores not Deleted, on the whole platform or asked for by one token."""
+        query = select(func.count()).select_from(Store).where(Store.status != StoreStatus.DELETED)
+        if created_by is not None:
+            query = query.where(Store.created_by == created_by)
+        return int(await self.session.scalar(query) or 0)
+
     async def page(
         self,
         *,
@@ -128,9 +135,13 @@ class StoreRepository:
         )
         return rows.scalars().all(), int(total or 0)
 
-    async def events(self, store_id: str) -> Sequence[StoreEvent]:
+    async def events(self, store_id: str, *, after: int, limit: int) -> Sequence[StoreEvent]:
+        """A page of the store's events, oldest first, starting after event id ``after``."""
         result = await self.session.execute(
-            select(StoreEvent).where(StoreEvent.store_id == store_id).order_by(StoreEvent.id)
+            select(StoreEvent)
+            .where(StoreEvent.store_id == store_id, StoreEvent.id > after)
+            .order_by(StoreEvent.id)
+            .limit(limit)
         )
         return result.scalars().all()
 
@@ -143,6 +154,37 @@ class StoreRepository:
             select(Store.status, func.count()).group_by(Store.status)
         )
         return {status: count for status, count in result.all()}
+
+    # --- housekeeping ----------------------------------------------------------------------
+    async def purge_deleted(self, deleted_before: datetime) -> int:
+        """Remove stores that were Deleted before ``deleted_before`` (their events go with them,
+        by the foreign key's cascade); the number removed."""
+        await self.session.execute(
+            delete(StoreEvent).where(
+                StoreEvent.store_id.in_(
+                    select(Store.id).where(
+                        Store.status == StoreStatus.DELETED, Store.deleted_at < deleted_before
+                    )
+                )
+            )
+        )
+        result = await self.session.execute(
+            delete(Store).where(
+                Store.status == StoreStatus.DELETED, Store.deleted_at < deleted_before
+            )
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def expire_idempotency_keys(self, created_before: datetime) -> int:
+        """Forget the Idempotency-Keys of stores requested before ``created_before``, so the
+        key no longer replays and may be used again."""
+        result = await self.session.execute(
+            update(Store)
+            .where(Store.idempotency_key.is_not(None), Store.created_at < created_before)
+            .values(idempotency_key=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
     async def oldest_provisioning_since(self) -> datetime | None:
         """When the longest-provisioning store was requested (None when none provisions)."""
@@ -169,16 +211,29 @@ class StoreRepository:
         """Lease up to ``limit`` stores that need work and whose lease is free or expired;
         returns them as claimed (read in the same statement that claims them).
 
+        Fair between tokens: due stores take turns by the token that asked for them (each
+        token's oldest due store first, then each one's second, ...), so a token that queued
+        hundreds of stores does not make everyone else's wait behind all of them. The turns are
+        counted over the partial index of stores that need work (``ix_stores_due``), so the
+        Ready ones, however many, are never read.
+
         On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets replicas claim side by side without
         waiting on each other's rows; SQLite has a single writer, so the plain select is safe.
         """
-        query = (
-            select(Store.id)
+        due = (
+            select(
+                Store.id,
+                Store.next_attempt_at,
+                func.row_number()
+                .over(partition_by=Store.created_by, order_by=Store.next_attempt_at)
+                .label("turn"),
+            )
             .where(_needs_work(), _lease_free(now), Store.next_attempt_at <= now)
-            .order_by(Store.next_attempt_at)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
+            .subquery()
         )
+        fair_turns = select(due.c.id).order_by(due.c.turn, due.c.next_attempt_at).limit(limit)
+        # Row locks cannot be taken in a query with a window function, hence the outer select.
+        query = select(Store.id).where(Store.id.in_(fair_turns)).with_for_update(skip_locked=True)
         candidates = [row.id for row in (await self.session.execute(query)).all()]
         if not candidates:
             return []

@@ -10,6 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from orchestrator.models import Environment, StoreStatus
 from orchestrator.naming import STORE_NAME_MAX, store_domain_problem, store_name_problem
 
+# Bounds of paging parameters: beyond them the database would overflow, not answer.
+MAX_OFFSET = 1_000_000
+MAX_EVENT_ID = 2**31 - 1
+
 
 class StoreCreate(BaseModel):
     """What a user asks for. ``domain`` defaults to ``<store_name>.<base domain>``."""
@@ -79,6 +83,14 @@ class StorePage(BaseModel):
     )
 
 
+class StoreCredentials(BaseModel):
+    """The store's WordPress admin login, from its Secret."""
+
+    username: str
+    password: str
+    admin_url: str | None = Field(description="Where to sign in, once the store is Ready.")
+
+
 class StoreEventOut(BaseModel):
     id: int
     created_at: datetime
@@ -89,6 +101,9 @@ class StoreEventOut(BaseModel):
 
 class StoreEventList(BaseModel):
     items: list[StoreEventOut]
+    next_after: int | None = Field(
+        description="Pass as `after` for the next page; null on the last page."
+    )
 
 
 class FieldErrorOut(BaseModel):

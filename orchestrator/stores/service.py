@@ -10,16 +10,24 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from orchestrator.clock import Clock
+from orchestrator.config import Settings
 from orchestrator.errors import (
     Conflict,
     FieldError,
     IdempotencyKeyReused,
     InvalidRequest,
     InvalidTransition,
+    LimitReached,
     NotFound,
 )
 from orchestrator.models import DesiredState, Store, StoreEvent, StoreOrder, StoreStatus
-from orchestrator.naming import default_domain, new_namespace
+from orchestrator.naming import (
+    default_domain,
+    domain_policy_problem,
+    hostname_problem,
+    new_namespace,
+    store_name_problem,
+)
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.schemas import StoreCreate
 
@@ -28,21 +36,30 @@ KEYSET_ORDERS = (StoreOrder.NEWEST, StoreOrder.OLDEST)
 
 
 class StoreService:
-    def __init__(self, repository: StoreRepository, base_domain: str, clock: Clock) -> None:
+    def __init__(self, repository: StoreRepository, settings: Settings, clock: Clock) -> None:
         self.repository = repository
-        self.base_domain = base_domain
+        self.settings = settings
         self.clock = clock
 
-    async def create(self, request: StoreCreate, idempotency_key: str | None) -> tuple[Store, bool]:
-        """Record a new store to be provisioned. Returns (store, created); a replay of the same
-        Idempotency-Key with the same body returns the first store and created=False.
+    async def create(
+        self, request: StoreCreate, idempotency_key: str | None, requested_by: str
+    ) -> tuple[Store, bool]:
+        """Record a new store to be provisioned for the token named ``requested_by``. Returns
+        (store, created); a replay of the same Idempotency-Key with the same body returns the
+        first store and created=False, even when a cap has been reached since.
 
-        The common path is two inserts: the partial unique indexes, not a read before the
-        write, decide whether a name, domain or key is taken (which is also race-free); only
-        a refused insert pays for finding out why.
+        The common path is a count (the caps) and two inserts: the partial unique indexes,
+        not a read before the write, decide whether a name, domain or key is taken (which is
+        also race-free); only a refused insert pays for finding out why. A request with an
+        Idempotency-Key looks for its first answer before the caps are counted.
         """
-        domain = request.domain or default_domain(request.store_name, self.base_domain)
+        domain = self._checked_domain(request)
         digest = _digest(request.store_name, domain, request.environment)
+        if idempotency_key is not None:
+            replay = await self._replay(idempotency_key, digest)
+            if replay is not None:
+                return replay, False
+        await self._check_caps(requested_by)
         now = self.clock.now()
         store = Store(
             id=str(uuid.uuid4()),
@@ -58,6 +75,7 @@ class StoreService:
             next_attempt_at=now,
             idempotency_key=idempotency_key,
             request_digest=digest,
+            created_by=requested_by,
         )
         accepted = await self.repository.add_new(
             store,
@@ -67,6 +85,7 @@ class StoreService:
         )
         if not accepted:
             if idempotency_key is not None:
+                # A request with the same key may have won the race since the lookup above.
                 replay = await self._replay(idempotency_key, digest)
                 if replay is not None:
                     return replay, False
@@ -77,6 +96,41 @@ class StoreService:
                 f"store name {request.store_name!r} or domain {domain!r} is already in use"
             )
         return store, True
+
+    def _checked_domain(self, request: StoreCreate) -> str:
+        """The store's domain, given or computed, once it passes the platform's rules: the
+        platform's own namespace is not a store name; a computed domain is a hostname like a
+        given one (a long base domain can make it too long); every domain lies under the base
+        domain or an allowed suffix."""
+        problem = store_name_problem(
+            request.store_name, frozenset({self.settings.platform_namespace})
+        )
+        if problem:
+            raise InvalidRequest(f"store_name: {problem}", [FieldError("store_name", problem)])
+        settings = self.settings
+        domain = request.domain or default_domain(request.store_name, settings.base_domain)
+        problem = hostname_problem(domain) or domain_policy_problem(
+            domain, settings.base_domain, settings.allowed_domain_suffixes
+        )
+        if problem:
+            raise InvalidRequest(f"domain: {problem}", [FieldError("domain", problem)])
+        return domain
+
+    async def _check_caps(self, requested_by: str) -> None:
+        """Refuse a store beyond WOO_MAX_STORES or WOO_MAX_STORES_PER_TOKEN. Counted before the
+        insert, so requests racing at the very limit may pass it by a few."""
+        limit = self.settings.max_stores
+        if await self.repository.count_live() >= limit:
+            raise LimitReached(
+                f"the platform has reached its limit of {limit} live stores (WOO_MAX_STORES); "
+                "delete stores or raise the limit"
+            )
+        per_token = self.settings.max_stores_per_token
+        if per_token is not None and await self.repository.count_live(requested_by) >= per_token:
+            raise LimitReached(
+                f"token {requested_by!r} has reached its limit of {per_token} live stores "
+                "(WOO_MAX_STORES_PER_TOKEN); delete stores or raise the limit"
+            )
 
     async def get(self, store_id: str) -> Store:
         store = await self.repository.get(store_id)
@@ -129,9 +183,9 @@ class StoreService:
             return page, total, None
         return page, total, _encode_cursor(page[-1])
 
-    async def events(self, store_id: str) -> Sequence[StoreEvent]:
+    async def events(self, store_id: str, *, after: int, limit: int) -> Sequence[StoreEvent]:
         await self.get(store_id)
-        return await self.repository.events(store_id)
+        return await self.repository.events(store_id, after=after, limit=limit)
 
     async def request_deletion(self, store_id: str) -> Store:
         """Ask for the store to be removed; works from every status, and again while deleting."""

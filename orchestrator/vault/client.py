@@ -1,5 +1,5 @@
-"""The KV v2 operations store credentials need: write once, delete every version, and a health
-check. One HTTP client per process; the token is sent as ``X-Vault-Token`` and never logged.
+"""The KV v2 operations store credentials need: write once, read, delete every version, and a
+health check. One HTTP client per process; the token is sent as ``X-Vault-Token`` and never logged.
 
 Authentication is a static token (development, or a token a sidecar keeps fresh), or the
 Kubernetes auth method: the pod's ServiceAccount token is exchanged for a Vault token, again
@@ -69,6 +69,16 @@ class VaultClient:
                 return False
             raise VaultRejected(f"writing {self.mount}/{path}: 400 {_errors(response)}")
         return True
+
+    async def read(self, path: str) -> dict[str, str] | None:
+        """The current version's data at ``path``; None when nothing is there."""
+        response = await self._request(
+            "GET", f"/v1/{self.mount}/data/{path}", f"reading {self.mount}/{path}", accept=(404,)
+        )
+        if response.status_code == 404:
+            return None
+        data = (response.json().get("data") or {}).get("data") or {}
+        return {str(key): str(value) for key, value in data.items()}
 
     async def delete(self, path: str) -> None:
         """Remove ``path`` with every version it had; a path that is not there is fine."""

@@ -72,8 +72,9 @@ command -v curl >/dev/null || fail "curl is required"
 log "deploying the platform (scripts/kind/cluster-up.sh, what make cluster runs)"
 scripts/kind/cluster-up.sh
 
-token=$(kube -n woo-platform get secret woo-platform-api-token -o jsonpath='{.data.token}' | base64 -d)
-[ -n "$token" ] || fail "no API token in the woo-platform-api-token Secret"
+log "issuing an API token with the orchestrator's CLI, in its pod (the API needs one)"
+token=$(kube -n woo-platform exec deploy/woo-platform -- python -m orchestrator tokens create smoke --scope write | tail -1)
+[ -n "$token" ] || fail "the tokens CLI printed no token"
 platform -o /dev/null "$api/readyz" || fail "the deployed orchestrator is not ready through the Gateway"
 status_code=$(curl -s -o /dev/null -w '%{http_code}' --resolve "$platform_host:80:127.0.0.1" "$api/stores")
 [ "$status_code" = 401 ] || fail "GET /stores without a token answered $status_code, not 401"

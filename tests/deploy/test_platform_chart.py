@@ -139,7 +139,12 @@ def test_settings_become_the_orchestrators_own_variables(rendered: dict[str, Man
     assert data["WOO_MAX_CONCURRENCY"] == "8"
     assert data["WOO_HELM_TIMEOUT_SECONDS"] == "180"
     # What the chart sets must be what the orchestrator accepts.
-    Settings(**{variable[4:].lower(): value for variable, value in data.items()})
+    settings = Settings(**{variable[4:].lower(): value for variable, value in data.items()})
+    # Lists travel comma-separated; an unset (null) cap is left out, keeping the default.
+    assert settings.allowed_domain_suffixes == ["brand.example.org", "shops.example.net"]
+    assert settings.cors_origins == ["https://console.example.com"]
+    assert settings.max_stores_per_token == 20
+    assert "WOO_MAX_STORES_PER_TOKEN" not in rendered["default"].one("ConfigMap", FULLNAME)["data"]
 
 
 def test_chart_defaults_match_the_orchestrators_defaults() -> None:
@@ -149,7 +154,7 @@ def test_chart_defaults_match_the_orchestrators_defaults() -> None:
         field = re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()
         if key == "baseDomain":
             continue
-        assert defaults[field].default == value, key
+        assert defaults[field].get_default(call_default_factory=True) == value, key
 
 
 def test_database_url_and_token_come_from_existing_secrets(rendered: dict[str, Manifest]) -> None:

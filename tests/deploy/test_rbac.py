@@ -63,6 +63,8 @@ async def store_lifecycles(
         chart_path=REPO_ROOT / "helm" / "woocommerce",
         values_dir=values_dir(exposure, tmp_path),
         ready_deadline_seconds=4,
+        # PROD's domain lies outside the base domain: the operator allows it.
+        allowed_domain_suffixes=["example.com"],
         # Every Ready store is checked again while the test runs (the safety net's reads too).
         resync_seconds=0.3,
     )
@@ -80,6 +82,8 @@ async def store_lifecycles(
         await wait_for_status(api.client, local["id"], "Ready")
         prod = (await api.client.post("/stores", json=PROD)).json()
         await wait_for_status(api.client, prod["id"], "Ready")
+        # An admin reads a store's credentials: the one read of a store Secret.
+        assert (await api.client.get(f"/stores/{prod['id']}/credentials")).status_code == 200
         for store in (local, prod):
             await api.client.delete(f"/stores/{store['id']}")
             await wait_for_status(api.client, store["id"], "Deleted")
@@ -97,6 +101,8 @@ async def store_lifecycles(
             vaulted = (await api.client.post("/stores", json=VAULTED)).json()
             with external_secrets_operator(kube, bao):
                 await wait_for_status(api.client, vaulted["id"], "Ready")
+            credentials = await api.client.get(f"/stores/{vaulted['id']}/credentials")
+            assert credentials.status_code == 200
             await api.client.delete(f"/stores/{vaulted['id']}")
             await wait_for_status(api.client, vaulted["id"], "Deleted")
     return {local["namespace"], prod["namespace"], vaulted["namespace"]}

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from harness.postgres import temporary_database
+from harness.tokens import ADMIN_TOKEN
 from orchestrator import db
 from orchestrator.config import Settings
 
@@ -49,14 +50,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def postgres_database(_postgres_migrated: str) -> str:
     """The run's PostgreSQL database with empty tables (for tests that run on Postgres only)."""
     with psycopg.connect(_postgres_migrated, autocommit=True) as connection:
-        connection.execute("TRUNCATE store_events, stores")
+        connection.execute("TRUNCATE store_events, stores, api_tokens, audit_records")
     return _postgres_migrated
 
 
 def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings with timings shrunk so lifecycles finish in seconds."""
+    """Settings with timings shrunk so lifecycles finish in seconds, and the bootstrap admin
+    token that `harness.app.running_app`'s client sends."""
     values: dict[str, Any] = {
         "database_url": database_url,
+        "api_token": ADMIN_TOKEN,
         "data_dir": tmp_path / "var",
         "reconcile_interval_seconds": 0.2,
         "readiness_poll_seconds": 0.3,

@@ -86,19 +86,22 @@ def test_the_repository_chart_and_values_have_no_problems() -> None:
     assert chart_file_problems(Settings()) == []
 
 
-async def test_readyz_reports_a_chart_that_went_away(tmp_path: Path) -> None:
+async def test_readyz_reports_a_chart_that_went_away(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     chart = tmp_path / "chart"
     shutil.copytree(REPO_ROOT / "helm" / "woocommerce", chart)
     settings = make_settings(f"sqlite:///{tmp_path / 'woo.sqlite3'}", tmp_path, chart_path=chart)
     async with running_app(settings) as api:
         before = (await api.client.get("/readyz")).json()["checks"]["chart"]
-        assert before == f"ok ({chart})"
+        assert before == "ok"
         (chart / "Chart.yaml").unlink()
         after = await api.client.get("/readyz")
         assert after.status_code == 503
-        assert after.json()["checks"]["chart"] == (
-            f"WOO_CHART_PATH: {chart} is not a chart (no Chart.yaml)"
-        )
+        # Anyone may ask /readyz: it names the failed check, the reason goes to the log.
+        assert after.json()["checks"]["chart"] == "unavailable"
+        assert str(chart) not in after.text
+        assert f"WOO_CHART_PATH: {chart} is not a chart (no Chart.yaml)" in caplog.text
 
 
 @pytest.mark.parametrize(

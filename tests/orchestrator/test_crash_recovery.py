@@ -7,12 +7,12 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from harness.orchestrator import OrchestratorProcess
 from harness.ports import free_port
 from harness.stores import wait_for_status, wait_for_store
+from harness.tokens import ADMIN_TOKEN
 from kube_standin import KubeStandin
 from tests.orchestrator.lifecycle_support import helm_wrapper
 
@@ -37,6 +37,7 @@ def orchestrator(
         "WOO_BACKOFF_INITIAL_SECONDS": "0.2",
         "WOO_HELM_TIMEOUT_SECONDS": "20",
         "WOO_DATA_DIR": str(tmp_path / "var"),
+        "WOO_API_TOKEN": ADMIN_TOKEN,
     }
     process = OrchestratorProcess(env, tmp_path / "orchestrator.log")
     yield process
@@ -47,7 +48,7 @@ def test_sigkill_mid_provision_then_restart_reaches_ready(
     orchestrator: OrchestratorProcess, kube_standin: KubeStandin
 ) -> None:
     orchestrator.start()
-    with httpx.Client(base_url=orchestrator.url, timeout=5) as client:
+    with orchestrator.client() as client:
         created = client.post(
             "/stores",
             json={"store_name": "demo", "domain": "demo.localhost", "environment": "local"},

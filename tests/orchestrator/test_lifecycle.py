@@ -13,8 +13,10 @@ import pytest
 from harness.app import RunningApp, running_app
 from kube_standin import KubeStandin
 from orchestrator.config import REPO_ROOT
+from orchestrator.provisioning.store_values import STORE_ID_LABEL
 from tests.orchestrator.conftest import make_settings
 from tests.orchestrator.lifecycle_support import (
+    core_api,
     events,
     helm_wrapper,
     wait_for_status,
@@ -308,3 +310,26 @@ async def test_blocking_reason_is_shown_while_provisioning(
     assert any(shown in e["message"] for e in timeline if e["outcome"] == "waiting")
     kube_standin.kubelet.heal()
     await wait_for_status(api.client, created["id"], "Ready")
+
+
+async def test_delete_leaves_a_namespace_that_lost_the_store_label_and_fails_visibly(
+    api: RunningApp, kube_standin: KubeStandin
+) -> None:
+    """Someone relabelled the namespace: it is no longer provably the store's, so the platform
+    neither deletes it nor claims the store is gone; the store ends Failed, saying why."""
+    created = (await api.client.post("/stores", json=DEMO)).json()
+    namespace = created["namespace"]
+    await wait_for_status(api.client, created["id"], "Ready")
+    core_api(kube_standin.kubeconfig).patch_namespace(
+        namespace, {"metadata": {"labels": {STORE_ID_LABEL: "someone-else"}}}
+    )
+    assert (await api.client.delete(f"/stores/{created['id']}")).status_code == 202
+    failed = await wait_for_status(api.client, created["id"], "Failed")
+    assert failed["status_reason"].endswith(
+        f"namespace {namespace} does not belong to this store; left untouched"
+    )
+    kept = kube_standin.get("namespaces", None, namespace)
+    assert kept is not None and not kept["metadata"].get("deletionTimestamp")
+    assert helm_release_records(kube_standin, namespace), "the release must be left too"
+    listed = (await api.client.get("/stores")).json()
+    assert [store["id"] for store in listed["items"]] == [created["id"]]

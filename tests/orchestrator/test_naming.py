@@ -2,6 +2,7 @@ import pytest
 
 from orchestrator.naming import (
     STORE_NAME_MAX,
+    domain_policy_problem,
     hostname_problem,
     new_namespace,
     store_domain_problem,
@@ -24,6 +25,10 @@ def test_valid_store_names(name: str) -> None:
         ("de_mo", "DNS-1123"),
         ("de.mo", "DNS-1123"),
         ("a" * (STORE_NAME_MAX + 1), "at most"),
+        ("demo\n", "control characters"),
+        ("default", "reserved"),
+        ("kube-system", "reserved"),
+        ("kube-x", "reserved"),
     ],
 )
 def test_invalid_store_names(name: str, fragment: str) -> None:
@@ -42,9 +47,15 @@ def test_namespaces_are_not_reused() -> None:
     assert len({new_namespace("demo") for _ in range(200)}) == 200
 
 
-@pytest.mark.parametrize("host", ["demo.localhost", "shop.example.com", "a-b.c-d.io", "localhost"])
+@pytest.mark.parametrize("host", ["demo.localhost", "shop.example.com", "a-b.c-d.io"])
 def test_valid_hostnames(host: str) -> None:
     assert hostname_problem(host) is None
+
+
+def test_a_single_label_is_a_base_domain_not_a_store_host() -> None:
+    assert hostname_problem("localhost", min_labels=1) is None
+    problem = hostname_problem("localhost")
+    assert problem is not None and "2 dot-separated labels" in problem
 
 
 @pytest.mark.parametrize(
@@ -60,11 +71,36 @@ def test_valid_hostnames(host: str) -> None:
         ("a" * 64 + ".com", "63"),
         (("a" * 60 + ".") * 5 + "com", "253"),
         ("http://demo.com", "hostname"),
+        ("demo.com\n", "control characters"),
+        ("demo\t.com", "control characters"),
+        ("null", "labels"),
     ],
 )
 def test_invalid_hostnames(host: str, fragment: str) -> None:
     problem = hostname_problem(host)
     assert problem is not None and fragment in problem
+
+
+def test_the_platform_namespace_can_be_reserved() -> None:
+    assert store_name_problem("woo-platform") is None
+    problem = store_name_problem("woo-platform", frozenset({"woo-platform"}))
+    assert problem is not None and "reserved" in problem
+
+
+@pytest.mark.parametrize(
+    ("domain", "allowed"),
+    [
+        ("a.shops.example.com", True),
+        ("a.b.shops.example.com", True),
+        ("a.brand.example.org", True),
+        ("shops.example.com", False),
+        ("evilshops.example.com", False),
+        ("kubernetes.default.svc", False),
+    ],
+)
+def test_domains_must_lie_under_a_served_suffix(domain: str, allowed: bool) -> None:
+    problem = domain_policy_problem(domain, "shops.example.com", ["brand.example.org"])
+    assert (problem is None) is allowed
 
 
 @pytest.mark.parametrize("host", ["demo.localhost", "shop.example.com", "xn--bcher-kva.example"])

@@ -206,3 +206,22 @@ async def test_a_refused_insert_leaves_the_session_usable(sessions: Sessions) ->
         assert not await repository.add_new(new_store("demo"))
         holder = await repository.live_holder("demo", "other.localhost")
         assert holder is not None and holder.store_name == "demo"
+
+
+async def test_claims_take_turns_between_tokens(sessions: Sessions) -> None:
+    """One token queued many stores before another asked for one: the other's store is
+    claimed in the first round, not after all of the first token's."""
+    start = utcnow() - timedelta(minutes=10)
+    flood = [
+        new_store(f"flood{i}", created_by="flooder", next_attempt_at=start + timedelta(seconds=i))
+        for i in range(6)
+    ]
+    late = new_store("late", created_by="patient", next_attempt_at=start + timedelta(minutes=5))
+    await add(sessions, *flood, late)
+    now = utcnow()
+    async with sessions() as session:
+        claimed = await StoreRepository(session).claim_due(
+            "replica", now, now + timedelta(seconds=30), 2
+        )
+        await session.commit()
+    assert {store.store_name for store in claimed} == {"flood0", "late"}

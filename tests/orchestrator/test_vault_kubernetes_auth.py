@@ -134,7 +134,7 @@ def bao(reviews: TokenReviews) -> Iterator[OpenBao]:
                 "/v1/sys/policies/acl/woo-platform",
                 {
                     "policy": 'path "secret/data/woo-platform/stores/*" '
-                    '{ capabilities = ["create", "update"] }\n'
+                    '{ capabilities = ["create", "read", "update"] }\n'
                     'path "secret/metadata/woo-platform/stores/*" '
                     '{ capabilities = ["delete"] }\n'
                 },
@@ -172,6 +172,9 @@ async def test_logs_in_with_its_service_account_and_writes(
     try:
         assert await vault.write_once("woo-platform/stores/s1/store-db-credentials", {"k": "v"})
         assert not await vault.write_once("woo-platform/stores/s1/store-db-credentials", {"k": "w"})
+        # The credentials endpoint's read: the first write's data, under the same policy.
+        assert await vault.read("woo-platform/stores/s1/store-db-credentials") == {"k": "v"}
+        assert await vault.read("woo-platform/stores/s1/missing") is None
         await vault.delete("woo-platform/stores/s1/store-db-credentials")
         assert reviews.reviews == 1  # one login, its token reused
         # Outside the policy's paths: refused, and said so.

@@ -2,7 +2,8 @@
 helm and store chart: credentials land in KV v2 at the documented path and nowhere else,
 ExternalSecrets name those paths and the chart's Secret names and keys, a store is Ready once
 the operator (played by the test) has synced them, deletion removes the path, and an
-unreachable Vault shows in /readyz and status_reason without failing stores."""
+unreachable Vault shows in /readyz and status_reason without failing stores. The credentials
+endpoint reads KV v2 in this mode."""
 
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ async def test_credentials_live_in_kv_and_reach_the_chart_through_external_secre
     settings = vault_settings(tmp_path, kube_standin, helm_bin, bao)
     async with running_app(settings) as api:
         ready = await api.client.get("/readyz")
-        assert ready.json()["checks"]["secrets"] == "ok (2.7.2)"
+        assert ready.json()["checks"]["secrets"] == "ok"
         created = (await api.client.post("/stores", json=DEMO)).json()
         store_id, namespace = created["id"], created["namespace"]
 
@@ -96,6 +97,11 @@ async def test_credentials_live_in_kv_and_reach_the_chart_through_external_secre
             assert response.status_code == 200, name
             kv[name] = response.json()["data"]["data"]
             assert set(kv[name]) == keys
+        # GET /stores/{id}/credentials reads the backend in use: KV v2, before any Secret exists.
+        credentials = await api.client.get(f"/stores/{store_id}/credentials")
+        assert credentials.status_code == 200, credentials.text
+        assert credentials.json()["username"] == kv[ADMIN_SECRET]["admin-user"]
+        assert credentials.json()["password"] == kv[ADMIN_SECRET]["admin-password"]
         # The ExternalSecrets name those paths, and the Secret names and keys the chart reads.
         for name, keys in CHART_SECRETS.items():
             external = kube_standin.read("externalsecrets", namespace, name)
@@ -145,7 +151,7 @@ async def test_credentials_are_written_once(
 
 
 async def test_an_unreachable_vault_shows_and_fails_no_store(
-    kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path
+    kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     with openbao() as first:
         port = int(first.address.rsplit(":", 1)[1])
@@ -155,8 +161,9 @@ async def test_an_unreachable_vault_shows_and_fails_no_store(
     async with running_app(settings) as api:
         ready = await api.client.get("/readyz")
         assert ready.status_code == 503
-        assert ready.json()["checks"]["secrets"].startswith("unavailable: ")
-        assert "unreachable" in ready.json()["checks"]["secrets"]
+        assert ready.json()["checks"]["secrets"] == "unavailable"
+        assert "not ready: secrets unavailable: " in caplog.text
+        assert "unreachable" in caplog.text
         created = (await api.client.post("/stores", json=DEMO)).json()
         retrying = await wait_for_store(
             api.client,
@@ -166,6 +173,10 @@ async def test_an_unreachable_vault_shows_and_fails_no_store(
         assert retrying["status"] == "Provisioning"
         assert retrying["status_reason"].startswith("creating credentials: ")
         assert first.token not in json.dumps(retrying)
+        credentials = await api.client.get(f"/stores/{created['id']}/credentials")
+        assert credentials.status_code == 503, credentials.text
+        assert "unreachable" in credentials.json()["detail"]
+        assert first.token not in credentials.text
 
         # Vault is back: the same store goes on and becomes Ready.
         with openbao(port=port, token=token) as again:

@@ -3,7 +3,16 @@
 import createClient from "openapi-fetch";
 import { ApiError } from "./errors";
 import type { paths } from "./schema.gen";
-import type { PlatformInfo, Store, StoreCreate, StoreEvent, StorePage, StoreQuery } from "./types";
+import type {
+  PlatformInfo,
+  Principal,
+  Store,
+  StoreCreate,
+  StoreCredentials,
+  StoreEvent,
+  StorePage,
+  StoreQuery,
+} from "./types";
 
 export interface PlatformApiOptions {
   baseUrl: string;
@@ -50,6 +59,9 @@ export function createPlatformApi(options: PlatformApiOptions) {
   return {
     getPlatformInfo: (): Promise<PlatformInfo> => call(() => client.GET("/config")),
 
+    /** Who the current token belongs to, and its scope. */
+    whoami: (): Promise<Principal> => call(() => client.GET("/whoami")),
+
     listStores: (query: StoreQuery): Promise<StorePage> =>
       call(() =>
         client.GET("/stores", {
@@ -71,6 +83,12 @@ export function createPlatformApi(options: PlatformApiOptions) {
     createStore: (body: StoreCreate, idempotencyKey: string): Promise<Store> =>
       call(() =>
         client.POST("/stores", { body, params: { header: { "Idempotency-Key": idempotencyKey } } }),
+      ),
+
+    /** The store's WordPress admin login (admin scope; every call is audited). */
+    getStoreCredentials: (storeId: string): Promise<StoreCredentials> =>
+      call(() =>
+        client.GET("/stores/{store_id}/credentials", { params: { path: { store_id: storeId } } }),
       ),
 
     deleteStore: (storeId: string): Promise<Store> =>

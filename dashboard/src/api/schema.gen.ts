@@ -2,6 +2,26 @@
 // Do not edit by hand; `npm run check:api` fails when this file is stale.
 
 export interface paths {
+    "/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Audit Records
+         * @description What was done, by which token, to which store, newest first.
+         */
+        get: operations["listAuditRecords"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/config": {
         parameters: {
             query?: never;
@@ -73,7 +93,8 @@ export interface paths {
         /**
          * Readyz
          * @description Ready to serve: the database answers, the cluster answers, the secret backend answers,
-         *     helm, the chart and the values files are present.
+         *     helm, the chart and the values files are present. Anyone may ask, so the answer names each
+         *     check's state only; the reasons go to the log.
          */
         get: operations["readyz"];
         put?: never;
@@ -133,6 +154,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stores/{store_id}/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Store Credentials
+         * @description The WordPress admin user and password, read from the secret backend in use (the store's
+         *     Secret, or the KV engine in vault mode). Admin scope; every call is in the audit trail; the
+         *     answer must not be cached.
+         */
+        get: operations["getStoreCredentials"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/stores/{store_id}/events": {
         parameters: {
             query?: never;
@@ -142,7 +185,8 @@ export interface paths {
         };
         /**
          * List Store Events
-         * @description The store's timeline: every step the platform took, oldest first.
+         * @description The store's timeline: every step the platform took, oldest first, a page at a time
+         *     (``next_after`` continues it).
          */
         get: operations["listStoreEvents"];
         put?: never;
@@ -173,6 +217,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Tokens
+         * @description Every token, active and revoked (never their values).
+         */
+        get: operations["listTokens"];
+        put?: never;
+        /**
+         * Create Token
+         * @description A new token. Its value is in this response only: store it now.
+         */
+        post: operations["createToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tokens/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Token
+         * @description Revoke a token; requests carrying it are refused from now on.
+         */
+        delete: operations["revokeToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/whoami": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Whoami
+         * @description The name and scope of the token this request carries.
+         */
+        get: operations["getCurrentPrincipal"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -188,6 +296,54 @@ export interface components {
             password_key: string;
             /** User Key */
             user_key: string;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /** Items */
+            items: components["schemas"]["AuditRecordOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /** AuditRecordOut */
+        AuditRecordOut: {
+            /**
+             * Action
+             * @description The operation, e.g. createStore, deleteStore, revokeToken.
+             */
+            action: string;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Client
+             * @description The caller's address.
+             */
+            client: string | null;
+            /** Id */
+            id: number;
+            /**
+             * Request Id
+             * @description Also sent to the caller as X-Request-ID.
+             */
+            request_id: string;
+            /**
+             * Status Code
+             * @description How the call ended (HTTP status).
+             */
+            status_code: number;
+            /** Store Id */
+            store_id: string | null;
+            /**
+             * Token Name
+             * @description The token's name ('bootstrap': WOO_API_TOKEN).
+             */
+            token_name: string;
         };
         /**
          * ErrorOut
@@ -210,6 +366,11 @@ export interface components {
             field: string;
             /** Message */
             message: string;
+        };
+        /** HTTPValidationError */
+        HTTPValidationError: {
+            /** Detail */
+            detail?: components["schemas"]["ValidationError"][];
         };
         /** HealthOut */
         HealthOut: {
@@ -236,7 +397,7 @@ export interface components {
             admin_user: string;
             /**
              * Auth Required
-             * @description Whether /stores needs a bearer token.
+             * @description Whether the API needs a bearer token (false only with WOO_AUTH=off).
              */
             auth_required: boolean;
             /**
@@ -254,6 +415,15 @@ export interface components {
             /** Store Name Max Length */
             store_name_max_length: number;
         };
+        /**
+         * PrincipalOut
+         * @description Who the request's token belongs to.
+         */
+        PrincipalOut: {
+            /** Name */
+            name: string;
+            scope: components["schemas"]["Scope"];
+        };
         /** ProvisioningStep */
         ProvisioningStep: {
             /** Description */
@@ -261,6 +431,30 @@ export interface components {
             /** Step */
             step: string;
         };
+        /** ReadyOut */
+        ReadyOut: {
+            /**
+             * Auth
+             * @description 'off' means anyone who reaches the API may use it (WOO_AUTH=off).
+             * @enum {string}
+             */
+            auth: "on" | "off";
+            /** Checks */
+            checks?: {
+                [key: string]: string;
+            };
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "unavailable";
+        };
+        /**
+         * Scope
+         * @description What an API token may do; each scope includes the ones before it.
+         * @enum {string}
+         */
+        Scope: "read" | "write" | "admin";
         /**
          * StoreCreate
          * @description What a user asks for. ``domain`` defaults to ``<store_name>.<base domain>``.
@@ -286,10 +480,30 @@ export interface components {
              */
             store_name: string;
         };
+        /**
+         * StoreCredentials
+         * @description The store's WordPress admin login, from its Secret.
+         */
+        StoreCredentials: {
+            /**
+             * Admin Url
+             * @description Where to sign in, once the store is Ready.
+             */
+            admin_url: string | null;
+            /** Password */
+            password: string;
+            /** Username */
+            username: string;
+        };
         /** StoreEventList */
         StoreEventList: {
             /** Items */
             items: components["schemas"]["StoreEventOut"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null on the last page.
+             */
+            next_after: number | null;
         };
         /** StoreEventOut */
         StoreEventOut: {
@@ -374,6 +588,65 @@ export interface components {
             /** Storefront */
             storefront: string;
         };
+        /** TokenCreate */
+        TokenCreate: {
+            /**
+             * Name
+             * @example ci-pipeline
+             */
+            name: string;
+            /** @description read: list and read; write: also change; admin: all. */
+            scope: components["schemas"]["Scope"];
+        };
+        /** TokenCreated */
+        TokenCreated: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Name */
+            name: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            scope: components["schemas"]["Scope"];
+            /**
+             * Token
+             * @description The token itself. Shown this once; only a digest is kept.
+             */
+            token: string;
+        };
+        /** TokenList */
+        TokenList: {
+            /** Items */
+            items: components["schemas"]["TokenOut"][];
+        };
+        /** TokenOut */
+        TokenOut: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Name */
+            name: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            scope: components["schemas"]["Scope"];
+        };
+        /** ValidationError */
+        ValidationError: {
+            /** Context */
+            ctx?: Record<string, never>;
+            /** Input */
+            input?: unknown;
+            /** Location */
+            loc: (string | number)[];
+            /** Message */
+            msg: string;
+            /** Error Type */
+            type: string;
+        };
     };
     responses: never;
     parameters: never;
@@ -383,6 +656,61 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listAuditRecords: {
+        parameters: {
+            query?: {
+                store_id?: string | null;
+                /** @description A token's name. */
+                token?: string | null;
+                /** @description An operation id, e.g. deleteStore. */
+                action?: string | null;
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid filter or paging */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     getPlatformInfo: {
         parameters: {
             query?: never;
@@ -465,7 +793,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthOut"];
+                    "application/json": components["schemas"]["ReadyOut"];
                 };
             };
         };
@@ -507,6 +835,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description No such store */
             404: {
                 headers: {
@@ -516,7 +853,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -549,7 +886,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Repeat a POST safely: the same key and body answer 200 with the store the first request created, as it is now (even Deleted); nothing new is created. */
+                /** @description Repeat a POST safely: the same key and body answer 200 with the store the first request created, as it is now (even Deleted); nothing new is created. Visible ASCII; remembered for WOO_IDEMPOTENCY_KEY_HOURS. */
                 "Idempotency-Key"?: string | null;
             };
             path?: never;
@@ -588,6 +925,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description No such store */
             404: {
                 headers: {
@@ -597,7 +943,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -655,6 +1001,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description No such store */
             404: {
                 headers: {
@@ -664,7 +1019,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -731,6 +1086,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description No such store */
             404: {
                 headers: {
@@ -740,7 +1104,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -769,9 +1133,98 @@ export interface operations {
             };
         };
     };
-    listStoreEvents: {
+    getStoreCredentials: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreCredentials"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with a live store or the store's status, or a store cap */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was created */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The cluster or the secret backend did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listStoreEvents: {
+        parameters: {
+            query?: {
+                /** @description Events after this id. */
+                after?: number;
+                limit?: number;
+            };
             header?: never;
             path: {
                 store_id: string;
@@ -798,6 +1251,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description No such store */
             404: {
                 headers: {
@@ -807,7 +1269,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -865,6 +1327,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description No such store */
             404: {
                 headers: {
@@ -874,7 +1345,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Conflicts with a live store or the store's status */
+            /** @description Conflicts with a live store or the store's status, or a store cap */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -903,6 +1374,200 @@ export interface operations {
             };
         };
     };
+    listTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenList"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    createToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TokenCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenCreated"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description An active token has this name */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    revokeToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No active token has this name */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    getCurrentPrincipal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrincipalOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
 }
 type FlattenedDeepRequired<T> = {
     [K in keyof T]-?: FlattenedDeepRequired<T[K] extends unknown[] | undefined | null ? Extract<T[K], unknown[]>[number] : T[K]>;
@@ -914,6 +1579,9 @@ type ReadonlyArray<T> = [
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
 export const healthOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HealthOut"]["status"]> = ["ok", "unavailable"];
 export const platformInfoEnvironmentsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PlatformInfo"]["environments"]> = ["local", "prod"];
+export const readyOutAuthValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadyOut"]["auth"]> = ["on", "off"];
+export const readyOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadyOut"]["status"]> = ["ok", "unavailable"];
+export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["read", "write", "admin"];
 export const storeCreateEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreCreate"]["environment"]> = ["local", "prod"];
 export const storeOrderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOrder"]> = ["newest", "oldest", "name", "status"];
 export const storeOutEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOut"]["environment"]> = ["local", "prod"];

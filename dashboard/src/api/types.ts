@@ -21,6 +21,9 @@ export type Environment = StoreCreate["environment"];
 export type PlatformInfo = Schemas["PlatformInfo"];
 export type FieldError = Schemas["FieldErrorOut"];
 export type ErrorBody = Schemas["ErrorOut"];
+export type Principal = Schemas["PrincipalOut"];
+export type Scope = Principal["scope"];
+export type StoreCredentials = Schemas["StoreCredentials"];
 
 /** Every store status, in the API's order. */
 export const STORE_STATUSES: readonly StoreStatus[] = storeStatusValues;

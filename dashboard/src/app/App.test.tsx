@@ -1,13 +1,13 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import { fakeApi, json, page } from "../test/fakeApi";
+import { PLATFORM_INFO, fakeApi, json, page } from "../test/fakeApi";
 import { renderApp } from "../test/renderApp";
 
 describe("console shell", () => {
   it("offers to enter a token when the platform uses them, from the keyboard", async () => {
     const api = fakeApi()
       .on("GET /config", () =>
-        json(200, { base_domain: "shop.test", environments: ["local"], store_name_max_length: 54, auth_required: true }),
+        json(200, { ...PLATFORM_INFO, environments: ["local"], auth_required: true }),
       )
       .on("GET /stores", () => page([]));
     const { user } = renderApp(api);
@@ -28,9 +28,10 @@ describe("console shell", () => {
     );
   });
 
-  it("has no token button when the platform is open", async () => {
+  it("says that authentication is off when the platform is open, and offers no token", async () => {
     renderApp(fakeApi().on("GET /stores", () => page([])));
     await screen.findByText(/No stores yet/);
+    expect(await screen.findByText(/Authentication is off/)).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: /API token/ })).not.toBeInTheDocument();
   });
 

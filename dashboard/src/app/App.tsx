@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from "react";
 import { Link, Route, Routes } from "react-router";
+import { usePrincipal } from "../auth/access";
 import { TokenDialog } from "../auth/TokenDialog";
 import { usePlatformInfo } from "../stores/queries";
 import { CreateStorePage } from "../stores/CreateStorePage";
@@ -34,16 +35,44 @@ export function App() {
   );
 }
 
-/** Only when the platform uses tokens: lets people enter or change theirs. */
+/** Who is signed in and with which scope; sign in, change token, sign out. Says so plainly
+ * when the platform runs open. */
 function TokenButton() {
-  const { auth } = usePlatform();
+  const { auth, queryClient } = usePlatform();
   const info = usePlatformInfo();
+  const principal = usePrincipal();
   const { token } = useSyncExternalStore(auth.subscribe, auth.snapshot);
-  if (!info.data?.auth_required) return null;
+  if (!info.data) return null;
+  if (!info.data.auth_required) {
+    return (
+      <span className="auth-off">
+        Authentication is off: anyone who reaches this platform can change it (demo mode)
+      </span>
+    );
+  }
   return (
-    <button type="button" className="button button-quiet" onClick={() => auth.requestToken("manual")}>
-      {token ? "Change API token" : "Enter API token"}
-    </button>
+    <div className="session">
+      {token && principal.data && (
+        <span className="signed-in">
+          Signed in as <strong>{principal.data.name}</strong> ({principal.data.scope})
+        </span>
+      )}
+      <button type="button" className="button button-quiet" onClick={() => auth.requestToken("manual")}>
+        {token ? "Change API token" : "Enter API token"}
+      </button>
+      {token && (
+        <button
+          type="button"
+          className="button button-quiet"
+          onClick={() => {
+            auth.signOut();
+            queryClient.clear();
+          }}
+        >
+          Sign out
+        </button>
+      )}
+    </div>
   );
 }
 

@@ -4,7 +4,7 @@ import { usePlatform } from "../app/platform";
 import { Dialog } from "../components/Dialog";
 
 const EXPLANATION = {
-  required: "The platform API needs a token. Ask the platform team for it (WOO_API_TOKEN).",
+  required: "The platform API needs a token. Ask the platform team for one (they issue it with `python -m orchestrator tokens create`).",
   refused: "The platform refused the token. Enter the current one.",
   manual: "The token is kept for this browser tab only and sent with every request.",
 } as const;

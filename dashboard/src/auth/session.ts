@@ -20,6 +20,8 @@ export interface AuthSession {
   /** Ask the person for a token: because the platform requires one, refused ours, or they asked. */
   requestToken: (reason: "required" | "refused" | "manual") => void;
   dismissPrompt: () => void;
+  /** Forget the token for this tab. */
+  signOut: () => void;
 }
 
 export function createAuthSession(storage: Storage | null = safeSessionStorage()): AuthSession {
@@ -51,6 +53,10 @@ export function createAuthSession(storage: Storage | null = safeSessionStorage()
     },
     dismissPrompt: () => {
       if (state.prompt.open) update({ ...state, prompt: { open: false } });
+    },
+    signOut: () => {
+      storage?.removeItem(STORAGE_KEY);
+      update({ token: null, prompt: { open: false } });
     },
   };
 }

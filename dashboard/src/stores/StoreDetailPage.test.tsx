@@ -109,7 +109,7 @@ describe("store detail", () => {
     const { user } = renderApp(api, "/stores/id-demo");
 
     expect(await screen.findByText(/helm: chart render error/)).toBeInTheDocument();
-    await user.click(screen.getByRole("button", { name: "Retry" }));
+    await user.click(await screen.findByRole("button", { name: "Retry" }));
 
     await waitFor(() => expect(api.requestsTo("POST /stores/id-demo/retry")).toHaveLength(1));
     expect(await screen.findByText(/Waiting on: retry requested/)).toBeInTheDocument();

@@ -4,6 +4,8 @@ import { ApiError } from "../api/errors";
 import type { Store, StoreEvent } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { routes } from "../urls";
+import { useAllows } from "../auth/access";
+import { AdminPasswordDialog } from "./AdminPasswordDialog";
 import { DeleteStoreDialog } from "./DeleteStoreDialog";
 import { EventTimeline } from "./EventTimeline";
 import { ProvisioningProgress } from "./ProvisioningProgress";
@@ -67,7 +69,10 @@ function StoreSummary({ store, events }: { store: Store; events: readonly StoreE
   const navigate = useNavigate();
   const retry = useRetryStore();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
-  const canDelete = store.status !== "Deleting" && store.status !== "Deleted";
+  const [revealing, setRevealing] = useState(false);
+  const canWrite = useAllows("write");
+  const canReadSecrets = useAllows("admin");
+  const canDelete = canWrite && store.status !== "Deleting" && store.status !== "Deleted";
 
   return (
     <>
@@ -76,7 +81,12 @@ function StoreSummary({ store, events }: { store: Store; events: readonly StoreE
           {store.store_name} <StatusBadge status={store.status} />
         </h1>
         <div className="actions">
-          {store.status === "Failed" && (
+          {canReadSecrets && store.status !== "Deleted" && (
+            <button type="button" className="button" onClick={() => setRevealing(true)}>
+              Show admin password…
+            </button>
+          )}
+          {canWrite && store.status === "Failed" && (
             <button
               type="button"
               className="button"
@@ -132,6 +142,7 @@ function StoreSummary({ store, events }: { store: Store; events: readonly StoreE
         <dd>{formatTimestamp(store.updated_at)}</dd>
       </dl>
 
+      {revealing && <AdminPasswordDialog store={store} onClose={() => setRevealing(false)} />}
       {confirmingDelete && (
         <DeleteStoreDialog
           store={store}

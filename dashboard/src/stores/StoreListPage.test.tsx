@@ -145,7 +145,7 @@ describe("store list", () => {
   it("shows an empty state with a way to create the first store", async () => {
     renderApp(fakeApi().on("GET /stores", () => page([])));
     expect(await screen.findByText(/No stores yet/)).toBeInTheDocument();
-    expect(screen.getByRole("link", { name: "Create your first store" })).toHaveAttribute("href", "/new");
+    expect(await screen.findByRole("link", { name: "Create your first store" })).toHaveAttribute("href", "/new");
   });
 
   it("says when a filter matches nothing", async () => {

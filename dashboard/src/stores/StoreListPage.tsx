@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from "react";
 import { Link, useNavigate, useSearchParams } from "react-router";
+import { useAllows } from "../auth/access";
 import { STORE_ORDERS, STORE_STATUSES, type Store, type StoreOrder, type StoreStatus } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { routes, type StoreListView } from "../urls";
@@ -40,14 +41,17 @@ export function StoreListPage() {
   // not watch "Loading…" for the length of a back-off.
   const failure = stores.isError ? stores.error : stores.failureCount > 0 ? stores.failureReason : null;
   const show = (change: StoreListView) => void navigate(routes.storeList({ ...view, ...change }));
+  const canCreate = useAllows("write");
 
   return (
     <section aria-labelledby="stores-heading">
       <div className="page-header">
         <h1 id="stores-heading">Stores</h1>
-        <Link className="button button-primary" to={routes.newStore()}>
-          New store
-        </Link>
+        {canCreate && (
+          <Link className="button button-primary" to={routes.newStore()}>
+            New store
+          </Link>
+        )}
       </div>
 
       <ListNotice />
@@ -215,6 +219,7 @@ function LiveNote({ stores }: { stores: readonly Store[] }) {
 }
 
 function EmptyState({ view }: { view: StoreListView }) {
+  const canCreate = useAllows("write");
   if (view.search || view.status) {
     const what = [view.status && `are ${view.status}`, view.search && `match “${view.search}”`]
       .filter(Boolean)
@@ -229,9 +234,11 @@ function EmptyState({ view }: { view: StoreListView }) {
   return (
     <div className="empty">
       <p>No stores yet. A new store is ready in a few minutes.</p>
-      <Link className="button button-primary" to={routes.newStore()}>
-        Create your first store
-      </Link>
+      {canCreate && (
+        <Link className="button button-primary" to={routes.newStore()}>
+          Create your first store
+        </Link>
+      )}
     </div>
   );
 }

@@ -3,11 +3,13 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { defaultDomain, hostnameProblem, storeNameProblem, validateStoreForm } from "./validation";
 
-const NAMES = ["demo", "a", "shop-1", "", "Demo", "-demo", "demo-", "de_mo", "dé", "a".repeat(54), "a".repeat(55), "1shop", "shop.eu"];
+const NAMES = ["demo", "a", "shop-1", "", "Demo", "-demo", "demo-", "de_mo", "dé", "a".repeat(54), "a".repeat(55), "1shop", "shop.eu",
+  "demo\n", "de\tmo", "default", "kube-system", "kube-x", "kubelet"];
 const HOSTS = [
   "demo.localhost", "localhost", "shop.example.com", "", "Shop.example.com", ".demo", "demo.", "a..b",
   "-a.example.com", "a-.example.com", `${"a".repeat(63)}.com`, `${"a".repeat(64)}.com`,
   `${"a".repeat(60)}.`.repeat(4) + "com", "10.0.0.1", "shop.123", "123.shop", "sh_op.com", "xn--bcher-kva.example",
+  "demo.localhost\n", "null", "a\u0000.com",
 ];
 
 /** The orchestrator's own answers for the same inputs (orchestrator/naming.py). */

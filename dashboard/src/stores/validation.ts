@@ -16,8 +16,19 @@ export interface StoreFormValues {
   environment: string;
 }
 
+// Names of the cluster's own namespaces (the API also reserves the platform's namespace).
+const RESERVED_STORE_NAMES = new Set(["default", "kube", "kube-system", "kube-public"]);
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
+
+function controlCharacterProblem(value: string): string | null {
+  return CONTROL_CHARACTER.test(value) ? "must not contain control characters" : null;
+}
+
 export function storeNameProblem(name: string, maxLength = STORE_NAME_MAX): string | null {
   if (!name) return "must not be empty";
+  const control = controlCharacterProblem(name);
+  if (control) return control;
   if (name.length > maxLength) return `must be at most ${maxLength} characters`;
   if (!DNS_LABEL.test(name)) {
     return (
@@ -25,11 +36,16 @@ export function storeNameProblem(name: string, maxLength = STORE_NAME_MAX): stri
       "starting and ending with a letter or digit"
     );
   }
+  if (RESERVED_STORE_NAMES.has(name) || name.startsWith("kube-")) {
+    return `'${name}' is reserved for the cluster or the platform`;
+  }
   return null;
 }
 
 export function hostnameProblem(host: string): string | null {
   if (!host) return "must not be empty";
+  const control = controlCharacterProblem(host);
+  if (control) return control;
   if (host.length > HOSTNAME_MAX) return `must be at most ${HOSTNAME_MAX} characters`;
   if (host !== host.toLowerCase()) return "must be lowercase";
   const labels = host.split(".");
@@ -46,6 +62,7 @@ export function hostnameProblem(host: string): string | null {
   if (/^[0-9]+$/.test(labels[labels.length - 1] ?? "")) {
     return "must be a hostname, not an IP address";
   }
+  if (labels.length < 2) return "must have at least 2 dot-separated labels";
   return null;
 }
 

@@ -52,7 +52,9 @@ export function fakeApi(): FakeApi {
       return requests.filter((request) => request.method === method && new URL(request.url).pathname === path);
     },
   };
-  return api.on("GET /config", () => json(200, PLATFORM_INFO));
+  return api
+    .on("GET /config", () => json(200, PLATFORM_INFO))
+    .on("GET /whoami", () => json(200, { name: "anonymous", scope: "admin" }));
 }
 
 export const PLATFORM_INFO: PlatformInfo = {

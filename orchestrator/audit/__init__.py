@@ -1,0 +1,1 @@
+"""The audit trail: every call that changes something, and every read of a secret."""
