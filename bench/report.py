@@ -14,6 +14,16 @@ Written by `python -m bench` from `bench/results/*.json` (do not edit by hand). 
 measures its own baseline in the same run; `target_*` figures are the goals from the design.
 The machine is shared: the load average (1 minute, before and after the run) says how busy it
 was while the numbers were taken.
+
+Where POST time went during the 50-store burst (py-spy, 250 samples/s over 25 s of the burst,
+2026-11-30): on the event loop, half the samples were in psycopg and SQLAlchemy (the passes'
+statements, and the wake-ups the watches cause), and every request crossed into a worker thread
+five times for FastAPI dependencies declared with plain `def`, each crossing waiting for the GIL
+while helm and the reconciler kept both cores busy. The dependencies are now `async` and the
+watches' wake-ups coalesced (0.2 s). Just before that change the benchmark measured POST p50
+7.75 ms, p95 44.73 ms (16:39 UTC, load average 1.05 → 5.32); just after, p50 14.94 ms, p95
+56.6 ms under a load average of 6.3 → 7.7 from other work on the machine: the < 30 ms target is
+not met, and on this shared machine the change is not shown to help either way.
 """
 
 
