@@ -26,12 +26,31 @@ class Failure:
         )
 
 
+@dataclass(frozen=True)
+class JobResult:
+    """How the pods of matching Jobs end: the exit code of their container (``container``, or
+    the first one) and the termination message it leaves in its status, as a program writing
+    /dev/termination-log would."""
+
+    exit_code: int
+    message: str
+    container: str | None = None
+    name_contains: str | None = None
+    namespace_prefix: str | None = None
+
+    def applies_to(self, name: str, namespace: str) -> bool:
+        return (self.name_contains is None or self.name_contains in name) and (
+            self.namespace_prefix is None or namespace.startswith(self.namespace_prefix)
+        )
+
+
 class Failures:
     """Thread-safe: tests arm and clear from their thread, the kubelet reads in the loop."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._armed: list[Failure] = []
+        self._results: list[JobResult] = []
         self.version = 0
 
     def add(
@@ -52,10 +71,23 @@ class Failures:
             self._armed.append(Failure(kind, reason, message, name_contains, namespace_prefix))
             self.version += 1
 
+    def add_result(self, result: JobResult) -> None:
+        if not 0 <= result.exit_code <= 255:
+            raise ValueError("exit_code must be 0-255")
+        with self._lock:
+            self._results.append(result)
+            self.version += 1
+
     def clear(self) -> None:
         with self._lock:
             self._armed.clear()
+            self._results.clear()
             self.version += 1
+
+    def result_for(self, name: str, namespace: str) -> JobResult | None:
+        """The first Job result armed for this Job (the latest armed wins over older ones)."""
+        with self._lock:
+            return next((r for r in reversed(self._results) if r.applies_to(name, namespace)), None)
 
     def armed(self) -> list[Failure]:
         with self._lock:

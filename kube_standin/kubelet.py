@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Literal
 
 from kube_standin import errors, podstatus, workloads
-from kube_standin.failures import POD_REASONS, Failure, Failures
+from kube_standin.failures import POD_REASONS, Failure, Failures, JobResult
 from kube_standin.meta import clone, name_of, namespace_of, now, owner_reference
 from kube_standin.podstatus import CREATING, PVC_PENDING, RUNNING, SUCCEEDED, UNSCHEDULED
 from kube_standin.registry import Registry
@@ -74,6 +74,25 @@ class Kubelet:
         until heal(); `message` replaces the realistic default text. Without `name_contains`
         or `namespace_prefix`, every workload of that kind fails."""
         self.failures.add(kind, reason, message, name_contains, namespace_prefix)
+
+    def finish_jobs(
+        self,
+        exit_code: int,
+        message: str = "",
+        *,
+        container: str | None = None,
+        name_contains: str | None = None,
+        namespace_prefix: str | None = None,
+    ) -> None:
+        """The pods of matching Jobs (existing or future, not yet finished) end with
+        ``exit_code`` and ``message`` as the termination message of ``container`` (default:
+        the first container), until heal(). Exit 0 completes the Job; another code fails the
+        pod, and the Job fails at once when its podFailurePolicy has a FailJob rule for that
+        code (reason PodFailurePolicy), else after backoffLimit + 1 pods
+        (BackoffLimitExceeded)."""
+        self.failures.add_result(
+            JobResult(exit_code, message, container, name_contains, namespace_prefix)
+        )
 
     def heal(self) -> None:
         self.failures.clear()
@@ -195,7 +214,7 @@ class Kubelet:
         claims = self._claims(pod)
         if any(stored is None or key in self._held for key, stored in claims):
             return PVC_PENDING
-        if self.mode == "hold" or not self._due(workload):
+        if self.mode == "hold" or not self.due(workload):
             return CREATING
         if any((stored or {}).get("status", {}).get("phase") != "Bound" for _, stored in claims):
             return CREATING
@@ -211,6 +230,14 @@ class Kubelet:
 
     def write_pod_status(self, pod: Obj, state: str, message: str) -> None:
         self.write_status(PODS, pod, podstatus.status_for(pod, state, message))
+
+    def end_pod(self, pod: Obj, result: JobResult) -> None:
+        """Terminate a Job's pod the way ``result`` says."""
+        if not (pod.get("spec") or {}).get("nodeName"):
+            pod.setdefault("spec", {})["nodeName"] = podstatus.NODE_NAME
+            pod = self.replace(PODS, pod)
+        status = podstatus.ended_status(pod, result.exit_code, result.message, result.container)
+        self.write_status(PODS, pod, status)
 
     def _report_pod(self, pod: Obj, state: str, message: str) -> None:
         containers = (pod.get("spec") or {}).get("containers") or [{}]
@@ -284,7 +311,7 @@ class Kubelet:
                 ),
                 "persistentvolume-controller",
             )
-        elif self.mode == "ready" and self._due(claim):
+        elif self.mode == "ready" and self.due(claim):
             self._bind(claim)
 
     def _bind(self, claim: Obj) -> None:
@@ -329,7 +356,7 @@ class Kubelet:
             "limits.memory=512Mi, used: limits.memory=1Gi, limited: limits.memory=1Gi"
         )
 
-    def _due(self, obj: Obj) -> bool:
+    def due(self, obj: Obj) -> bool:
         first = self._first_seen.setdefault(obj["metadata"]["uid"], time.monotonic())
         due = time.monotonic() - first >= self.ready_after
         self._waiting_on_time |= not due

@@ -120,6 +120,26 @@ def status_for(pod: Obj, state: str, message: str) -> Obj:
     return status
 
 
+def ended_status(pod: Obj, exit_code: int, message: str, container: str | None) -> Obj:
+    """The status of a pod whose container ``container`` (or the first) exited with
+    ``exit_code``, leaving ``message`` as its termination message; the others completed."""
+    state = SUCCEEDED if exit_code == 0 else FAILED
+    status = status_for(pod, state, "")
+    names = [c.get("name", "") for c in _containers(pod)]
+    target = container if container in names else (names[0] if names else None)
+    for entry in status.get("containerStatuses") or []:
+        terminated = (entry.get("state") or {}).get("terminated")
+        if terminated is None:
+            continue
+        if entry["name"] == target:
+            terminated.update(exitCode=exit_code, reason="Completed" if exit_code == 0 else "Error")
+            if message:
+                terminated["message"] = message
+        else:
+            terminated.update(exitCode=0, reason="Completed")
+    return status
+
+
 def log_of(pod: Obj, container: str | None) -> str:
     """What `pods/<name>/log` answers: a line per start of the container, or the apiserver's
     400 when there is nothing to read yet."""

@@ -9,7 +9,7 @@ import json
 from typing import TYPE_CHECKING
 
 from kube_standin import podstatus
-from kube_standin.failures import Failure
+from kube_standin.failures import Failure, JobResult
 from kube_standin.meta import (
     clone,
     name_of,
@@ -300,6 +300,10 @@ def reconcile_job(kubelet: Kubelet, job: Obj) -> None:
     if failure and failure.reason == "BackoffLimitExceeded":
         _fail_job(kubelet, job, failure, pods, started)
         return
+    result = kubelet.failures.result_for(name, namespace)
+    if result is not None and failure is None and kubelet.mode == "ready" and kubelet.due(job):
+        _finish_job(kubelet, job, result, pods, started)
+        return
     quota = kubelet.quota_message(failure, namespace, f"{name}-{stable_suffix(name, 5)}")
     if quota:
         kubelet.event(JOBS, job, "FailedCreate", f"Error creating: {quota}", "job-controller")
@@ -312,7 +316,7 @@ def reconcile_job(kubelet: Kubelet, job: Obj) -> None:
                 job,
                 f"{name}-{random_suffix()}",
                 spec.get("template") or {},
-                {},
+                job_pod_labels(job),
                 [],
                 failure,
                 job,
@@ -362,7 +366,7 @@ def _fail_job(kubelet: Kubelet, job: Obj, failure: Failure, pods: list[Obj], sta
             job,
             f"{name_of(job)}-{random_suffix()}",
             (job.get("spec") or {}).get("template") or {},
-            {},
+            job_pod_labels(job),
             [],
             None,
             job,
@@ -386,6 +390,105 @@ def _fail_job(kubelet: Kubelet, job: Obj, failure: Failure, pods: list[Obj], sta
             ],
         },
     )
+
+
+def job_pod_labels(job: Obj) -> dict[str, str]:
+    """The labels the Job controller puts on its pods (so ``job-name=<job>`` selects them)."""
+    uid, name = job["metadata"]["uid"], name_of(job)
+    return {
+        "batch.kubernetes.io/controller-uid": uid,
+        "batch.kubernetes.io/job-name": name,
+        "controller-uid": uid,
+        "job-name": name,
+    }
+
+
+def _finish_job(
+    kubelet: Kubelet, job: Obj, result: JobResult, pods: list[Obj], started: str
+) -> None:
+    """End the Job's pods as ``result`` says, then the Job: Complete on exit 0; on another
+    code Failed at once when a FailJob rule of its podFailurePolicy matches (as the Job
+    controller does), else once backoffLimit + 1 pods have failed."""
+    spec = job.get("spec") or {}
+    rule = _fail_job_rule(job, result)
+    attempts = 1 if result.exit_code == 0 or rule is not None else spec.get("backoffLimit", 6) + 1
+    template = spec.get("template") or {}
+    while len(pods) < attempts:
+        pods.append(
+            kubelet.create_pod(
+                JOBS,
+                job,
+                f"{name_of(job)}-{random_suffix()}",
+                template,
+                job_pod_labels(job),
+                [],
+                None,
+                job,
+                completes=True,
+            )
+        )
+    for pod in pods:
+        if podstatus.observed_state(pod) not in (SUCCEEDED, podstatus.FAILED):
+            kubelet.end_pod(pod, result)
+    if result.exit_code == 0:
+        message = "Reached expected number of succeeded pods"
+        conditions = [
+            _condition(job, "SuccessCriteriaMet", "True", "CompletionsReached", message),
+            _condition(job, "Complete", "True", "CompletionsReached", message),
+        ]
+        counts = {"succeeded": 1}
+    else:
+        if rule is not None:
+            index, container = rule
+            reason = "PodFailurePolicy"
+            message = (
+                f"Container {container} for pod {namespace_of(job)}/{name_of(pods[0])} failed "
+                f"with exit code {result.exit_code} matching FailJob rule at index {index}"
+            )
+        else:
+            reason, message = "BackoffLimitExceeded", "Job has reached the specified backoff limit"
+            kubelet.event(JOBS, job, reason, message, "job-controller")
+        conditions = [
+            _condition(job, "FailureTarget", "True", reason, message),
+            _condition(job, "Failed", "True", reason, message),
+        ]
+        counts = {"failed": attempts}
+    kubelet.write_status(
+        JOBS,
+        job,
+        {
+            "startTime": started,
+            **({"completionTime": now()} if result.exit_code == 0 else {}),
+            **counts,
+            "ready": 0,
+            "terminating": 0,
+            "uncountedTerminatedPods": {},
+            "conditions": conditions,
+        },
+    )
+
+
+def _fail_job_rule(job: Obj, result: JobResult) -> tuple[int, str] | None:
+    """(index, container) of the podFailurePolicy FailJob rule that the exit code matches."""
+    if result.exit_code == 0:
+        return None
+    spec = job.get("spec") or {}
+    containers = [
+        c.get("name", "")
+        for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
+    ]
+    container = result.container if result.container in containers else (containers or [""])[0]
+    rules = (spec.get("podFailurePolicy") or {}).get("rules") or []
+    for index, rule in enumerate(rules):
+        codes = rule.get("onExitCodes") or {}
+        if rule.get("action") != "FailJob" or not codes:
+            continue
+        if codes.get("containerName") not in (None, container):
+            continue
+        matches = result.exit_code in (codes.get("values") or [])
+        if matches == (codes.get("operator", "In") == "In"):
+            return index, container
+    return None
 
 
 def _condition(

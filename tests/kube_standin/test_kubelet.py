@@ -351,3 +351,58 @@ def test_pod_logs_exist_once_a_container_has_started(
         log("pull")
     assert waiting.value.status == 400
     assert "is waiting to start: ImagePullBackOff" in (waiting.value.body or "")
+
+
+def test_job_pods_end_with_the_exit_code_and_termination_message_asked_for(
+    kube_standin: KubeStandin, batch: client.BatchV1Api
+) -> None:
+    kube = kube_standin
+    kube.kubelet.finish_jobs(0, 'result {"status":"succeeded"}', name_contains="ok")
+    batch.create_namespaced_job(NS, job("ok"))
+
+    wait_condition(kube, "job", "ok", "Complete")
+    (pod,) = pods(kube, "ok")
+    assert pod["metadata"]["labels"]["job-name"] == "ok"
+    assert pod["metadata"]["labels"]["batch.kubernetes.io/job-name"] == "ok"
+    terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert terminated["exitCode"] == 0
+    assert terminated["message"] == 'result {"status":"succeeded"}'
+    assert pod["status"]["phase"] == "Succeeded"
+
+
+def test_a_fail_job_rule_fails_the_job_at_the_first_matching_exit(
+    kube_standin: KubeStandin, batch: client.BatchV1Api
+) -> None:
+    kube = kube_standin
+    kube.kubelet.finish_jobs(3, "cannot help", name_contains="fatal")
+    kube.kubelet.finish_jobs(1, "try again", name_contains="flaky")
+    policy = client.V1PodFailurePolicy(
+        rules=[
+            client.V1PodFailurePolicyRule(
+                action="FailJob",
+                on_exit_codes=client.V1PodFailurePolicyOnExitCodesRequirement(
+                    operator="In", values=[3]
+                ),
+            )
+        ]
+    )
+    for name in ("fatal", "flaky"):
+        body = job(name, backoff_limit=2)
+        body.spec.pod_failure_policy = policy
+        batch.create_namespaced_job(NS, body)
+
+    fatal = wait_condition(kube, "job", "fatal", "Failed")
+    assert fatal["reason"] == "PodFailurePolicy"
+    assert "exit code 3 matching FailJob rule at index 0" in fatal["message"]
+    (pod,) = pods(kube, "fatal")
+    terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+    assert (terminated["exitCode"], terminated["message"]) == (3, "cannot help")
+
+    flaky = wait_condition(kube, "job", "flaky", "Failed")
+    assert flaky["reason"] == "BackoffLimitExceeded"
+    assert [p["status"]["phase"] for p in pods(kube, "flaky")] == ["Failed"] * 3
+
+
+def test_finish_jobs_refuses_an_exit_code_no_process_can_have(kube_standin: KubeStandin) -> None:
+    with pytest.raises(ValueError, match="exit_code"):
+        kube_standin.kubelet.finish_jobs(300)
