@@ -477,7 +477,9 @@ def _fail_job_rule(job: Obj, result: JobResult) -> tuple[int, str] | None:
         c.get("name", "")
         for c in ((spec.get("template") or {}).get("spec") or {}).get("containers") or []
     ]
-    container = result.container if result.container in containers else (containers or [""])[0]
+    container: str = (
+        result.container if result.container in containers and result.container else ""
+    ) or (containers or [""])[0]
     rules = (spec.get("podFailurePolicy") or {}).get("rules") or []
     for index, rule in enumerate(rules):
         codes = rule.get("onExitCodes") or {}

@@ -28,6 +28,8 @@ from orchestrator.audit.api import router as audit_router
 from orchestrator.audit.trail import AuditTrail
 from orchestrator.auth.api import router as access_router
 from orchestrator.auth.gate import ApiGate
+from orchestrator.backups.api import router as backups_router
+from orchestrator.backups.jobs import StoreJobs
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.edges.docs import install_docs
@@ -94,11 +96,14 @@ def create_app(
         app.state.kube = kube
         app.state.helm = helm
         app.state.secrets = secrets
-        steps = StoreSteps(settings, kube, helm, secrets, StoreObjects(kube, settings))
+        app.state.store_jobs = StoreJobs(kube, settings.release_name)
+        steps = StoreSteps(
+            settings, kube, helm, secrets, StoreObjects(kube, settings), app.state.store_jobs
+        )
         app.state.reconciler = Reconciler(
             settings, app.state.sessions, steps, metrics, clock, tracer
         )
-        app.state.housekeeping = Housekeeping(settings, app.state.sessions)
+        app.state.housekeeping = Housekeeping(settings, app.state.sessions, clock)
         await app.state.reconciler.start()
         await app.state.housekeeping.start()
         try:
@@ -141,6 +146,7 @@ def create_app(
         # Added last, so it is the outermost middleware: the span covers the whole request.
         app.add_middleware(tracing.RequestTracing, tracer=tracer)
     app.include_router(stores_router)
+    app.include_router(backups_router)
     app.include_router(access_router)
     app.include_router(audit_router)
     app.include_router(operations_router)

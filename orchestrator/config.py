@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import shutil
 from functools import cached_property
@@ -12,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orchestrator.naming import hostname_problem
+from orchestrator.schedules import cron_problem
 
 # The checkout the package runs from; the chart, values files and built dashboard live here
 # unless the deployment points elsewhere (the container image does).
@@ -118,6 +120,31 @@ class Settings(BaseSettings):
     external_secrets_store: str = "woo-platform-vault"
     vault_request_timeout_seconds: float = Field(10.0, gt=0)
 
+    # --- backups ---------------------------------------------------------------------------
+    # The S3 endpoint of the backup target (https://s3.eu-west-1.amazonaws.com, http://minio:9000);
+    # unset: backups are off. Each store has its own restic repository,
+    # s3:<endpoint>/<bucket>/<prefix>/<store id>.
+    backup_endpoint: str | None = None
+    backup_bucket: str | None = None
+    backup_prefix: str = "woo-platform"
+    # A Secret in the platform namespace with keys restic-password, aws-access-key-id and
+    # aws-secret-access-key: one restic password for the platform, copied into each store's
+    # namespace (Secret store-backup) when the store is created.
+    backup_credentials_secret: str = "woo-platform-backup"  # noqa: S105 (a Secret's name)
+    # When the store's backup CronJob runs (cron syntax); a store may ask for its own.
+    backup_schedule: str = "30 2 * * *"
+    # Snapshots restic keeps per day, ISO week and month after each backup.
+    backup_keep_daily: int = Field(7, ge=0, le=9999)
+    backup_keep_weekly: int = Field(4, ge=0, le=9999)
+    backup_keep_monthly: int = Field(6, ge=0, le=9999)
+    # Backups of a deleted store stay listed (and restorable into a clone) this long.
+    backup_grace_days: float = Field(30.0, gt=0)
+    # The backup target's addresses, for the stores' NetworkPolicy egress (none: any address,
+    # on the endpoint's port only).
+    backup_target_cidrs: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # How long a backup or restore Job may run before the platform reports it failed.
+    backup_deadline_seconds: float = Field(3600.0, gt=0)
+
     # --- tracing -------------------------------------------------------------------------
     # OTLP/HTTP traces endpoint (e.g. http://otel-collector:4318/v1/traces); unset: tracing off.
     otlp_endpoint: str | None = None
@@ -151,7 +178,9 @@ class Settings(BaseSettings):
             raise ValueError("must not contain spaces or control characters")
         return value
 
-    @field_validator("allowed_domain_suffixes", "cors_origins", mode="before")
+    @field_validator(
+        "allowed_domain_suffixes", "cors_origins", "backup_target_cidrs", mode="before"
+    )
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         # From the environment: a comma-separated list.
@@ -175,6 +204,43 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL (OTLP over HTTP)")
+        return value
+
+    @field_validator("backup_endpoint")
+    @classmethod
+    def _backup_endpoint_is_http(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?", value):
+            raise ValueError("must be an http:// or https:// URL of a host (and port), no path")
+        return value.rstrip("/")
+
+    @field_validator("backup_bucket", "backup_prefix")
+    @classmethod
+    def _backup_path_part(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.strip("/")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9._/-]{0,200}", value) or ".." in value:
+            raise ValueError("must be lowercase letters, digits, '.', '_', '-' and '/'")
+        return value
+
+    @field_validator("backup_schedule")
+    @classmethod
+    def _backup_schedule_is_cron(cls, value: str) -> str:
+        problem = cron_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("backup_target_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not a CIDR") from None
         return value
 
     @field_validator("database_url")
@@ -212,6 +278,14 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
+    def _backups_are_complete(self) -> Settings:
+        if self.backup_endpoint is not None and not self.backup_bucket:
+            raise ValueError("WOO_BACKUP_ENDPOINT needs WOO_BACKUP_BUCKET")
+        if self.backup_keep_daily + self.backup_keep_weekly + self.backup_keep_monthly == 0:
+            raise ValueError("the backup retention keeps nothing; set a WOO_BACKUP_KEEP_* above 0")
+        return self
+
+    @model_validator(mode="after")
     def _release_step_can_outlive_helm(self) -> Settings:
         # A release step must be able to wait out one timed-out helm and clear what it left
         # pending (helm.client.PENDING_GRACE_SECONDS), or it could never recover.
@@ -233,6 +307,14 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return url.replace(prefix, "postgresql+psycopg:", 1)
         return url
+
+    @property
+    def backups_enabled(self) -> bool:
+        return self.backup_endpoint is not None
+
+    def backup_repository(self, store_id: str) -> str:
+        """The restic repository of one store (its backups outlive the store)."""
+        return f"s3:{self.backup_endpoint}/{self.backup_bucket}/{self.backup_prefix}/{store_id}"
 
     @property
     def uses_sqlite(self) -> bool:

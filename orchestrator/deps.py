@@ -20,6 +20,9 @@ from orchestrator.auth.gate import STATE_PRINCIPAL
 from orchestrator.auth.repository import TokenRepository
 from orchestrator.auth.service import TokenService
 from orchestrator.auth.tokens import Principal
+from orchestrator.backups.jobs import StoreJobs
+from orchestrator.backups.repository import BackupRepository
+from orchestrator.backups.service import BackupService
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.errors import Forbidden, Unauthorized
@@ -78,7 +81,15 @@ async def get_audit_service(session: SessionDep) -> AuditService:
     return AuditService(AuditRepository(session))
 
 
+async def get_backup_service(
+    session: SessionDep, settings: SettingsDep, clock: ClockDep, request: Request
+) -> BackupService:
+    jobs: StoreJobs = request.app.state.store_jobs
+    return BackupService(BackupRepository(session), StoreRepository(session), settings, clock, jobs)
+
+
 StoreServiceDep = Annotated[StoreService, Depends(get_store_service)]
+BackupServiceDep = Annotated[BackupService, Depends(get_backup_service)]
 TokenServiceDep = Annotated[TokenService, Depends(get_token_service)]
 AuditServiceDep = Annotated[AuditService, Depends(get_audit_service)]
 

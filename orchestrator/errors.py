@@ -101,6 +101,12 @@ class InvalidTransition(Conflict):
     code = "invalid_state"
 
 
+class BackupsDisabled(Conflict):
+    """The platform has no backup target configured (WOO_BACKUP_ENDPOINT)."""
+
+    code = "backups_disabled"
+
+
 class IdempotencyKeyReused(Conflict):
     code = "idempotency_key_reused"
 

@@ -33,6 +33,10 @@ class Fleet:
     # Stores due for a reconciler pass that no replica has claimed yet, and the earliest due.
     queue_depth: int = 0
     queue_oldest_due: datetime | None = None
+    # Live stores (id -> name) and when each one's last successful backup finished; empty when
+    # backups are off.
+    backed_up_stores: dict[str, str] = field(default_factory=dict)
+    last_backup_success: dict[str, datetime] = field(default_factory=dict)
 
 
 class Metrics:
@@ -93,6 +97,21 @@ class Metrics:
             "woo_store_provision_seconds",
             "Time from a store's request to Ready",
             buckets=LONG_BUCKETS,
+            registry=self.registry,
+        )
+        # --- backups ------------------------------------------------------------------------
+        self.backups = Counter(
+            "woo_backups_total",
+            "Backups that ended, by kind (scheduled, manual, safety) and outcome "
+            "(succeeded, failed)",
+            ["kind", "outcome"],
+            registry=self.registry,
+        )
+        self.restores = Counter(
+            "woo_restores_total",
+            "Restores and clone seedings, by kind (restore, clone) and outcome: succeeded, "
+            "failed (the restore Job failed) or abandoned (nothing changed)",
+            ["kind", "outcome"],
             registry=self.registry,
         )
         # --- the tools we drive -------------------------------------------------------------
@@ -172,6 +191,18 @@ class _FleetCollector(Collector):
             "How long the longest-waiting due store has waited for a pass (0 when none waits)",
             value=self._age(fleet.queue_oldest_due),
         )
+
+        if fleet.backed_up_stores:
+            # The one metric labelled by store: which store's backups stopped is the point.
+            last = GaugeMetricFamily(
+                "woo_store_last_backup_success_timestamp_seconds",
+                "When the store's last successful backup finished (Unix time; 0: never)",
+                labels=["store_id", "store_name"],
+            )
+            for store_id, name in sorted(fleet.backed_up_stores.items()):
+                finished = fleet.last_backup_success.get(store_id)
+                last.add_metric([store_id, name], finished.timestamp() if finished else 0.0)
+            yield last
 
     def _age(self, since: datetime | None) -> float:
         if since is None or self.now is None:

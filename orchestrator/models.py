@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -29,6 +32,7 @@ class StoreStatus(enum.StrEnum):
     FAILED = "Failed"
     DELETING = "Deleting"
     DELETED = "Deleted"
+    RESTORING = "Restoring"
 
 
 class Scope(enum.StrEnum):
@@ -124,7 +128,7 @@ LIVE = text("status != 'Deleted'")
 # partial index's own predicate and the planner uses that index even with a generic plan.
 # Parenthesised whole: SQLAlchemy puts a text clause into an AND as it is.
 NEEDS_WORK = text(
-    "((desired_state = 'present' AND status = 'Provisioning')"
+    "((desired_state = 'present' AND status IN ('Provisioning', 'Restoring'))"
     " OR (desired_state = 'absent' AND status = 'Deleting'))"
 )
 
@@ -171,6 +175,23 @@ class Store(Base):
     lease_owner: Mapped[str | None] = mapped_column(String(120), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
 
+    # Backups: the store's own schedule (None: WOO_BACKUP_SCHEDULE), and the store it was
+    # cloned from (its site is adopted: URL and admin credentials made this store's).
+    backup_schedule: Mapped[str | None] = mapped_column(String(100), default=None)
+    cloned_from_store_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # A restore in progress (or a clone being seeded): the backup, its snapshot and the store
+    # whose repository holds it. Cleared once the restore Job succeeded.
+    restore_backup_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    restore_snapshot_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    restore_source_store_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # The safety backup taken before the restore: its id, and whether it is still to be taken.
+    safety_backup_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    safety_backup_pending: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # The restore Job created for this attempt, once it exists.
+    restore_job: Mapped[str | None] = mapped_column(String(63), default=None)
+
     __table_args__ = (
         # A name or domain is held by a live store; a deleted store frees both. Partial unique
         # indexes make the database, not a racy read-then-write, enforce it.
@@ -197,6 +218,47 @@ class Store(Base):
             postgresql_where=NEEDS_WORK,
             sqlite_where=NEEDS_WORK,
         ),
+    )
+
+
+class BackupKind(enum.StrEnum):
+    SCHEDULED = "scheduled"  # the store's CronJob
+    MANUAL = "manual"  # POST /stores/{id}/backups
+    SAFETY = "safety"  # taken before a restore overwrites the store
+
+
+class BackupStatus(enum.StrEnum):
+    RUNNING = "Running"
+    SUCCEEDED = "Succeeded"
+    FAILED = "Failed"
+
+
+class Backup(Base):
+    """One backup Job of a store and what it produced. No foreign key to the store: a store's
+    backups outlive its row (they can seed a clone for WOO_BACKUP_GRACE_DAYS after the store
+    is deleted), so the store's name is copied here."""
+
+    __tablename__ = "backups"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    store_id: Mapped[str] = mapped_column(String(36))
+    store_name: Mapped[str] = mapped_column(String(63))
+    namespace: Mapped[str] = mapped_column(String(63))
+    job_name: Mapped[str] = mapped_column(String(63))
+    kind: Mapped[BackupKind] = mapped_column(EnumString(BackupKind))
+    status: Mapped[BackupStatus] = mapped_column(EnumString(BackupStatus))
+    reason: Mapped[str | None] = mapped_column(Text, default=None)
+    snapshot_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    size_bytes: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Set when the store is deleted: the row (and the backup) is forgotten after this.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (
+        Index("ix_backups_store_started", "store_id", "started_at"),
+        Index("uq_backups_namespace_job", "namespace", "job_name", unique=True),
+        Index("ix_backups_expires_at", "expires_at"),
     )
 
 

@@ -225,6 +225,48 @@ class KubeClient:
             ),
         )
 
+    # --- jobs -----------------------------------------------------------------------------
+    async def get_cronjob(self, namespace: str, name: str) -> Json | None:
+        return await self._get(
+            lambda api, t: BatchV1Api(api).read_namespaced_cron_job(
+                name, namespace, _preload_content=False, _request_timeout=t
+            ),
+            f"reading CronJob {namespace}/{name}",
+        )
+
+    async def get_job(self, namespace: str, name: str) -> Json | None:
+        return await self._get(
+            lambda api, t: BatchV1Api(api).read_namespaced_job(
+                name, namespace, _preload_content=False, _request_timeout=t
+            ),
+            f"reading Job {namespace}/{name}",
+        )
+
+    async def create_job(self, namespace: str, body: Json) -> bool:
+        """Create the Job unless one of that name exists; True when this call created it."""
+        name = body["metadata"]["name"]
+        try:
+            await self._call(
+                lambda api, t: BatchV1Api(api).create_namespaced_job(
+                    namespace,
+                    body,  # type: ignore[arg-type]  # the client sends a dict as it is
+                    _preload_content=False,
+                    _request_timeout=t,
+                ),
+                f"creating Job {namespace}/{name}",
+            )
+        except KubeConflict:
+            return False
+        return True
+
+    async def pods(self, namespace: str, selector: str) -> list[Json]:
+        return await self._items(
+            lambda a, t: CoreV1Api(a).list_namespaced_pod(
+                namespace, label_selector=selector, _request_timeout=t, _preload_content=False
+            ),
+            f"listing Pods in {namespace}",
+        )
+
     # --- watches --------------------------------------------------------------------------
     def watch(
         self, kind: WatchedKind, on_change: Callable[[str], None], *, watch_seconds: int = 300

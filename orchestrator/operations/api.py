@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from orchestrator.backups.repository import BackupRepository
 from orchestrator.deps import ClockDep, ReconcilerDep, SessionDep, SettingsDep
 from orchestrator.metrics import Fleet, Metrics
 from orchestrator.models import DesiredState, Environment
@@ -107,11 +108,18 @@ async def metrics_endpoint(
     repository = StoreRepository(session)
     now = clock.now()
     depth, oldest_due = await repository.queue(now)
+    backed_up: dict[str, str] = {}
+    last_success = {}
+    if request.app.state.settings.backups_enabled:
+        backed_up = await repository.live_names()
+        last_success = await BackupRepository(session).last_success_by_store()
     fleet = Fleet(
         by_status=await repository.counts_by_status(),
         oldest_provisioning_since=await repository.oldest_provisioning_since(),
         queue_depth=depth,
         queue_oldest_due=oldest_due,
+        backed_up_stores=backed_up,
+        last_backup_success=last_success,
     )
     return Response(
         metrics.render(fleet, now), media_type="text/plain; version=0.0.4; charset=utf-8"

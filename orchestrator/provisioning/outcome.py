@@ -48,6 +48,11 @@ class Changes(TypedDict, total=False):
     step_started_at: datetime
     step_deadline_at: datetime | None
     attempt: int
+    safety_backup_pending: bool
+    restore_job: str | None
+    restore_backup_id: str | None
+    restore_snapshot_id: str | None
+    restore_source_store_id: str | None
 
 
 @dataclass(frozen=True)

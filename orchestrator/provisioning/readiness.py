@@ -83,6 +83,29 @@ def assess(snapshot: Snapshot, revision: int, *, require_setup: bool = True) -> 
     return Assessment(Verdict.WAITING, f"{blocker} ({waiting})" if blocker else waiting)
 
 
+class PauseState(StrEnum):
+    MISSING = "missing"  # no WordPress Deployment or MariaDB StatefulSet (not installed yet)
+    RUNNING = "running"  # WordPress still wants replicas: the release is not paused
+    STOPPING = "stopping"  # paused, but pods remain or MariaDB is not ready
+    PAUSED = "paused"  # nothing writes to the store's data; MariaDB answers
+
+
+def pause_progress(snapshot: Snapshot) -> tuple[PauseState, str | None]:
+    """How far a store is from paused for a restore, and what is awaited."""
+    mariadb = _by_component(snapshot.statefulsets, "mariadb")
+    wordpress = _by_component(snapshot.deployments, "wordpress")
+    if mariadb is None or wordpress is None:
+        return PauseState.MISSING, "waiting for the store's workloads to appear"
+    if int((wordpress.get("spec") or {}).get("replicas", 1)) != 0:
+        return PauseState.RUNNING, "waiting for the storefront to be paused"
+    status = wordpress.get("status") or {}
+    if not _observed(wordpress) or int(status.get("replicas") or 0) > 0:
+        return PauseState.STOPPING, "waiting for WordPress to stop"
+    if not _statefulset_ready(mariadb):
+        return PauseState.STOPPING, f"waiting for MariaDB ({_ready_count(mariadb)} ready)"
+    return PauseState.PAUSED, None
+
+
 # --- workloads ----------------------------------------------------------------------------
 def _by_component(objects: list[Json], component: str) -> Json | None:
     for obj in objects:
@@ -245,7 +268,13 @@ def keep_workload(obj: Json) -> Json:
     status = obj.get("status") or {}
     kept_status = {
         key: status[key]
-        for key in ("readyReplicas", "updatedReplicas", "availableReplicas", "observedGeneration")
+        for key in (
+            "replicas",
+            "readyReplicas",
+            "updatedReplicas",
+            "availableReplicas",
+            "observedGeneration",
+        )
         if key in status
     }
     conditions = [

@@ -28,17 +28,19 @@ from opentelemetry.context import Context
 from opentelemetry.trace import Status, StatusCode, Tracer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from orchestrator.backups.jobs import JobOutcome, Phase
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.logs import current_store
 from orchestrator.metrics import Metrics
 from orchestrator.models import DesiredState, Store, StoreStatus
+from orchestrator.provisioning.backup_tracker import BackupTracker
 from orchestrator.provisioning.errors import StepError, as_step_error
 from orchestrator.provisioning.health import HealthMonitor
 from orchestrator.provisioning.outcome import Changes, Event, EventOutcome, Outcome
 from orchestrator.provisioning.readiness import Verdict
 from orchestrator.provisioning.steps import Step, StoreSteps
-from orchestrator.provisioning.store_values import store_urls
+from orchestrator.provisioning.store_values import restore_pending, store_urls
 from orchestrator.provisioning.transactions import in_transaction
 from orchestrator.stores.repository import Fence, StoreRepository
 from orchestrator.tracing import STORE_ID
@@ -78,8 +80,12 @@ class Reconciler:
         health = HealthMonitor(
             self.settings, self.sessions, self.steps, self.clock, self.wake, self.tracer
         )
-        self.steps.objects.start(health.changed)
+        tracker = BackupTracker(
+            self.sessions, self.steps.objects, self.steps.jobs, self.metrics, self.clock
+        )
+        self.steps.objects.start(health.changed, tracker.changed)
         self._background = [
+            asyncio.create_task(tracker.follow(), name="backup-tracker"),
             asyncio.create_task(self._dispatch_loop(), name="reconciler-dispatch"),
             asyncio.create_task(self._heartbeat_loop(), name="reconciler-heartbeat"),
             asyncio.create_task(health.follow_changes(), name="health-changes"),
@@ -252,12 +258,150 @@ class Reconciler:
                     f"release revision {release.revision} {release.status}",
                     {"applied_generation": store.generation, "release_revision": release.revision},
                 )
+            case Step.SAFETY_BACKUP:
+                return self._safety_backup(
+                    store, await self._run(step, self.steps.safety_backup(store))
+                )
+            case Step.PAUSE:
+                return await self._pause(store)
+            case Step.RESTORE:
+                name, job = await self._run(step, self.steps.restore(store))
+                return self._restore(store, name, job)
             case Step.READINESS:
                 return await self._readiness(store)
             case Step.UNINSTALL:
                 return _succeeded(store, step, await self._run(step, self.steps.uninstall(store)))
             case Step.NAMESPACE_DELETE:
                 return await self._namespace_deletion(store)
+
+    # --- restore --------------------------------------------------------------------------
+    def _safety_backup(self, store: Store, job: JobOutcome) -> Outcome:
+        backup = store.safety_backup_id
+        if job.phase == Phase.SUCCEEDED:
+            snapshot = str((job.result or {}).get("short_id") or "")
+            return Outcome(
+                {"safety_backup_pending": False},
+                (
+                    Event(
+                        Step.SAFETY_BACKUP,
+                        EventOutcome.SUCCEEDED,
+                        f"safety backup {backup} taken (snapshot {snapshot})",
+                    ),
+                ),
+            )
+        if job.phase == Phase.FAILED:
+            return self._restore_abandoned(
+                store, Step.SAFETY_BACKUP, f"the safety backup {backup} failed: {job.reason}"
+            )
+        return self._job_waiting(store, Step.SAFETY_BACKUP, f"taking safety backup {backup}")
+
+    async def _pause(self, store: Store) -> Outcome:
+        release, waiting = await self._run(Step.PAUSE, self.steps.pause(store))
+        changes: Changes = {}
+        if release is not None:
+            changes = {
+                "applied_generation": store.generation,
+                "release_revision": release.revision,
+            }
+        if waiting is None:
+            return _succeeded(store, Step.PAUSE, "storefront paused, MariaDB ready", changes)
+        now = self.clock.now()
+        deadline = store.step_deadline_at
+        if deadline is not None and now >= deadline:
+            return self._failed(
+                store,
+                Step.PAUSE,
+                f"the storefront did not pause within "
+                f"{self.settings.step_deadline_seconds:.0f}s: {waiting}",
+            )
+        events: tuple[Event, ...] = ()
+        if waiting != store.status_reason:
+            events = (Event(Step.PAUSE, EventOutcome.WAITING, waiting),)
+        return Outcome(
+            {**changes, "status_reason": waiting},
+            events,
+            next_due=now + timedelta(seconds=self.settings.readiness_poll_seconds),
+        )
+
+    def _restore(self, store: Store, name: str, job: JobOutcome) -> Outcome:
+        backup = store.restore_backup_id
+        kind = "clone" if store.restore_source_store_id != store.id else "restore"
+        if job.phase == Phase.SUCCEEDED:
+            self.metrics.restores.labels(kind=kind, outcome="succeeded").inc()
+            return Outcome(
+                {
+                    "restore_backup_id": None,
+                    "restore_snapshot_id": None,
+                    "restore_source_store_id": None,
+                    "restore_job": None,
+                    # Install again: the release, unpaused, then readiness of the new revision.
+                    "applied_generation": 0,
+                    "status_reason": "backup restored; starting the storefront",
+                },
+                (
+                    Event(
+                        Step.RESTORE,
+                        EventOutcome.SUCCEEDED,
+                        f"backup {backup} restored by Job {name}; starting the storefront",
+                    ),
+                ),
+                next_due=self.clock.now(),
+            )
+        if job.phase == Phase.FAILED:
+            self.metrics.restores.labels(kind=kind, outcome="failed").inc()
+            failed = self._failed(
+                store, Step.RESTORE, f"restore Job {name} of backup {backup} failed: {job.reason}"
+            )
+            return Outcome({**failed.changes, "restore_job": None}, failed.events, failed.next_due)
+        waiting = self._job_waiting(store, Step.RESTORE, f"restoring backup {backup} ({name})")
+        if store.restore_job != name:
+            return Outcome(
+                {**waiting.changes, "restore_job": name}, waiting.events, waiting.next_due
+            )
+        return waiting
+
+    def _job_waiting(self, store: Store, step: Step, doing: str) -> Outcome:
+        """A backup or restore Job still running: look again soon (its change wakes the store
+        at once), unless the step's deadline passed."""
+        now = self.clock.now()
+        deadline = store.step_deadline_at
+        if deadline is not None and now >= deadline:
+            limit = f"{self.settings.backup_deadline_seconds:.0f}s"
+            reason = f"{doing}: no result within {limit}"
+            if step == Step.SAFETY_BACKUP:
+                return self._restore_abandoned(store, step, reason)
+            return self._failed(store, step, reason)
+        events: tuple[Event, ...] = ()
+        if doing != store.status_reason:
+            events = (Event(step, EventOutcome.WAITING, doing),)
+        return Outcome(
+            {"status_reason": doing},
+            events,
+            next_due=now + timedelta(seconds=self.settings.readiness_poll_seconds),
+        )
+
+    def _restore_abandoned(self, store: Store, step: Step, reason: str) -> Outcome:
+        """A restore that failed before anything of the store changed: the store runs on with
+        its data (Degraded, with the reason, until its next health verdict)."""
+        log.warning("restore of store %s abandoned: %s", store.id, reason)
+        self.metrics.restores.labels(kind="restore", outcome="abandoned").inc()
+        message = f"restore abandoned, the store's data is unchanged: {reason}"
+        return Outcome(
+            {
+                "status": StoreStatus.DEGRADED,
+                "status_reason": message,
+                "restore_backup_id": None,
+                "restore_snapshot_id": None,
+                "restore_source_store_id": None,
+                "restore_job": None,
+                "safety_backup_pending": False,
+                "step": None,
+                "step_deadline_at": None,
+                "attempt": 0,
+            },
+            (Event(step, EventOutcome.FAILED, message),),
+            next_due=self.clock.now(),
+        )
 
     async def _readiness(self, store: Store) -> Outcome:
         revision = store.release_revision or 0
@@ -267,7 +411,8 @@ class Reconciler:
         now = self.clock.now()
         if assessment.verdict == Verdict.READY:
             storefront, admin = store_urls(store, self.settings.values_file(store.environment))
-            self.metrics.provision_seconds.observe((now - store.created_at).total_seconds())
+            if store.status == StoreStatus.PROVISIONING:
+                self.metrics.provision_seconds.observe((now - store.created_at).total_seconds())
             return Outcome(
                 {
                     "status": StoreStatus.READY,
@@ -405,7 +550,10 @@ class Reconciler:
         )
 
     def _failed(self, store: Store, step: Step, reason: str) -> Outcome:
-        """End the store in Failed with ``reason``."""
+        """End the store in Failed with ``reason`` (a safety backup that cannot be taken
+        abandons its restore instead: nothing of the store has changed yet)."""
+        if step == Step.SAFETY_BACKUP:
+            return self._restore_abandoned(store, step, reason)
         log.warning("store %s failed at %s: %s", store.id, step, reason)
         self.metrics.failures.labels(step=step).inc()
         return Outcome(
@@ -478,6 +626,8 @@ def _steps_to_run(store: Store, desired: DesiredState) -> list[Step]:
     """The steps of this pass, in order. Towards present: install (namespace, secrets,
     release) unless helm already installed this generation, then wait for readiness. Towards
     absent: uninstall unless the namespace is already being deleted, then delete it."""
+    if desired == DesiredState.PRESENT and restore_pending(store):
+        return _restore_steps(store)
     if desired == DesiredState.PRESENT:
         install = [Step.NAMESPACE, Step.SECRETS, Step.RELEASE]
         return (
@@ -488,6 +638,18 @@ def _steps_to_run(store: Store, desired: DesiredState) -> list[Step]:
     if store.step == Step.NAMESPACE_DELETE:
         return [Step.NAMESPACE_DELETE]
     return [Step.UNINSTALL, Step.NAMESPACE_DELETE]
+
+
+def _restore_steps(store: Store) -> list[Step]:
+    """A restore: the safety backup while it is still to be taken, the pause, the restore Job.
+    A clone (Provisioning) first gets its namespace and credentials. Once the restore Job
+    succeeded the store installs again (unpaused) and waits for readiness."""
+    steps = []
+    if store.status == StoreStatus.PROVISIONING:
+        steps += [Step.NAMESPACE, Step.SECRETS]
+    if store.safety_backup_pending and store.safety_backup_id:
+        steps.append(Step.SAFETY_BACKUP)
+    return [*steps, Step.PAUSE, Step.RESTORE]
 
 
 def _current_step(store: Store) -> Step | None:

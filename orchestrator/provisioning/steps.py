@@ -3,23 +3,43 @@ what is missing, so running it twice, or after a crash half-way, is always safe.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 
+from orchestrator.backups.credentials import BackupCredentialsMissing, ensure_store_copy
+from orchestrator.backups.jobs import (
+    BACKUP,
+    BACKUP_ID_LABEL,
+    BACKUP_KIND_LABEL,
+    RESTORE,
+    JobOutcome,
+    JobTemplateMissing,
+    Phase,
+    StoreJobs,
+    job_name,
+)
 from orchestrator.config import Settings
 from orchestrator.helm.client import HelmClient, ReleaseStatus
 from orchestrator.kube.client import Json, KubeClient
-from orchestrator.models import DesiredState, Store
+from orchestrator.models import BackupKind, DesiredState, Store
 from orchestrator.provisioning.errors import PermanentStepError, TemporaryStepError
-from orchestrator.provisioning.readiness import Assessment, Verdict, assess
+from orchestrator.provisioning.readiness import (
+    Assessment,
+    PauseState,
+    Verdict,
+    assess,
+    pause_progress,
+)
 from orchestrator.provisioning.secret_backends import SecretBackend
 from orchestrator.provisioning.store_objects import StoreObjects
 from orchestrator.provisioning.store_values import (
     STORE_ID_LABEL,
     namespace_labels,
     release_values,
+    secret_labels,
 )
 
 
@@ -62,6 +82,27 @@ class Step(StrEnum):
         DesiredState.PRESENT,
         "creating credentials",
         lambda settings: settings.step_deadline_seconds,
+    )
+    # A restore: a safety backup of the running store, the storefront paused, the data
+    # replaced; then the release again (unpaused) and readiness. A clone is seeded the same way
+    # right after its credentials exist.
+    SAFETY_BACKUP = (
+        "safety-backup",
+        DesiredState.PRESENT,
+        "taking a safety backup before the restore",
+        lambda settings: settings.backup_deadline_seconds,
+    )
+    PAUSE = (
+        "pause",
+        DesiredState.PRESENT,
+        "pausing the storefront for the restore",
+        lambda settings: settings.step_deadline_seconds,
+    )
+    RESTORE = (
+        "restore",
+        DesiredState.PRESENT,
+        "restoring the backup",
+        lambda settings: settings.backup_deadline_seconds,
     )
     RELEASE = (
         "release",
@@ -106,6 +147,7 @@ class StoreSteps:
     helm: HelmClient
     secrets: SecretBackend
     objects: StoreObjects
+    jobs: StoreJobs
 
     # --- towards present ------------------------------------------------------------------
     async def ensure_namespace(self, store: Store) -> str:
@@ -119,7 +161,15 @@ class StoreSteps:
         return f"namespace {store.namespace} exists"
 
     async def ensure_secrets(self, store: Store) -> str:
-        return await self.secrets.ensure(store)
+        message = await self.secrets.ensure(store)
+        try:
+            copied = await ensure_store_copy(
+                self.kube, self.settings, store.namespace, secret_labels(store)
+            )
+        except BackupCredentialsMissing as exc:
+            # The operator may still add it: retried until the step's deadline.
+            raise TemporaryStepError(str(exc)) from exc
+        return f"{message}; {copied}" if copied else message
 
     async def ensure_release(self, store: Store) -> ReleaseStatus:
         values_file = self.settings.values_file(store.environment)
@@ -130,7 +180,7 @@ class StoreSteps:
             store.namespace,
             chart=self.settings.chart_path,
             values_files=[values_file],
-            values=release_values(store),
+            values=release_values(store, self.settings),
         )
         if release.status != "deployed":
             raise TemporaryStepError(
@@ -160,6 +210,54 @@ class StoreSteps:
             return assessment
         await self.kube.add_diagnostics(snapshot, store.namespace, selector)
         return assess(snapshot, revision, require_setup=require_setup)
+
+    # --- restore --------------------------------------------------------------------------
+    async def safety_backup(self, store: Store) -> JobOutcome:
+        """Start the safety backup unless it is running; its outcome so far."""
+        assert store.safety_backup_id is not None
+        name = job_name(BACKUP, store.safety_backup_id)
+        labels = {BACKUP_ID_LABEL: store.safety_backup_id, BACKUP_KIND_LABEL: BackupKind.SAFETY}
+        return await self._run_job(store, BACKUP, name, labels, {"BACKUP_KIND": "manual"})
+
+    async def pause(self, store: Store) -> tuple[ReleaseStatus | None, str | None]:
+        """Upgrade the release with the storefront paused unless the cluster shows it paused
+        already (read from the API server, which has helm's change at once); returns the release
+        if it was upgraded, and what is still awaited (None: WordPress has stopped and MariaDB
+        is ready, so the data can be replaced)."""
+        selector = f"app.kubernetes.io/instance={self.settings.release_name}"
+        snapshot = await self.kube.workloads(store.namespace, selector)
+        state, waiting = pause_progress(snapshot)
+        if state == PauseState.RUNNING or (
+            state == PauseState.MISSING and store.applied_generation < store.generation
+        ):
+            return await self.ensure_release(store), "waiting for WordPress to stop"
+        return None, waiting
+
+    async def restore(self, store: Store) -> tuple[str, JobOutcome]:
+        """Start the restore Job of this attempt unless it exists; its name and outcome."""
+        assert store.restore_backup_id and store.restore_snapshot_id
+        source = store.restore_source_store_id or store.id
+        attempt = uuid.uuid5(uuid.NAMESPACE_URL, f"{store.id}/{store.restore_backup_id}")
+        name = job_name(RESTORE, f"{attempt.hex[:6]}{store.generation % 256:02x}")
+        env = {"SNAPSHOT_ID": store.restore_snapshot_id}
+        if source != store.id:
+            # A clone reads the source store's repository; its snapshots carry that store's id.
+            env["SOURCE_REPOSITORY"] = self.settings.backup_repository(source)
+            env["STORE_ID"] = source
+        labels = {BACKUP_ID_LABEL: store.restore_backup_id}
+        return name, await self._run_job(store, RESTORE, name, labels, env)
+
+    async def _run_job(
+        self, store: Store, task: str, name: str, labels: dict[str, str], env: dict[str, str]
+    ) -> JobOutcome:
+        outcome = await self.jobs.outcome(store.namespace, name, task)
+        if outcome is not None:
+            return outcome
+        try:
+            await self.jobs.start(store.namespace, task, name, labels, env)
+        except JobTemplateMissing as exc:
+            raise PermanentStepError(str(exc)) from exc
+        return JobOutcome(Phase.RUNNING)
 
     async def release_exists(self, store: Store) -> bool:
         return await self.helm.status(self.settings.release_name, store.namespace) is not None

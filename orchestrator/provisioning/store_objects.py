@@ -14,6 +14,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 
+from orchestrator.backups.jobs import TASK_LABEL, keep_task_job
 from orchestrator.config import Settings
 from orchestrator.kube.client import Json, KubeClient, Snapshot
 from orchestrator.kube.errors import KubeError
@@ -29,7 +30,7 @@ from orchestrator.provisioning.store_values import MANAGED_BY
 
 log = logging.getLogger(__name__)
 
-KINDS = ("namespaces", "statefulsets", "deployments", "jobs", "pods", "pvcs", "events")
+KINDS = ("namespaces", "statefulsets", "deployments", "jobs", "pods", "pvcs", "events", "tasks")
 # The store chart's name (its app.kubernetes.io/name label).
 CHART_NAME = "woocommerce"
 # How long start-up waits for the store namespaces to be listed before it watches Events,
@@ -47,14 +48,22 @@ class StoreObjects:
             f"app.kubernetes.io/instance={settings.release_name}"
         )
         self._on_change: Callable[[str], None] = lambda namespace: None
+        self._on_task_change: Callable[[str], None] = lambda namespace: None
         self._caches: dict[str, ObjectCache] = {}
         self._starting: asyncio.Task[None] | None = None
 
-    def start(self, on_change: Callable[[str], None]) -> None:
+    def start(
+        self,
+        on_change: Callable[[str], None],
+        on_task_change: Callable[[str], None] | None = None,
+    ) -> None:
         """Start watching (in the background: an unreachable API server never holds up the
         start); ``on_change(namespace)`` is called on the event loop for every change to what is
-        kept in a store namespace."""
+        kept in a store namespace, and ``on_task_change(namespace)`` too for a change to a
+        backup or restore Job."""
         self._on_change = on_change
+        if on_task_change is not None:
+            self._on_task_change = on_task_change
         self._starting = asyncio.create_task(self._start(), name="store-objects-start")
 
     async def _start(self) -> None:
@@ -86,6 +95,13 @@ class StoreObjects:
             ),
         }.items():
             self._watch(name, kind)
+        # Backup and restore Jobs (scheduled ones come from the chart's CronJob): the chart's
+        # labels are not promised on them, the task label is.
+        self._watch(
+            "tasks",
+            WatchedKind("/apis/batch/v1/jobs", keep_task_job, label_selector=TASK_LABEL),
+            self._task_changed,
+        )
 
     async def wait_synced(self) -> None:
         """Until every kind has been listed once."""
@@ -121,9 +137,26 @@ class StoreObjects:
             events=kept("events"),
         )
 
-    def _watch(self, name: str, kind: WatchedKind) -> ObjectCache:
+    def task_jobs(self, namespace: str) -> list[Json]:
+        """The backup and restore Jobs of a namespace, as kept (empty before the first list)."""
+        cache = self._caches.get("tasks")
+        return cache.in_namespace(namespace) if cache is not None else []
+
+    def task_namespaces(self) -> list[str]:
+        cache = self._caches.get("tasks")
+        return cache.namespaces() if cache is not None else []
+
+    def _task_changed(self, namespace: str) -> None:
+        self._on_change(namespace)
+        self._on_task_change(namespace)
+
+    def _watch(
+        self, name: str, kind: WatchedKind, on_change: Callable[[str], None] | None = None
+    ) -> ObjectCache:
         cache = self._kube.watch(
-            kind, lambda namespace: self._on_change(namespace), watch_seconds=self._watch_seconds
+            kind,
+            on_change or (lambda namespace: self._on_change(namespace)),
+            watch_seconds=self._watch_seconds,
         )
         self._caches[name] = cache
         cache.start()

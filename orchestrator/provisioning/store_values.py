@@ -9,9 +9,12 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 
+from orchestrator.backups.credentials import STORE_BACKUP_SECRET
+from orchestrator.config import Settings
 from orchestrator.models import Store
 
 MANAGED_BY = "woo-platform"
@@ -58,14 +61,49 @@ def generated_secrets(store: Store) -> dict[str, dict[str, str]]:
     }
 
 
-def release_values(store: Store) -> dict[str, Any]:
-    """Per-store chart values, layered over the environment's values file."""
-    return {
+def release_values(store: Store, settings: Settings) -> dict[str, Any]:
+    """Per-store chart values, layered over the environment's values file. Keys the chart
+    defaults well are only sent when they differ (a paused storefront, an adopted site)."""
+    values: dict[str, Any] = {
         "store": {"name": store.store_name},
         "ingress": {"host": store.domain},
         "mariadb": {"auth": {"existingSecret": DB_SECRET}},
         "wordpress": {"admin": {"existingSecret": ADMIN_SECRET}},
     }
+    if settings.backups_enabled:
+        values["backup"] = backup_values(store, settings)
+    if restore_pending(store):
+        # Nobody may write to the shop while its data is replaced.
+        values["storefront"] = {"paused": True}
+    if store.cloned_from_store_id:
+        # The clone's data names the source store's URL and admin: make them this store's.
+        values["setup"] = {"adoptRestoredSite": True}
+    return values
+
+
+def backup_values(store: Store, settings: Settings) -> dict[str, Any]:
+    """The chart's ``backup`` block: where the store's restic repository is and when it is
+    backed up. Credentials are in the Secret it names, never here."""
+    endpoint = urlsplit(settings.backup_endpoint or "")
+    port = endpoint.port or (443 if endpoint.scheme == "https" else 80)
+    return {
+        "enabled": True,
+        "storeId": store.id,
+        "repository": settings.backup_repository(store.id),
+        "secretName": STORE_BACKUP_SECRET,
+        "schedule": store.backup_schedule or settings.backup_schedule,
+        "retention": {
+            "daily": settings.backup_keep_daily,
+            "weekly": settings.backup_keep_weekly,
+            "monthly": settings.backup_keep_monthly,
+        },
+        "target": {"cidrs": list(settings.backup_target_cidrs), "port": port},
+    }
+
+
+def restore_pending(store: Store) -> bool:
+    """A restore (or a clone's seeding) whose restore Job has not succeeded yet."""
+    return store.restore_backup_id is not None
 
 
 def store_urls(store: Store, values_file: Path) -> tuple[str, str]:

@@ -29,7 +29,7 @@ from orchestrator.stores.schemas import (
     StoreEventOut,
     StoreOut,
     StorePage,
-    StoreUrls,
+    to_store_out,
 )
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -92,7 +92,7 @@ async def create_store(
         # Nothing was accepted this time: the store is the one the key asked for before.
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/stores/{store.id}"
-    return to_store_out(store)
+    return await _out(service, store)
 
 
 @router.get("", operation_id="listStores", dependencies=[READ])
@@ -129,8 +129,9 @@ async def list_stores(
         order=sort,
         cursor=cursor,
     )
+    summaries = await service.backup_summaries(stores)
     return StorePage(
-        items=[to_store_out(store) for store in stores],
+        items=[to_store_out(store, summaries.get(store.id)) for store in stores],
         total=total,
         limit=limit,
         offset=offset,
@@ -140,7 +141,7 @@ async def list_stores(
 
 @router.get("/{store_id}", operation_id="getStore", dependencies=[READ])
 async def get_store(store_id: str, service: StoreServiceDep) -> StoreOut:
-    return to_store_out(await service.get(store_id))
+    return await _out(service, await service.get(store_id))
 
 
 @router.get("/{store_id}/events", operation_id="listStoreEvents", dependencies=[READ])
@@ -201,7 +202,7 @@ async def delete_store(
         response.status_code = status.HTTP_200_OK
     else:
         reconciler.interrupt(store.id)
-    return to_store_out(store)
+    return await _out(service, store)
 
 
 @router.post(
@@ -217,25 +218,12 @@ async def retry_store(
     store = await service.request_retry(store_id)
     await session.commit()
     reconciler.wake()
-    return to_store_out(store)
+    return await _out(service, store)
 
 
-def to_store_out(store: Store) -> StoreOut:
-    urls = None
-    if store.storefront_url and store.admin_url:
-        urls = StoreUrls(storefront=store.storefront_url, admin=store.admin_url)
-    return StoreOut(
-        id=store.id,
-        store_name=store.store_name,
-        namespace=store.namespace,
-        domain=store.domain,
-        environment=store.environment,
-        status=StoreStatus(store.status),
-        status_reason=store.status_reason,
-        urls=urls,
-        created_at=store.created_at,
-        updated_at=store.updated_at,
-    )
+async def _out(service: StoreServiceDep, store: Store) -> StoreOut:
+    summaries = await service.backup_summaries([store])
+    return to_store_out(store, summaries.get(store.id))
 
 
 def to_event_out(event: StoreEvent) -> StoreEventOut:

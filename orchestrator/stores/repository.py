@@ -149,6 +149,13 @@ class StoreRepository:
         self.session.add(StoreEvent(store_id=store_id, step=step, outcome=outcome, message=message))
         await self.session.flush()
 
+    async def live_names(self) -> dict[str, str]:
+        """Every live store's id and name."""
+        result = await self.session.execute(
+            select(Store.id, Store.store_name).where(Store.status != StoreStatus.DELETED)
+        )
+        return dict(result.tuples().all())
+
     async def counts_by_status(self) -> dict[StoreStatus, int]:
         result = await self.session.execute(
             select(Store.status, func.count()).group_by(Store.status)

@@ -7,12 +7,27 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from orchestrator.models import Environment, StoreStatus
+from orchestrator.models import Environment, Store, StoreStatus
 from orchestrator.naming import STORE_NAME_MAX, store_domain_problem, store_name_problem
+from orchestrator.schedules import cron_problem
 
 # Bounds of paging parameters: beyond them the database would overflow, not answer.
 MAX_OFFSET = 1_000_000
 MAX_EVENT_ID = 2**31 - 1
+
+
+class CloneFrom(BaseModel):
+    """Seed the new store from a backup of another store (which may have been deleted)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    store_id: str = Field(min_length=1, max_length=36, description="The store to clone.")
+    backup_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=36,
+        description="One of its Succeeded backups; its latest when omitted.",
+    )
 
 
 class StoreCreate(BaseModel):
@@ -34,6 +49,27 @@ class StoreCreate(BaseModel):
         default="local",
         description="Which values file the store is installed with; `local` when omitted.",
     )
+    backup_schedule: str | None = Field(
+        default=None,
+        max_length=100,
+        description="When the store is backed up (cron); WOO_BACKUP_SCHEDULE when omitted.",
+        examples=["0 */6 * * *"],
+    )
+    clone_from: CloneFrom | None = Field(
+        default=None,
+        description="Start from a backup of another store: its data, this store's own "
+        "domain and credentials.",
+    )
+
+    @field_validator("backup_schedule")
+    @classmethod
+    def _valid_schedule(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        problem = cron_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("store_name")
     @classmethod
@@ -59,6 +95,18 @@ class StoreUrls(BaseModel):
     admin: str
 
 
+class StoreBackups(BaseModel):
+    schedule: str = Field(description="When the store is backed up (cron).")
+    last_success_at: datetime | None = Field(
+        description="When its last successful backup finished."
+    )
+    overdue: bool = Field(
+        description="The last successful backup is older than the longest gap between two "
+        "runs of the schedule (plus an hour), or there is none a gap after the store's creation."
+    )
+    cloned_from_store_id: str | None = None
+
+
 class StoreOut(BaseModel):
     id: str
     store_name: str
@@ -70,6 +118,9 @@ class StoreOut(BaseModel):
     urls: StoreUrls | None
     created_at: datetime
     updated_at: datetime
+    backups: StoreBackups | None = Field(
+        description="Backup schedule and freshness; null when the platform has backups off."
+    )
 
 
 class StorePage(BaseModel):
@@ -117,3 +168,22 @@ class ErrorOut(BaseModel):
     error: str = Field(examples=["validation_error"])
     detail: str
     fields: list[FieldErrorOut] | None = None
+
+
+def to_store_out(store: Store, backups: StoreBackups | None = None) -> StoreOut:
+    urls = None
+    if store.storefront_url and store.admin_url:
+        urls = StoreUrls(storefront=store.storefront_url, admin=store.admin_url)
+    return StoreOut(
+        id=store.id,
+        store_name=store.store_name,
+        namespace=store.namespace,
+        domain=store.domain,
+        environment=store.environment,
+        status=StoreStatus(store.status),
+        status_reason=store.status_reason,
+        urls=urls,
+        created_at=store.created_at,
+        updated_at=store.updated_at,
+        backups=backups,
+    )

@@ -7,11 +7,13 @@ import hashlib
 import json
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from orchestrator.backups.repository import BackupRepository
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.errors import (
+    BackupsDisabled,
     Conflict,
     FieldError,
     IdempotencyKeyReused,
@@ -20,7 +22,15 @@ from orchestrator.errors import (
     LimitReached,
     NotFound,
 )
-from orchestrator.models import DesiredState, Store, StoreEvent, StoreOrder, StoreStatus
+from orchestrator.models import (
+    Backup,
+    BackupStatus,
+    DesiredState,
+    Store,
+    StoreEvent,
+    StoreOrder,
+    StoreStatus,
+)
 from orchestrator.naming import (
     default_domain,
     domain_policy_problem,
@@ -28,11 +38,14 @@ from orchestrator.naming import (
     new_namespace,
     store_name_problem,
 )
+from orchestrator.schedules import longest_gap
 from orchestrator.stores.repository import StoreRepository
-from orchestrator.stores.schemas import StoreCreate
+from orchestrator.stores.schemas import CloneFrom, StoreBackups, StoreCreate
 
 # The orders a cursor pages in: both are keyed by (created_at, id), which a cursor names.
 KEYSET_ORDERS = (StoreOrder.NEWEST, StoreOrder.OLDEST)
+# A backup counts as overdue this long after its schedule's longest gap (a backup takes time).
+OVERDUE_GRACE = timedelta(hours=1)
 
 
 class StoreService:
@@ -54,12 +67,13 @@ class StoreService:
         Idempotency-Key looks for its first answer before the caps are counted.
         """
         domain = self._checked_domain(request)
-        digest = _digest(request.store_name, domain, request.environment)
+        digest = _digest(request, domain)
         if idempotency_key is not None:
             replay = await self._replay(idempotency_key, digest)
             if replay is not None:
                 return replay, False
         await self._check_caps(requested_by)
+        seed = await self._clone_seed(request.clone_from) if request.clone_from else None
         now = self.clock.now()
         store = Store(
             id=str(uuid.uuid4()),
@@ -76,12 +90,22 @@ class StoreService:
             idempotency_key=idempotency_key,
             request_digest=digest,
             created_by=requested_by,
+            backup_schedule=request.backup_schedule,
         )
+        message = "store requested"
+        if seed is not None:
+            store.cloned_from_store_id = seed.store_id
+            store.restore_backup_id = seed.id
+            store.restore_snapshot_id = seed.snapshot_id
+            store.restore_source_store_id = seed.store_id
+            store.status_reason = "queued for provisioning from a clone"
+            message = (
+                f"store requested as a clone of {seed.store_name} ({seed.store_id}), "
+                f"from backup {seed.id}"
+            )
         accepted = await self.repository.add_new(
             store,
-            StoreEvent(
-                store_id=store.id, step="request", outcome="accepted", message="store requested"
-            ),
+            StoreEvent(store_id=store.id, step="request", outcome="accepted", message=message),
         )
         if not accepted:
             if idempotency_key is not None:
@@ -96,6 +120,54 @@ class StoreService:
                 f"store name {request.store_name!r} or domain {domain!r} is already in use"
             )
         return store, True
+
+    async def _clone_seed(self, clone_from: CloneFrom) -> Backup:
+        """The backup a clone starts from: the one named, else the source store's latest
+        Succeeded backup. The source store may be deleted (its backups outlive it)."""
+        if not self.settings.backups_enabled:
+            raise BackupsDisabled("backups are off on this platform (no WOO_BACKUP_ENDPOINT)")
+        backups = BackupRepository(self.repository.session)
+        if clone_from.backup_id is None:
+            latest = await backups.latest_succeeded(clone_from.store_id)
+            if latest is None:
+                raise NotFound(f"store {clone_from.store_id} has no successful backup to clone")
+            return latest
+        backup = await backups.get(clone_from.backup_id)
+        if backup is None:
+            raise NotFound(f"backup {clone_from.backup_id} not found")
+        if backup.store_id != clone_from.store_id:
+            problem = f"is a backup of store {backup.store_id}, not of {clone_from.store_id}"
+            raise InvalidRequest(
+                f"clone_from.backup_id: {problem}", [FieldError("clone_from.backup_id", problem)]
+            )
+        if backup.status != BackupStatus.SUCCEEDED:
+            raise InvalidTransition(
+                f"backup {backup.id} is {backup.status}; only a Succeeded backup can be cloned"
+            )
+        return backup
+
+    async def backup_summaries(self, stores: Sequence[Store]) -> dict[str, StoreBackups]:
+        """Each live store's backup schedule and whether its last backup is overdue (empty when
+        backups are off)."""
+        if not self.settings.backups_enabled:
+            return {}
+        live = [store for store in stores if store.status != StoreStatus.DELETED]
+        last = await BackupRepository(self.repository.session).last_success_by_store(
+            [store.id for store in live]
+        )
+        now = self.clock.now()
+        summaries = {}
+        for store in live:
+            schedule = store.backup_schedule or self.settings.backup_schedule
+            allowed = longest_gap(schedule) + OVERDUE_GRACE
+            since = last.get(store.id, store.created_at)
+            summaries[store.id] = StoreBackups(
+                schedule=schedule,
+                last_success_at=last.get(store.id),
+                overdue=store.status != StoreStatus.PROVISIONING and now - since > allowed,
+                cloned_from_store_id=store.cloned_from_store_id,
+            )
+        return summaries
 
     def _checked_domain(self, request: StoreCreate) -> str:
         """The store's domain, given or computed, once it passes the platform's rules: the
@@ -198,17 +270,20 @@ class StoreService:
         return store
 
     async def request_retry(self, store_id: str) -> Store:
-        """Resume a failed store: provisioning again, or finishing a deletion that failed."""
+        """Resume a failed store: provisioning again, finishing a deletion that failed, or
+        running a restore that failed again (a clone's seeding is part of its provisioning)."""
         store = await self.get(store_id)
         if store.status != StoreStatus.FAILED:
             raise InvalidTransition(
                 f"only a Failed store can be retried; this one is {store.status}"
             )
-        deleting = store.desired_state == DesiredState.ABSENT
+        status = StoreStatus.PROVISIONING
+        if store.desired_state == DesiredState.ABSENT:
+            status = StoreStatus.DELETING
+        elif store.restore_backup_id and store.restore_source_store_id == store.id:
+            status = StoreStatus.RESTORING
         store.generation += 1
-        await self._requeue(
-            store, StoreStatus.DELETING if deleting else StoreStatus.PROVISIONING, "retry requested"
-        )
+        await self._requeue(store, status, "retry requested")
         return store
 
     async def _requeue(self, store: Store, status: StoreStatus, reason: str) -> None:
@@ -254,8 +329,13 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     return when, store_id
 
 
-def _digest(store_name: str, domain: str, environment: str) -> str:
-    body = json.dumps([store_name, domain, environment]).encode()
+def _digest(request: StoreCreate, domain: str) -> str:
+    parts: list[object] = [request.store_name, domain, request.environment]
+    # Only requests using the newer fields digest them, so keys stored before still replay.
+    if request.backup_schedule is not None or request.clone_from is not None:
+        clone = request.clone_from.model_dump() if request.clone_from else None
+        parts += [request.backup_schedule, clone]
+    body = json.dumps(parts).encode()
     return hashlib.sha256(body).hexdigest()
 
 

@@ -388,6 +388,7 @@ def test_a_fail_job_rule_fails_the_job_at_the_first_matching_exit(
     )
     for name in ("fatal", "flaky"):
         body = job(name, backoff_limit=2)
+        assert body.spec is not None
         body.spec.pod_failure_policy = policy
         batch.create_namespaced_job(NS, body)
 

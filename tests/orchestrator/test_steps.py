@@ -8,6 +8,7 @@ import pytest
 from kubernetes import client as k8s
 
 from kube_standin import KubeStandin
+from orchestrator.backups.jobs import StoreJobs
 from orchestrator.config import REPO_ROOT
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.runner import HelmRunner
@@ -32,7 +33,14 @@ def steps(kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path) -> StoreSte
     )
     kube = KubeClient(kubeconfig=kube_standin.kubeconfig, context=None, request_timeout=5)
     helm = HelmClient(HelmRunner(helm_bin, kubeconfig=kube_standin.kubeconfig), timeout=15)
-    return StoreSteps(settings, kube, helm, KubernetesSecrets(kube), StoreObjects(kube, settings))
+    return StoreSteps(
+        settings,
+        kube,
+        helm,
+        KubernetesSecrets(kube),
+        StoreObjects(kube, settings),
+        StoreJobs(kube, settings.release_name),
+    )
 
 
 def store() -> Store:
