@@ -36,7 +36,7 @@ SELECTOR_KEYS = {
     "app.kubernetes.io/instance",
     "app.kubernetes.io/component",
 }
-OFFICIAL_IMAGES = {"wordpress", "mariadb"}
+OFFICIAL_IMAGES = {"wordpress", "mariadb", "restic/restic"}
 # Built FROM the official WordPress image by helm/woocommerce/prebuilt/Dockerfile.
 PREBUILT_IMAGE = "woo-platform/wordpress-woocommerce"
 PREBUILT_DOCKERFILE = CHART / "prebuilt" / "Dockerfile"
@@ -138,8 +138,17 @@ def test_pods_run_as_the_users_the_official_images_expect(manifest: Manifest) ->
         component_of(labels): spec["securityContext"]["runAsUser"]
         for _, labels, spec in manifest.pod_specs()
     }
-    # www-data of the Debian WordPress image owns wp-content; mysql of the MariaDB image.
-    assert users == {"wordpress": 33, "setup": 33, "cron": 33, "test": 33, "mariadb": 999}
+    # www-data of the Debian WordPress image owns wp-content; mysql of the MariaDB image. The
+    # backup and restore pods run the MariaDB image as www-data: they read and write wp-content.
+    assert users == {
+        "wordpress": 33,
+        "setup": 33,
+        "cron": 33,
+        "test": 33,
+        "mariadb": 999,
+        "backup": 33,
+        "restore": 33,
+    }
 
 
 def test_no_pod_talks_to_the_kubernetes_api(manifest: Manifest) -> None:
@@ -172,8 +181,9 @@ def test_everything_is_denied_by_default(manifest: Manifest) -> None:
 
 
 def test_mariadb_is_reachable_only_from_wordpress_pods(manifest: Manifest) -> None:
-    """Only pods of this release that run WordPress code reach MariaDB: the WordPress Deployment
-    and the setup Job (WP-CLI). No other namespace, no address block, only port 3306."""
+    """Only pods of this release that run WordPress code reach MariaDB (the WordPress Deployment,
+    the setup and cron Jobs), and the backup and restore Jobs. No other namespace, no address
+    block, only port 3306."""
     mariadb = pod_labels(manifest, "mariadb")
     peers = []
     for policy in policies_for(manifest, mariadb):
@@ -189,7 +199,7 @@ def test_mariadb_is_reachable_only_from_wordpress_pods(manifest: Manifest) -> No
         for _, labels, _ in manifest.pod_specs()
         if any(selects(peer["podSelector"], labels) for peer in peers)
     }
-    assert allowed == {"wordpress", "setup", "cron"}
+    assert allowed == {"wordpress", "setup", "cron", "backup", "restore"}
     container_port = manifest.one("StatefulSet", "store-mariadb")["spec"]["template"]["spec"][
         "containers"
     ][0]["ports"][0]
@@ -417,16 +427,38 @@ def test_tls_follows_the_environment(rendered: Callable[[str], Manifest]) -> Non
     assert storefront == {"local": "http://demo.localhost", "prod": "https://demo.localhost"}
 
 
+def secret_file_paths(spec: dict[str, Any], container: dict[str, Any]) -> dict[str, str]:
+    """Mount path -> Secret name, for the Secret volumes this container mounts."""
+    secrets = {
+        volume["name"]: volume["secret"]["secretName"]
+        for volume in spec.get("volumes", [])
+        if "secret" in volume
+    }
+    return {
+        mount["mountPath"]: secrets[mount["name"]]
+        for mount in container.get("volumeMounts", [])
+        if mount["name"] in secrets
+    }
+
+
 def test_no_password_in_any_object_except_through_secret_key_ref(manifest: Manifest) -> None:
+    """Secrets reach pods only from Secrets: through secretKeyRef, or as files of a mounted Secret
+    volume named by a *_FILE variable (the backup Jobs' database and restic passwords)."""
     assert manifest.of_kind("Secret") == []
     secret_refs = set()
+    secret_files = set()
     for where, _, spec in manifest.pod_specs():
         for container in all_containers(spec):
+            mounted = secret_file_paths(spec, container)
             for variable in container.get("env", []):
                 sensitive = any(
                     word in variable["name"] for word in ("PASSWORD", "SECRET", "TOKEN")
                 )
-                if sensitive:
+                if sensitive and variable["name"].endswith("_FILE"):
+                    directory, _, key = variable["value"].rpartition("/")
+                    assert directory in mounted, (where, variable["name"])
+                    secret_files.add((mounted[directory], key))
+                elif sensitive:
                     assert "value" not in variable, (where, variable["name"])
                     ref = variable["valueFrom"]["secretKeyRef"]
                     secret_refs.add((ref["name"], ref["key"]))
@@ -436,6 +468,12 @@ def test_no_password_in_any_object_except_through_secret_key_ref(manifest: Manif
         ("store-db-credentials", "mariadb-root-password"),
         ("store-db-credentials", "mariadb-password"),
         ("store-admin-credentials", "admin-password"),
+        ("store-backup", "aws-secret-access-key"),
+    }
+    assert secret_files == {
+        ("store-db-credentials", "mariadb-password"),
+        ("store-backup", "restic-password"),
+        ("store-backup", "source-restic-password"),
     }
     wp_config = manifest.one("ConfigMap", "store-wordpress-config")["data"]["wp-config.php"]
     assert "define( 'DB_PASSWORD', woo_platform_env( 'WORDPRESS_DB_PASSWORD' ) );" in wp_config
