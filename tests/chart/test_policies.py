@@ -333,6 +333,79 @@ def test_the_ingress_controller_reaches_the_acme_solver_when_a_cluster_issuer_is
         ] == ["store-default-deny"]
 
 
+def test_backup_and_restore_pods_reach_only_dns_mariadb_and_the_backup_target(
+    manifest: Manifest,
+) -> None:
+    """Every egress rule of every policy that selects a backup or restore pod, taken together:
+    cluster DNS, this store's MariaDB on 3306, and the backup target on its port. Nothing else
+    (no web egress of WordPress's, no data plane), and nothing may connect to them."""
+    for component in ("backup", "restore"):
+        labels = pod_labels(manifest, component)
+        policies = policies_for(manifest, labels)
+        assert sorted(p["metadata"]["name"] for p in policies) == [
+            "store-backup",
+            "store-default-deny",
+        ]
+        assert [rule for p in policies for rule in p["spec"].get("ingress", [])] == []
+        rules = egress_rules(manifest, component)
+        assert reaches_dns(rules)
+        assert not reaches_web(rules)
+        mariadb = pod_labels(manifest, "mariadb")
+        [database] = [
+            rule for rule in rules if rule["ports"] == [{"port": 3306, "protocol": "TCP"}]
+        ]
+        assert [set(peer) for peer in database["to"]] == [{"podSelector"}]
+        assert selects(database["to"][0]["podSelector"], mariadb)
+        [target] = [rule for rule in rules if rule not in (database,) and not reaches_dns([rule])]
+        assert target == {
+            "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+            "ports": [{"port": 443, "protocol": "TCP"}],
+        }
+        assert len(rules) == 3
+
+
+def test_the_backup_target_is_narrowed_to_its_address_ranges_and_port(helm_bin: Path) -> None:
+    manifest = render(
+        helm_bin,
+        "prod",
+        "--set",
+        "backup.target.cidrs={203.0.113.0/24,2001:db8::/48}",
+        "--set",
+        "backup.target.port=9000",
+    )
+    [target] = [
+        rule
+        for rule in egress_rules(manifest, "backup")
+        if not reaches_dns([rule]) and rule["ports"][0]["port"] != 3306
+    ]
+    assert target == {
+        "to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}, {"ipBlock": {"cidr": "2001:db8::/48"}}],
+        "ports": [{"port": 9000, "protocol": "TCP"}],
+    }
+
+
+def test_no_backup_policy_and_no_database_path_without_backups(
+    rendered: Callable[[str], Manifest],
+) -> None:
+    """backup.enabled false (the chart's default) renders nothing backup-related, and MariaDB's
+    policy admits no backup or restore pod."""
+    manifest = rendered("default")
+    names = {obj["metadata"]["name"] for obj in manifest.objects}
+    assert not {"store-backup", "store-restore", "store-backup-scripts"} & names
+    assert not [
+        obj
+        for obj in manifest.objects
+        if obj["metadata"]["labels"].get("app.kubernetes.io/component") in ("backup", "restore")
+    ]
+    mariadb = manifest.one("NetworkPolicy", "store-mariadb")
+    [rule] = mariadb["spec"]["ingress"]
+    assert rule["from"][0]["podSelector"]["matchExpressions"][0]["values"] == [
+        "wordpress",
+        "setup",
+        "cron",
+    ]
+
+
 def test_setup_job_needs_no_web_with_a_prebuilt_image(helm_bin: Path) -> None:
     manifest = render(helm_bin, "local", "--set", "woocommerce.source=image")
     setup = manifest.one("NetworkPolicy", "store-setup")

@@ -78,7 +78,9 @@ def test_php_workers_fit_the_wordpress_container(manifest: Manifest) -> None:
     )
 
 
-def test_the_quota_without_room_for_backups_refuses_them(rendered: Callable[[str], Manifest]) -> None:
+def test_the_quota_without_room_for_backups_refuses_them(
+    rendered: Callable[[str], Manifest],
+) -> None:
     """The backup and restore pods are what needed the larger quota: the sum of every pod exceeds
     the limits the environments had before backups."""
     pods = worst_case_pods(rendered("local"))
@@ -138,7 +140,9 @@ def test_the_worst_case_counts_what_the_environment_runs(
     assert names.count("CronJob/store-cron") == 1
     assert names.count("CronJob/store-backup") == 1
     assert names.count("CronJob/store-restore") == 1
-    assert "CronJob/store-backup" not in [where for where, _ in worst_case_pods(rendered("default"))]
+    assert "CronJob/store-backup" not in [
+        where for where, _ in worst_case_pods(rendered("default"))
+    ]
     assert "Pod/cm-acme-http-solver" in names
     assert "Pod/cm-acme-http-solver" not in [
         where for where, _ in worst_case_pods(rendered("prod"))
