@@ -28,8 +28,9 @@ def job_template(manifest: Manifest, task: str) -> dict[str, Any]:
 
 
 def main_container(pod: dict[str, Any], task: str) -> dict[str, Any]:
-    [container] = [c for c in pod["containers"] if c["name"] == task]
-    return container
+    found: list[dict[str, Any]] = [c for c in pod["containers"] if c["name"] == task]
+    assert len(found) == 1, task
+    return found[0]
 
 
 def env_of(container: dict[str, Any]) -> dict[str, Any]:
