@@ -119,7 +119,7 @@ class BackupRepository:
             .where(Backup.expires_at.is_(None))
             .where((Store.id.is_(None)) | (Store.status == StoreStatus.DELETED))
         )
-        return [(backup, deleted_at) for backup, deleted_at in result.tuples().all()]
+        return [(row[0], row[1]) for row in result.all()]
 
     async def expired(self, now: datetime) -> Sequence[Backup]:
         result = await self.session.execute(select(Backup).where(Backup.expires_at < now))

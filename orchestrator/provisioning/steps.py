@@ -243,7 +243,7 @@ class StoreSteps:
         if source != store.id:
             # A clone reads the source store's repository; its snapshots carry that store's id.
             env["SOURCE_REPOSITORY"] = self.settings.backup_repository(source)
-            env["STORE_ID"] = source
+            env["SOURCE_STORE_ID"] = source
         labels = {BACKUP_ID_LABEL: store.restore_backup_id}
         return name, await self._run_job(store, RESTORE, name, labels, env)
 

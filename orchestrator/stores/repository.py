@@ -154,7 +154,7 @@ class StoreRepository:
         result = await self.session.execute(
             select(Store.id, Store.store_name).where(Store.status != StoreStatus.DELETED)
         )
-        return dict(result.tuples().all())
+        return {store_id: name for store_id, name in result.all()}
 
     async def counts_by_status(self) -> dict[StoreStatus, int]:
         result = await self.session.execute(
