@@ -13,7 +13,15 @@ from tests.orchestrator.conftest import make_settings
 def test_each_direction_runs_its_steps_in_order() -> None:
     towards_present = [step for step in Step if step.towards == DesiredState.PRESENT]
     towards_absent = [step for step in Step if step.towards == DesiredState.ABSENT]
-    assert towards_present == [Step.NAMESPACE, Step.SECRETS, Step.RELEASE, Step.READINESS]
+    assert towards_present == [
+        Step.NAMESPACE,
+        Step.SECRETS,
+        Step.SAFETY_BACKUP,
+        Step.PAUSE,
+        Step.RESTORE,
+        Step.RELEASE,
+        Step.READINESS,
+    ]
     assert towards_absent == [Step.UNINSTALL, Step.NAMESPACE_DELETE]
 
 
@@ -23,6 +31,11 @@ def test_only_a_later_step_starts_anew() -> None:
     # Re-checking an earlier step keeps the deadline of the step the store is at.
     assert not Step.NAMESPACE.is_later_than(Step.READINESS)
     assert not Step.RELEASE.is_later_than(Step.RELEASE)
+    # After a restore the release (unpaused) and readiness start anew; the safety backup, the
+    # pause and the restore follow each other.
+    assert Step.RELEASE.is_later_than(Step.RESTORE)
+    assert Step.PAUSE.is_later_than(Step.SAFETY_BACKUP)
+    assert Step.RESTORE.is_later_than(Step.PAUSE)
     # Turning round (a DELETE while provisioning) starts the other direction afresh.
     assert Step.UNINSTALL.is_later_than(Step.READINESS)
     assert Step.NAMESPACE.is_later_than(Step.NAMESPACE_DELETE)
@@ -32,6 +45,9 @@ def test_steps_are_stored_and_shown_by_their_names() -> None:
     assert [str(step) for step in Step] == [
         "namespace",
         "secrets",
+        "safety-backup",
+        "pause",
+        "restore",
         "release",
         "readiness",
         "uninstall",
