@@ -1,5 +1,6 @@
 """RBAC proven, not guessed: whole store lifecycles (a local store that fails on an image pull,
-is retried and gets Ready, then deleted; a prod store created and deleted) run against the
+is retried and gets Ready, is backed up, restored and cloned, then deleted; a prod store created
+and deleted) run against the
 Kubernetes API stand-in with the real helm and store chart. Every request the orchestrator and
 helm made is turned into the permission it needs, and the platform chart's ClusterRole must
 grant all of them and nothing that was never used. A third store uses the vault secrets backend
@@ -7,9 +8,11 @@ grant all of them and nothing that was never used. A third store uses the vault 
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from harness.app import running_app
@@ -26,6 +29,7 @@ from tests.deploy.rbac import (
     permission,
     permissions,
 )
+from tests.orchestrator import backup_support
 from tests.orchestrator.conftest import make_settings
 from tests.orchestrator.lifecycle_support import wait_for_status, wait_for_store
 from tests.orchestrator.vault_support import external_secrets_operator, openbao
@@ -67,7 +71,10 @@ async def store_lifecycles(
         allowed_domain_suffixes=["example.com"],
         # Every Ready store is checked again while the test runs (the safety net's reads too).
         resync_seconds=0.3,
+        # Backups on: credentials copied from the platform namespace, backup and restore Jobs.
+        **backup_support.SETTINGS,
     )
+    backup_support.install_credentials(kube)
     kube.kubelet.fail("Deployment", "ImagePullBackOff", message='Back-off pulling image "x"')
     async with running_app(settings) as api:
         assert (await api.client.get("/readyz")).status_code == 200
@@ -80,11 +87,12 @@ async def store_lifecycles(
         kube.kubelet.heal()
         await api.client.post(f"/stores/{local['id']}/retry")
         await wait_for_status(api.client, local["id"], "Ready")
+        clone = await backup_restore_and_clone(api.client, kube, local)
         prod = (await api.client.post("/stores", json=PROD)).json()
         await wait_for_status(api.client, prod["id"], "Ready")
         # An admin reads a store's credentials: the one read of a store Secret.
         assert (await api.client.get(f"/stores/{prod['id']}/credentials")).status_code == 200
-        for store in (local, prod):
+        for store in (local, prod, clone):
             await api.client.delete(f"/stores/{store['id']}")
             await wait_for_status(api.client, store["id"], "Deleted")
     # The vault secrets backend: credentials in OpenBao, ExternalSecrets in the namespace.
@@ -105,12 +113,44 @@ async def store_lifecycles(
             assert credentials.status_code == 200
             await api.client.delete(f"/stores/{vaulted['id']}")
             await wait_for_status(api.client, vaulted["id"], "Deleted")
-    return {local["namespace"], prod["namespace"], vaulted["namespace"]}
+    return {local["namespace"], prod["namespace"], vaulted["namespace"], clone["namespace"]}
 
 
-def made_by_the_operator(path: str) -> bool:
-    """Requests of the External Secrets Operator the test plays, not the platform's."""
-    return "/externalsecrets/" in path and path.endswith("/status")
+async def backup_restore_and_clone(
+    client: httpx.AsyncClient, kube: KubeStandin, store: dict[str, Any]
+) -> dict[str, Any]:
+    """A manual backup of the store, a restore of it (after a safety backup), and a clone of
+    it; returns the clone."""
+    snapshot = backup_support.snapshot_of("rbac")
+    backup_support.backups_succeed(kube, snapshot, 100)
+    backup_support.restores_succeed(kube, snapshot)
+    backup = (await client.post(f"/stores/{store['id']}/backups")).json()
+    await wait_for_backup(client, store["id"], backup["id"])
+    restore = await client.post(f"/stores/{store['id']}/restore", json={"backup_id": backup["id"]})
+    assert restore.status_code == 202, restore.text
+    await wait_for_status(client, store["id"], "Ready")
+    copy = {"store_name": "copy", "clone_from": {"store_id": store["id"]}}
+    clone: dict[str, Any] = (await client.post("/stores", json=copy)).json()
+    await wait_for_status(client, clone["id"], "Ready")
+    return clone
+
+
+async def wait_for_backup(client: httpx.AsyncClient, store_id: str, backup_id: str) -> None:
+    for _ in range(200):
+        backup = (await client.get(f"/stores/{store_id}/backups/{backup_id}")).json()
+        if backup["status"] == "Succeeded":
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"backup {backup_id} never succeeded")
+
+
+def made_by_the_operator(method: str, path: str) -> bool:
+    """Requests of the External Secrets Operator the test plays, and of the cluster operator
+    writing the platform's backup credentials: not the platform's."""
+    credentials = f"/api/v1/namespaces/{backup_support.PLATFORM_NAMESPACE}/secrets"
+    return ("/externalsecrets/" in path and path.endswith("/status")) or (
+        method == "POST" and path == credentials
+    )
 
 
 @pytest.fixture(params=EXPOSURES)
@@ -127,7 +167,7 @@ async def used(
     needed = {
         found
         for r in kube_standin.requests
-        if not made_by_the_operator(r.path)
+        if not made_by_the_operator(r.method, r.path)
         for found in permissions(r.method, r.path, r.query, r.status)
     }
     return needed, namespaces
@@ -175,7 +215,14 @@ async def test_namespaced_requests_stay_in_store_namespaces(
     outside = sorted(
         str(p) for p in permissions if p.scope == NAMESPACED and p.namespace not in namespaces
     )
-    assert outside == []
+    # The one exception: the platform's backup credentials, read to copy them into a store.
+    platform = {
+        (p.verb, p.resource)
+        for p in permissions
+        if p.namespace == backup_support.PLATFORM_NAMESPACE
+    }
+    assert platform == {("get", "secrets")}
+    assert [p for p in outside if f"({backup_support.PLATFORM_NAMESPACE})" not in p] == []
     cluster_wide = {(p.verb, p.resource) for p in permissions if p.scope == CLUSTER}
     assert {r for _, r in cluster_wide} == {"namespaces", "customresourcedefinitions"}
     assert ("delete", "namespaces") in cluster_wide
