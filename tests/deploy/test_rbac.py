@@ -1,10 +1,9 @@
 """RBAC proven, not guessed: whole store lifecycles (a local store that fails on an image pull,
 is retried and gets Ready, is backed up, restored and cloned, then deleted; a prod store created
-and deleted) run against the
-Kubernetes API stand-in with the real helm and store chart. Every request the orchestrator and
-helm made is turned into the permission it needs, and the platform chart's ClusterRole must
-grant all of them and nothing that was never used. A third store uses the vault secrets backend
-(OpenBao, ExternalSecrets), so its requests are proven too."""
+and deleted) run against the Kubernetes API stand-in with the real helm and store chart. Every
+request the orchestrator and helm made is turned into the permission it needs, and the platform
+chart's ClusterRole must grant all of them and nothing that was never used. A third store uses
+the vault secrets backend (OpenBao, ExternalSecrets), so its requests are proven too."""
 
 from __future__ import annotations
 

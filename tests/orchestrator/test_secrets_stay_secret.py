@@ -8,8 +8,10 @@ script: the stand-in does not run containers.)"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import gzip
+import json
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,6 +24,7 @@ from harness.app import RunningApp, running_app
 from harness.tokens import bearer
 from kube_standin import KubeStandin
 from orchestrator.config import REPO_ROOT
+from tests.orchestrator import backup_support
 from tests.orchestrator.conftest import make_settings
 from tests.orchestrator.lifecycle_support import wait_for_status
 
@@ -124,3 +127,83 @@ def _helm_release(standin: KubeStandin, namespace: str) -> str:
             texts.append(gzip.decompress(encoded).decode())
     assert texts
     return "\n".join(texts)
+
+
+async def test_backup_credentials_reach_only_the_store_backup_secret(
+    postgres_database: str,
+    tmp_path: Path,
+    kube_standin: KubeStandin,
+    helm_bin: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """With backups on, the platform's restic password and S3 keys are copied into the store's
+    `store-backup` Secret and nowhere else: not the helm values, not a response, an event, a log
+    line or a Job (the Jobs read them from that Secret)."""
+    caplog.set_level(logging.DEBUG)
+    backup_support.install_credentials(kube_standin)
+    settings = make_settings(
+        postgres_database,
+        tmp_path,
+        kubeconfig=kube_standin.kubeconfig,
+        helm_bin=helm_bin,
+        chart_path=REPO_ROOT / "helm" / "woocommerce",
+        values_dir=REPO_ROOT,
+        log_level="debug",
+        **backup_support.SETTINGS,
+    )
+    snapshot = backup_support.snapshot_of("secret")
+    backup_support.backups_succeed(kube_standin, snapshot, 10)
+    backup_support.restores_succeed(kube_standin, snapshot)
+    responses: list[httpx.Response] = []
+    async with running_app(settings) as running:
+        client = running.client
+
+        async def call(method: str, path: str, **kw: Any) -> Any:
+            response = await client.request(method, path, **kw)
+            responses.append(response)
+            return response.json() if "json" in response.headers["content-type"] else None
+
+        store = await call("POST", "/stores", json={"store_name": "kept"})
+        await wait_for_status(client, store["id"], "Ready")
+        backup = await call("POST", f"/stores/{store['id']}/backups")
+        for _ in range(200):
+            if (await call("GET", f"/stores/{store['id']}/backups/{backup['id']}"))[
+                "status"
+            ] == "Succeeded":
+                break
+            await asyncio.sleep(0.1)
+        await call("POST", f"/stores/{store['id']}/restore", json={"backup_id": backup["id"]})
+        await wait_for_status(client, store["id"], "Ready", timeout=60)
+        clone = await call(
+            "POST", "/stores", json={"store_name": "twin", "clone_from": {"store_id": store["id"]}}
+        )
+        await wait_for_status(client, clone["id"], "Ready", timeout=60)
+        for path in (
+            f"/stores/{store['id']}",
+            f"/stores/{store['id']}/events",
+            f"/stores/{store['id']}/backups",
+            f"/backups?store_id={store['id']}",
+            f"/stores/{clone['id']}/events",
+            "/metrics",
+        ):
+            await call("GET", path)
+
+    for namespace in (store["namespace"], clone["namespace"]):
+        copy = kube_standin.read("secrets", namespace, "store-backup")
+        decoded = {k: base64.b64decode(v).decode() for k, v in copy["data"].items()}
+        assert decoded == backup_support.CREDENTIALS
+    jobs = [
+        json.dumps(job)
+        for namespace in (store["namespace"], clone["namespace"])
+        for job in kube_standin.list("jobs", namespace)
+    ]
+    surfaces = {
+        "log": "\n".join(record.getMessage() for record in caplog.records),
+        "responses": "\n".join(f"{r.headers}\n{r.text}" for r in responses),
+        "helm release": _helm_release(kube_standin, store["namespace"])
+        + _helm_release(kube_standin, clone["namespace"]),
+        "jobs": "\n".join(jobs),
+    }
+    for name, text in surfaces.items():
+        for key, value in backup_support.CREDENTIALS.items():
+            assert value not in text, f"{key} appears in the {name}"
