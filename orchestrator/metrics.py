@@ -192,17 +192,19 @@ class _FleetCollector(Collector):
             value=self._age(fleet.queue_oldest_due),
         )
 
-        if fleet.backed_up_stores:
-            # The one metric labelled by store: which store's backups stopped is the point.
-            last = GaugeMetricFamily(
-                "woo_store_last_backup_success_timestamp_seconds",
-                "When the store's last successful backup finished (Unix time; 0: never)",
-                labels=["store_id", "store_name"],
-            )
-            for store_id, name in sorted(fleet.backed_up_stores.items()):
-                finished = fleet.last_backup_success.get(store_id)
-                last.add_metric([store_id, name], finished.timestamp() if finished else 0.0)
-            yield last
+        # The one metric labelled by store: which store's backups stopped is the point. A
+        # store without a successful backup yet has no sample (WooBackupFailed covers backups
+        # that never succeed; the API's `backups.overdue` covers backups that never ran).
+        last = GaugeMetricFamily(
+            "woo_store_last_backup_success_timestamp_seconds",
+            "When the live store's last successful backup finished (Unix time)",
+            labels=["store_id", "store_name"],
+        )
+        for store_id, name in sorted(fleet.backed_up_stores.items()):
+            finished = fleet.last_backup_success.get(store_id)
+            if finished is not None:
+                last.add_metric([store_id, name], finished.timestamp())
+        yield last
 
     def _age(self, since: datetime | None) -> float:
         if since is None or self.now is None:

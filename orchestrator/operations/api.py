@@ -22,7 +22,7 @@ from orchestrator.operations.schemas import (
     ReadyOut,
 )
 from orchestrator.provisioning.chart_files import chart_file_problems
-from orchestrator.provisioning.steps import Step
+from orchestrator.provisioning.steps import INSTALL_ONLY, RESTORE_ONLY, Step
 from orchestrator.provisioning.store_values import (
     ADMIN_PASSWORD_KEY,
     ADMIN_SECRET,
@@ -54,8 +54,14 @@ async def platform_info(settings: SettingsDep) -> PlatformInfo:
         provisioning_steps=[
             ProvisioningStep(step=step, description=step.description)
             for step in Step
-            if step.towards is DesiredState.PRESENT
+            if step.towards is DesiredState.PRESENT and step not in RESTORE_ONLY
         ],
+        restore_steps=[
+            ProvisioningStep(step=step, description=step.description)
+            for step in Step
+            if step.towards is DesiredState.PRESENT and step not in INSTALL_ONLY
+        ],
+        backups_enabled=settings.backups_enabled,
         admin_user=ADMIN_USER,
         admin_secret=AdminSecret(
             name=ADMIN_SECRET, user_key=ADMIN_USER_KEY, password_key=ADMIN_PASSWORD_KEY

@@ -32,6 +32,12 @@ class PlatformInfo(BaseModel):
     provisioning_steps: list[ProvisioningStep] = Field(
         description="The steps of provisioning, in order (the `step` of a store's events)."
     )
+    restore_steps: list[ProvisioningStep] = Field(
+        description="The steps of a restore, in order (the safety backup only when asked for)."
+    )
+    backups_enabled: bool = Field(
+        description="Whether the platform takes backups (WOO_BACKUP_ENDPOINT is set)."
+    )
     admin_user: str = Field(description="The WordPress administrator every store is set up with.")
     admin_secret: AdminSecret
 

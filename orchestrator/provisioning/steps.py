@@ -140,6 +140,11 @@ class Step(StrEnum):
         return order.index(self) > order.index(current)
 
 
+# Steps only a restore (or a clone's seeding) takes, and those only an installation takes.
+RESTORE_ONLY = frozenset({Step.SAFETY_BACKUP, Step.PAUSE, Step.RESTORE})
+INSTALL_ONLY = frozenset({Step.NAMESPACE, Step.SECRETS})
+
+
 @dataclass(frozen=True)
 class StoreSteps:
     settings: Settings

@@ -182,6 +182,57 @@ CASES = [
         },
         "22m",
     ),
+    # --- backups --------------------------------------------------------------------------
+    Case(
+        "a store's last backup is older than the threshold",
+        "WooStoreBackupStale",
+        {
+            **replicas(
+                'woo_store_last_backup_success_timestamp_seconds{store_id="s1",store_name="old"}',
+                "-100000x30",
+            ),
+            **replicas(
+                'woo_store_last_backup_success_timestamp_seconds{store_id="s2",store_name="new"}',
+                "1000x30",
+            ),
+        },
+        "20m",
+        fires=[{"store_id": "s1", "store_name": "old"}],
+    ),
+    Case(
+        "every store backed up recently",
+        "WooStoreBackupStale",
+        replicas(
+            'woo_store_last_backup_success_timestamp_seconds{store_id="s2",store_name="new"}',
+            "1000x30",
+        ),
+        "20m",
+    ),
+    Case(
+        "a stale backup, not yet for 15 minutes",
+        "WooStoreBackupStale",
+        replicas(
+            'woo_store_last_backup_success_timestamp_seconds{store_id="s1",store_name="old"}',
+            "-100000x30",
+        ),
+        "10m",
+    ),
+    Case(
+        "a backup failed",
+        "WooBackupFailed",
+        one_replica('woo_backups_total{kind="scheduled",outcome="failed"}', "0 0 1x10"),
+        "5m",
+        fires=[{}],
+    ),
+    Case(
+        "backups succeed",
+        "WooBackupFailed",
+        {
+            **one_replica('woo_backups_total{kind="scheduled",outcome="failed"}', "0x10"),
+            **one_replica('woo_backups_total{kind="scheduled",outcome="succeeded"}', "0+1x10"),
+        },
+        "5m",
+    ),
     # --- the orchestrator itself ----------------------------------------------------------
     Case(
         "every replica down",

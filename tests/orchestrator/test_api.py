@@ -64,6 +64,7 @@ async def test_create_answers_202_with_location(api: RunningApp) -> None:
         "urls",
         "created_at",
         "updated_at",
+        "backups",
     }
     fetched = (await api.client.get(f"/stores/{body['id']}")).json()
     assert fetched["namespace"] == body["namespace"]
@@ -313,6 +314,14 @@ async def test_operations_endpoints(api: RunningApp) -> None:
             {"step": "release", "description": "installing the helm release"},
             {"step": "readiness", "description": "waiting for the store to become ready"},
         ],
+        "restore_steps": [
+            {"step": "safety-backup", "description": "taking a safety backup before the restore"},
+            {"step": "pause", "description": "pausing the storefront for the restore"},
+            {"step": "restore", "description": "restoring the backup"},
+            {"step": "release", "description": "installing the helm release"},
+            {"step": "readiness", "description": "waiting for the store to become ready"},
+        ],
+        "backups_enabled": False,
         "admin_user": "admin",
         "admin_secret": {
             "name": "store-admin-credentials",
