@@ -36,14 +36,12 @@ log = logging.getLogger(__name__)
 
 class Housekeeping:
     def __init__(
-        self,
-        settings: Settings,
-        sessions: async_sessionmaker[AsyncSession],
-        clock: Clock | None = None,
+        self, settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock
     ) -> None:
         self.settings = settings
         self.sessions = sessions
-        self.clock = clock or Clock()
+        # The platform's one clock: retention is measured like every other age.
+        self.clock = clock
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:

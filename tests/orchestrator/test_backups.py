@@ -8,7 +8,7 @@ import asyncio
 import json
 import subprocess
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +18,8 @@ from kubernetes import client as k8s
 
 from harness.app import RunningApp, running_app
 from kube_standin import KubeStandin
-from orchestrator.config import REPO_ROOT
 from tests.orchestrator import backup_support as support
-from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.conftest import SettingsFor
 from tests.orchestrator.lifecycle_support import (
     core_api,
     events,
@@ -32,29 +31,15 @@ SNAPSHOT = support.snapshot_of("first")
 
 
 @pytest.fixture
-def settings_for(
-    postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path
-) -> Callable[..., Any]:
-    def build(**overrides: Any) -> Any:
-        values = {
-            "kubeconfig": kube_standin.kubeconfig,
-            "helm_bin": helm_bin,
-            "chart_path": REPO_ROOT / "helm" / "woocommerce",
-            "values_dir": REPO_ROOT,
-            **support.SETTINGS,
-        }
-        values.update(overrides)
-        return make_settings(postgres_database, tmp_path, **values)
-
-    return build
+def backup_settings(settings_for: SettingsFor) -> SettingsFor:
+    """The platform on the stand-in with a backup target (never contacted: no pod runs)."""
+    return lambda **overrides: settings_for(**{**support.SETTINGS, **overrides})
 
 
 @pytest.fixture
-async def api(
-    settings_for: Callable[..., Any], kube_standin: KubeStandin
-) -> AsyncIterator[RunningApp]:
+async def api(backup_settings: SettingsFor, kube_standin: KubeStandin) -> AsyncIterator[RunningApp]:
     support.install_credentials(kube_standin)
-    async with running_app(settings_for()) as running:
+    async with running_app(backup_settings()) as running:
         yield running
 
 
@@ -309,9 +294,9 @@ async def test_restores_that_cannot_be_are_refused_and_change_nothing(
 
 
 async def test_backups_disabled_are_refused(
-    settings_for: Callable[..., Any], kube_standin: KubeStandin
+    backup_settings: SettingsFor, kube_standin: KubeStandin
 ) -> None:
-    async with running_app(settings_for(backup_endpoint=None)) as running:
+    async with running_app(backup_settings(backup_endpoint=None)) as running:
         store = await ready_store(running.client)
         assert store["backups"] is None
         for method, path, body in [

@@ -23,9 +23,8 @@ import pytest
 from harness.app import RunningApp, running_app
 from harness.tokens import bearer
 from kube_standin import KubeStandin
-from orchestrator.config import REPO_ROOT
 from tests.orchestrator import backup_support
-from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.conftest import standin_settings
 from tests.orchestrator.lifecycle_support import wait_for_status
 
 SECRETS = ("store-db-credentials", "store-admin-credentials")
@@ -35,14 +34,8 @@ SECRETS = ("store-db-credentials", "store-admin-credentials")
 async def platform(
     postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path
 ) -> AsyncIterator[RunningApp]:
-    settings = make_settings(
-        postgres_database,
-        tmp_path,
-        kubeconfig=kube_standin.kubeconfig,
-        helm_bin=helm_bin,
-        chart_path=REPO_ROOT / "helm" / "woocommerce",
-        values_dir=REPO_ROOT,
-        log_level="debug",
+    settings = standin_settings(
+        postgres_database, tmp_path, kube_standin, helm_bin, log_level="debug"
     )
     async with running_app(settings) as running:
         yield running
@@ -141,13 +134,11 @@ async def test_backup_credentials_reach_only_the_store_backup_secret(
     line or a Job (the Jobs read them from that Secret)."""
     caplog.set_level(logging.DEBUG)
     backup_support.install_credentials(kube_standin)
-    settings = make_settings(
+    settings = standin_settings(
         postgres_database,
         tmp_path,
-        kubeconfig=kube_standin.kubeconfig,
-        helm_bin=helm_bin,
-        chart_path=REPO_ROOT / "helm" / "woocommerce",
-        values_dir=REPO_ROOT,
+        kube_standin,
+        helm_bin,
         log_level="debug",
         **backup_support.SETTINGS,
     )
