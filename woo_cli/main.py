@@ -8,13 +8,13 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from woo_cli import stores
+from woo_cli import backups, stores
 from woo_cli.config import ConfigError, load_config
 from woo_cli.exit_codes import ExitCode
 from woo_cli.http import ApiError, WooClient
 
 # Each module adds its group of verbs with register(groups, common); a verb sets `run`.
-MODULES: tuple[ModuleType, ...] = (stores,)
+MODULES: tuple[ModuleType, ...] = (stores, backups)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Operate woo-platform's stores over its HTTP API. The token comes from "
         "WOO_TOKEN or the config file (WOO_CONFIG, default ~/.config/woo/config.toml).",
         epilog="exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 refused (409/422), "
-        "5 timeout, 6 auth, 7 the store failed while waiting",
+        "5 timeout, 6 auth, 7 the store (or backup) failed while waiting",
     )
     groups = parser.add_subparsers(dest="group", required=True, metavar="GROUP")
     for module in MODULES:

@@ -44,6 +44,16 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument(
         "--idempotency-key", help="repeat the command safely: the same key creates one store"
     )
+    create.add_argument(
+        "--clone-from",
+        metavar="STORE_ID",
+        help="start from a backup of this store (it may be deleted): its data, this store's "
+        "own domain and credentials",
+    )
+    create.add_argument(
+        "--backup", metavar="BACKUP_ID", help="with --clone-from: this backup (default: latest)"
+    )
+    create.add_argument("--backup-schedule", help="when the store is backed up (cron)")
     _add_wait_options(create, "wait until the store is Ready")
     create.set_defaults(run=_create)
 
@@ -100,6 +110,15 @@ def _create(client: WooClient, args: argparse.Namespace) -> int:
         body["domain"] = args.domain
     if args.environment:
         body["environment"] = args.environment
+    if args.backup and not args.clone_from:
+        print("woo: --backup needs --clone-from", file=sys.stderr)
+        return ExitCode.USAGE
+    if args.clone_from:
+        body["clone_from"] = {"store_id": args.clone_from}
+        if args.backup:
+            body["clone_from"]["backup_id"] = args.backup
+    if args.backup_schedule:
+        body["backup_schedule"] = args.backup_schedule
     headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else None
     store = client.post("/stores", body, headers=headers)
     if args.wait:

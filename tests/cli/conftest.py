@@ -44,7 +44,7 @@ def platform(
 
 
 def _orchestrator(
-    database_url: str, kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path
+    database_url: str, kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path, **extra: str
 ) -> Iterator[OrchestratorProcess]:
     env = {
         **os.environ,
@@ -58,6 +58,7 @@ def _orchestrator(
         "WOO_DATA_DIR": str(tmp_path / "var"),
         "WOO_API_TOKEN": ADMIN_TOKEN,
         "WOO_LOG_LEVEL": "warning",
+        **extra,
     }
     process = OrchestratorProcess(env, tmp_path / "orchestrator.log")
     process.start()
