@@ -4,6 +4,7 @@ import createClient from "openapi-fetch";
 import { ApiError } from "./errors";
 import type { paths } from "./schema.gen";
 import type {
+  Backup,
   PlatformInfo,
   Principal,
   Store,
@@ -12,6 +13,7 @@ import type {
   StoreEvent,
   StorePage,
   StoreQuery,
+  RestoreRequest,
 } from "./types";
 
 export interface PlatformApiOptions {
@@ -97,6 +99,26 @@ export function createPlatformApi(options: PlatformApiOptions) {
     retryStore: (storeId: string): Promise<Store> =>
       call(() =>
         client.POST("/stores/{store_id}/retry", { params: { path: { store_id: storeId } } }),
+      ),
+
+    /** The store's backups, newest first. */
+    listStoreBackups: async (storeId: string): Promise<Backup[]> => {
+      const list = await call(() =>
+        client.GET("/stores/{store_id}/backups", { params: { path: { store_id: storeId } } }),
+      );
+      return list.items;
+    },
+
+    /** Back the store up now: the backup is Running until its Job ends. */
+    createBackup: (storeId: string): Promise<Backup> =>
+      call(() =>
+        client.POST("/stores/{store_id}/backups", { params: { path: { store_id: storeId } } }),
+      ),
+
+    /** Replace the store's data with one of its backups; the store turns Restoring. */
+    restoreStore: (storeId: string, body: RestoreRequest): Promise<Store> =>
+      call(() =>
+        client.POST("/stores/{store_id}/restore", { body, params: { path: { store_id: storeId } } }),
       ),
   };
 }

@@ -22,6 +22,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Backups
+         * @description A store's backups, also once the store is deleted (they are kept for
+         *     WOO_BACKUP_GRACE_DAYS and can seed a clone: POST /stores with clone_from).
+         */
+        get: operations["listBackups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/config": {
         parameters: {
             query?: never;
@@ -154,6 +175,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stores/{store_id}/backups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Store Backups
+         * @description The store's backups, newest first: scheduled, manual and safety backups.
+         */
+        get: operations["listStoreBackups"];
+        put?: never;
+        /**
+         * Create Backup
+         * @description Back a Ready or Degraded store up now: a Job from its backup CronJob starts at once, and
+         *     the backup is `Running` until the Job ends (`Succeeded` with its snapshot, or `Failed`).
+         */
+        post: operations["createBackup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stores/{store_id}/backups/{backup_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Store Backup */
+        get: operations["getStoreBackup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/stores/{store_id}/credentials": {
         parameters: {
             query?: never;
@@ -191,6 +254,30 @@ export interface paths {
         get: operations["listStoreEvents"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stores/{store_id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Restore Store
+         * @description Replace the store's data with one of its Succeeded backups. The store turns `Restoring`:
+         *     a safety backup first (unless `safety_backup` is false), the storefront paused, the
+         *     restore Job, the storefront back, then `Ready`. A failure before the restore Job started
+         *     leaves the data as it was (the store turns `Degraded` with the reason); a failed restore
+         *     Job ends `Failed` with the reason (`retry` runs the restore again).
+         */
+        post: operations["restoreStore"];
         delete?: never;
         options?: never;
         head?: never;
@@ -346,6 +433,76 @@ export interface components {
             token_name: string;
         };
         /**
+         * BackupKind
+         * @enum {string}
+         */
+        BackupKind: "scheduled" | "manual" | "safety";
+        /** BackupList */
+        BackupList: {
+            /** Items */
+            items: components["schemas"]["BackupOut"][];
+        };
+        /** BackupOut */
+        BackupOut: {
+            /**
+             * Expires At
+             * @description Set once the store is deleted: the backup is forgotten after this.
+             */
+            expires_at: string | null;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: string;
+            /** @description scheduled (the store's CronJob), manual, or safety (taken before a restore) */
+            kind: components["schemas"]["BackupKind"];
+            /**
+             * Reason
+             * @description Why the backup failed.
+             */
+            reason: string | null;
+            /**
+             * Size Bytes
+             * @description Size of the store's data in the snapshot.
+             */
+            size_bytes: number | null;
+            /**
+             * Snapshot Id
+             * @description The restic snapshot, once it succeeded.
+             */
+            snapshot_id: string | null;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            status: components["schemas"]["BackupStatus"];
+            /** Store Id */
+            store_id: string;
+            /** Store Name */
+            store_name: string;
+        };
+        /**
+         * BackupStatus
+         * @enum {string}
+         */
+        BackupStatus: "Running" | "Succeeded" | "Failed";
+        /**
+         * CloneFrom
+         * @description Seed the new store from a backup of another store (which may have been deleted).
+         */
+        CloneFrom: {
+            /**
+             * Backup Id
+             * @description One of its Succeeded backups; its latest when omitted.
+             */
+            backup_id?: string | null;
+            /**
+             * Store Id
+             * @description The store to clone.
+             */
+            store_id: string;
+        };
+        /**
          * ErrorOut
          * @description The one error shape of the API.
          */
@@ -401,6 +558,11 @@ export interface components {
              */
             auth_required: boolean;
             /**
+             * Backups Enabled
+             * @description Whether the platform takes backups (WOO_BACKUP_ENDPOINT is set).
+             */
+            backups_enabled: boolean;
+            /**
              * Base Domain
              * @description Stores without a domain get '<store_name>.<this>'.
              */
@@ -412,6 +574,11 @@ export interface components {
              * @description The steps of provisioning, in order (the `step` of a store's events).
              */
             provisioning_steps: components["schemas"]["ProvisioningStep"][];
+            /**
+             * Restore Steps
+             * @description The steps of a restore, in order (the safety backup only when asked for).
+             */
+            restore_steps: components["schemas"]["ProvisioningStep"][];
             /** Store Name Max Length */
             store_name_max_length: number;
         };
@@ -449,17 +616,59 @@ export interface components {
              */
             status: "ok" | "unavailable";
         };
+        /** RestoreRequest */
+        RestoreRequest: {
+            /**
+             * Backup Id
+             * @description A Succeeded backup of this store (another store's backup seeds a clone instead).
+             */
+            backup_id: string;
+            /**
+             * Safety Backup
+             * @description Back the store up first, so the restore can be undone.
+             * @default true
+             */
+            safety_backup: boolean;
+        };
         /**
          * Scope
          * @description What an API token may do; each scope includes the ones before it.
          * @enum {string}
          */
         Scope: "read" | "write" | "admin";
+        /** StoreBackups */
+        StoreBackups: {
+            /** Cloned From Store Id */
+            cloned_from_store_id?: string | null;
+            /**
+             * Last Success At
+             * @description When its last successful backup finished.
+             */
+            last_success_at: string | null;
+            /**
+             * Overdue
+             * @description The last successful backup is older than the longest gap between two runs of the schedule (plus an hour), or there is none a gap after the store's creation.
+             */
+            overdue: boolean;
+            /**
+             * Schedule
+             * @description When the store is backed up (cron).
+             */
+            schedule: string;
+        };
         /**
          * StoreCreate
          * @description What a user asks for. ``domain`` defaults to ``<store_name>.<base domain>``.
          */
         StoreCreate: {
+            /**
+             * Backup Schedule
+             * @description When the store is backed up (cron); WOO_BACKUP_SCHEDULE when omitted.
+             * @example 0 *\/6 * * *
+             */
+            backup_schedule?: string | null;
+            /** @description Start from a backup of another store: its data, this store's own domain and credentials. */
+            clone_from?: components["schemas"]["CloneFrom"] | null;
             /**
              * Domain
              * @description Lowercase hostname of the storefront.
@@ -529,6 +738,8 @@ export interface components {
         StoreOrder: "newest" | "oldest" | "name" | "status";
         /** StoreOut */
         StoreOut: {
+            /** @description Backup schedule and freshness; null when the platform has backups off. */
+            backups: components["schemas"]["StoreBackups"] | null;
             /**
              * Created At
              * Format: date-time
@@ -580,7 +791,7 @@ export interface components {
          * StoreStatus
          * @enum {string}
          */
-        StoreStatus: "Provisioning" | "Ready" | "Degraded" | "Failed" | "Deleting" | "Deleted";
+        StoreStatus: "Provisioning" | "Ready" | "Degraded" | "Failed" | "Deleting" | "Deleted" | "Restoring";
         /** StoreUrls */
         StoreUrls: {
             /** Admin */
@@ -702,6 +913,94 @@ export interface operations {
             };
             /** @description Invalid filter or paging */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listBackups: {
+        parameters: {
+            query: {
+                /** @description The store's id. */
+                store_id: string;
+                /** @description Newest first, at most this many. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupList"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store or backup */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Backups are off, the store's status does not allow it, the backup did not succeed, or a backup is already running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The cluster did not accept the backup Job */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1133,6 +1432,265 @@ export interface operations {
             };
         };
     };
+    listStoreBackups: {
+        parameters: {
+            query?: {
+                /** @description Newest first, at most this many. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupList"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store or backup */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Backups are off, the store's status does not allow it, the backup did not succeed, or a backup is already running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The cluster did not accept the backup Job */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    createBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store or backup */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Backups are off, the store's status does not allow it, the backup did not succeed, or a backup is already running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The cluster did not accept the backup Job */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getStoreBackup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+                backup_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BackupOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store or backup */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Backups are off, the store's status does not allow it, the backup did not succeed, or a backup is already running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The cluster did not accept the backup Job */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     getStoreCredentials: {
         parameters: {
             query?: never;
@@ -1289,6 +1847,95 @@ export interface operations {
             };
             /** @description Invalid input; nothing was created */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    restoreStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RestoreRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store or backup */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Backups are off, the store's status does not allow it, the backup did not succeed, or a backup is already running */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was changed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The cluster did not accept the backup Job */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1577,6 +2224,8 @@ type ReadonlyArray<T> = [
 ] extends [
     unknown[]
 ] ? Readonly<Exclude<T, undefined>> : Readonly<Exclude<T, undefined>[]>;
+export const backupKindValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BackupKind"]> = ["scheduled", "manual", "safety"];
+export const backupStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["BackupStatus"]> = ["Running", "Succeeded", "Failed"];
 export const healthOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["HealthOut"]["status"]> = ["ok", "unavailable"];
 export const platformInfoEnvironmentsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PlatformInfo"]["environments"]> = ["local", "prod"];
 export const readyOutAuthValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadyOut"]["auth"]> = ["on", "off"];
@@ -1585,4 +2234,4 @@ export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schem
 export const storeCreateEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreCreate"]["environment"]> = ["local", "prod"];
 export const storeOrderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOrder"]> = ["newest", "oldest", "name", "status"];
 export const storeOutEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOut"]["environment"]> = ["local", "prod"];
-export const storeStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreStatus"]> = ["Provisioning", "Ready", "Degraded", "Failed", "Deleting", "Deleted"];
+export const storeStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreStatus"]> = ["Provisioning", "Ready", "Degraded", "Failed", "Deleting", "Deleted", "Restoring"];

@@ -24,6 +24,11 @@ export type ErrorBody = Schemas["ErrorOut"];
 export type Principal = Schemas["PrincipalOut"];
 export type Scope = Principal["scope"];
 export type StoreCredentials = Schemas["StoreCredentials"];
+export type Backup = Schemas["BackupOut"];
+export type BackupKind = Schemas["BackupKind"];
+export type BackupStatus = Schemas["BackupStatus"];
+export type StoreBackups = Schemas["StoreBackups"];
+export type RestoreRequest = Schemas["RestoreRequest"];
 
 /** Every store status, in the API's order. */
 export const STORE_STATUSES: readonly StoreStatus[] = storeStatusValues;

@@ -1,8 +1,11 @@
 import { useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import { Link, useNavigate, useParams, useSearchParams } from "react-router";
 import { ApiError } from "../api/errors";
 import type { Store, StoreEvent } from "../api/types";
+import { BackupOverdueBadge } from "../backups/BackupOverdueBadge";
+import { BackupsPanel } from "../backups/BackupsPanel";
 import { ErrorNotice } from "../components/ErrorNotice";
+import { Tabs } from "../components/Tabs";
 import { routes } from "../urls";
 import { useAllows } from "../auth/access";
 import { AdminPasswordDialog } from "./AdminPasswordDialog";
@@ -21,6 +24,7 @@ export function StoreDetailPage() {
   const store = useStore(storeId);
   const events = useStoreEvents(storeId, store.data);
   const info = usePlatformInfo();
+  const [search, setSearch] = useSearchParams();
 
   return (
     <section aria-labelledby="store-heading">
@@ -53,12 +57,41 @@ export function StoreDetailPage() {
           )}
           <StoreSummary store={store.data} events={events.data} />
           {info.data && store.data.status !== "Deleted" && <SignIn store={store.data} info={info.data} />}
-          <h2>Timeline</h2>
-          {events.isError && (
-            <ErrorNotice title="Could not load the timeline" error={events.error} onRetry={() => void events.refetch()} />
-          )}
-          {events.isPending && <p className="muted">Loading the timeline…</p>}
-          {events.data && <EventTimeline events={events.data} />}
+          <Tabs
+            label="Store details"
+            selected={search.get("tab") ?? "timeline"}
+            onSelect={(tab) => setSearch(tab === "timeline" ? {} : { tab }, { replace: true })}
+            tabs={[
+              {
+                id: "timeline",
+                label: "Timeline",
+                content: () => (
+                  <>
+                    <h2 className="visually-hidden">Timeline</h2>
+                    {events.isError && (
+                      <ErrorNotice
+                        title="Could not load the timeline"
+                        error={events.error}
+                        onRetry={() => void events.refetch()}
+                      />
+                    )}
+                    {events.isPending && <p className="muted">Loading the timeline…</p>}
+                    {events.data && <EventTimeline events={events.data} />}
+                  </>
+                ),
+              },
+              {
+                id: "backups",
+                label: "Backups",
+                content: () => (
+                  <>
+                    <h2 className="visually-hidden">Backups</h2>
+                    <BackupsPanel store={store.data} />
+                  </>
+                ),
+              },
+            ]}
+          />
         </>
       )}
     </section>
@@ -78,7 +111,7 @@ function StoreSummary({ store, events }: { store: Store; events: readonly StoreE
     <>
       <div className="page-header">
         <h1 id="store-heading">
-          {store.store_name} <StatusBadge status={store.status} />
+          {store.store_name} <StatusBadge status={store.status} /> <BackupOverdueBadge store={store} />
         </h1>
         <div className="actions">
           {canReadSecrets && store.status !== "Deleted" && (
@@ -188,6 +221,14 @@ function StatusCallout({ store, events }: { store: Store; events: readonly Store
             <strong>Failed.</strong> {reason ?? "No reason was recorded."}
           </p>
           <p>Retry resumes from the step that failed; Delete removes everything it created.</p>
+        </div>
+      );
+    case "Restoring":
+      return (
+        <div className="notice notice-progress status-callout" role="status">
+          <p>
+            <strong>Restoring.</strong> {reason ?? STATUS_LOOK.Restoring.description}
+          </p>
         </div>
       );
     case "Degraded":

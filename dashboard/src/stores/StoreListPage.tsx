@@ -7,6 +7,7 @@ import { routes, type StoreListView } from "../urls";
 import { ListNotice } from "./ListNotice";
 import { useStorePage } from "./queries";
 import { isChanging } from "./status";
+import { BackupOverdueBadge } from "../backups/BackupOverdueBadge";
 import { StatusBadge } from "./StatusBadge";
 import { formatAge, formatTimestamp } from "./time";
 import { useNow } from "./useNow";
@@ -189,7 +190,7 @@ function StoreTable({ stores }: { stores: readonly Store[] }) {
               </td>
               <td data-label="Environment">{store.environment}</td>
               <td className="status-cell" data-label="Status">
-                <StatusBadge status={store.status} />
+                <StatusBadge status={store.status} /> <BackupOverdueBadge store={store} />
               </td>
               <td className="reason" data-label="Reason">
                 {/* Two lines at most; the full text is in the title and on the store's page. */}

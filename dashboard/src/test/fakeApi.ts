@@ -1,6 +1,6 @@
 // A stand-in for the orchestrator's HTTP API inside unit tests: the real client and query code
 // run against it, only fetch is replaced.
-import type { PlatformInfo, Store, StoreEvent } from "../api/types";
+import type { Backup, PlatformInfo, Store, StoreEvent } from "../api/types";
 
 type Respond = (request: Request, params: Record<string, string>) => Response | Promise<Response>;
 
@@ -68,6 +68,14 @@ export const PLATFORM_INFO: PlatformInfo = {
     { step: "release", description: "installing the helm release" },
     { step: "readiness", description: "waiting for the store to become ready" },
   ],
+  restore_steps: [
+    { step: "safety-backup", description: "taking a safety backup before the restore" },
+    { step: "pause", description: "pausing the storefront for the restore" },
+    { step: "restore", description: "restoring the backup" },
+    { step: "release", description: "installing the helm release" },
+    { step: "readiness", description: "waiting for the store to become ready" },
+  ],
+  backups_enabled: true,
   admin_user: "admin",
   admin_secret: { name: "store-admin-credentials", user_key: "admin-user", password_key: "admin-password" },
 };
@@ -99,6 +107,25 @@ export function makeStore(overrides: Partial<Store> = {}): Store {
     urls: { storefront: `http://${name}.shop.test/`, admin: `http://${name}.shop.test/wp-admin/` },
     created_at: created,
     updated_at: created,
+    backups: { schedule: "30 2 * * *", last_success_at: created, overdue: false },
+    ...overrides,
+  };
+}
+
+export function makeBackup(overrides: Partial<Backup> = {}): Backup {
+  const started = new Date(Date.now() - 60 * MINUTE).toISOString();
+  return {
+    id: "backup-1",
+    store_id: "id-demo",
+    store_name: "demo",
+    kind: "scheduled",
+    status: "Succeeded",
+    reason: null,
+    snapshot_id: "a".repeat(64),
+    size_bytes: 5_242_880,
+    started_at: started,
+    finished_at: started,
+    expires_at: null,
     ...overrides,
   };
 }
