@@ -42,7 +42,7 @@ def test_the_backup_runs_on_schedule_and_the_restore_never(manifest: Manifest) -
     restore = manifest.one("CronJob", "store-restore")["spec"]
     assert backup["schedule"] == "30 2 * * *"
     assert backup["concurrencyPolicy"] == "Forbid"
-    assert backup.get("suspend", False) is False
+    assert backup["suspend"] is False
     assert restore["suspend"] is True
     assert restore["concurrencyPolicy"] == "Forbid"
 
@@ -177,6 +177,18 @@ def test_with_the_storefront_paused_no_pod_waits_for_wordpress(helm_bin: Path) -
     )
     assert affinity_of(manifest, "backup") is None
     assert "affinity" not in manifest.of_kind("Job")[0]["spec"]["template"]["spec"]
+
+
+def test_no_scheduled_backup_while_the_storefront_is_paused(
+    rendered: Callable[[str], Manifest], helm_bin: Path
+) -> None:
+    """A paused store changes nothing, or is being restored: a scheduled backup then would at best
+    repeat the last one, at worst save a half-restored store."""
+    assert rendered("local").one("CronJob", "store-backup")["spec"]["suspend"] is False
+    paused = render(
+        helm_bin, "local", "--set", "storefront.paused=true", "--skip-schema-validation"
+    )
+    assert paused.one("CronJob", "store-backup")["spec"]["suspend"] is True
 
 
 @pytest.mark.parametrize(
