@@ -39,6 +39,8 @@ if ( ! $user ) {
 	WP_CLI::error( "the admin user '{$login}' does not exist" );
 }
 if ( $adopt && $user->user_email !== $email ) {
+	// No "your email was changed" mail to the restored site's owner: the address is this store's.
+	add_filter( 'send_email_change_email', '__return_false' );
 	$updated = wp_update_user( array( 'ID' => $user->ID, 'user_email' => $email ) );
 	if ( is_wp_error( $updated ) ) {
 		WP_CLI::error( "the admin user's email could not be set: " . $updated->get_error_message() );
