@@ -130,7 +130,7 @@ class Settings(BaseSettings):
     # A Secret in the platform namespace with keys restic-password, aws-access-key-id and
     # aws-secret-access-key: one restic password for the platform, copied into each store's
     # namespace (Secret store-backup) when the store is created.
-    backup_credentials_secret: str = "woo-platform-backup"  # noqa: S105 (a Secret's name)
+    backup_credentials_secret: str = "woo-platform-backup-credentials"  # noqa: S105 (a Secret's name)
     # When the store's backup CronJob runs (cron syntax); a store may ask for its own.
     backup_schedule: str = "30 2 * * *"
     # Snapshots restic keeps per day, ISO week and month after each backup.

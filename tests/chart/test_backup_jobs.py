@@ -4,13 +4,20 @@ named backup/restore, and reads the result from its termination message)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.chart.conftest import RENDERINGS, Manifest, render
+from tests.chart.conftest import (
+    KUBERNETES_VERSIONS,
+    RENDERINGS,
+    Manifest,
+    assert_valid_for_kubernetes,
+    render,
+)
 from tests.chart.test_schema import rejects
 
 TASKS = ("backup", "restore")
@@ -42,7 +49,7 @@ def test_the_backup_runs_on_schedule_and_the_restore_never(manifest: Manifest) -
     restore = manifest.one("CronJob", "store-restore")["spec"]
     assert backup["schedule"] == "30 2 * * *"
     assert backup["concurrencyPolicy"] == "Forbid"
-    assert backup.get("suspend", False) is False
+    assert backup["suspend"] is False
     assert restore["suspend"] is True
     assert restore["concurrencyPolicy"] == "Forbid"
 
@@ -179,6 +186,18 @@ def test_with_the_storefront_paused_no_pod_waits_for_wordpress(helm_bin: Path) -
     assert "affinity" not in manifest.of_kind("Job")[0]["spec"]["template"]["spec"]
 
 
+def test_no_scheduled_backup_while_the_storefront_is_paused(
+    rendered: Callable[[str], Manifest], helm_bin: Path
+) -> None:
+    """A paused store changes nothing, or is being restored: a scheduled backup then would at best
+    repeat the last one, at worst save a half-restored store."""
+    assert rendered("local").one("CronJob", "store-backup")["spec"]["suspend"] is False
+    paused = render(
+        helm_bin, "local", "--set", "storefront.paused=true", "--skip-schema-validation"
+    )
+    assert paused.one("CronJob", "store-backup")["spec"]["suspend"] is True
+
+
 @pytest.mark.parametrize(
     "values",
     [
@@ -204,3 +223,32 @@ def test_schema_refuses_bad_backup_values(helm_bin: Path, tmp_path: Path, values
 def test_backups_are_off_by_default_even_with_an_id(helm_bin: Path) -> None:
     manifest = render(helm_bin, "default", "--set", "backup.storeId=abc")
     assert manifest.of_kind("CronJob") == [manifest.one("CronJob", "store-cron")]
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_jobs_copied_from_the_templates_are_valid_kubernetes_jobs(
+    rendered: Callable[[str], Manifest], tmp_path: Path, version: str
+) -> None:
+    """What the orchestrator creates: a Job named backup-<8 hex> or restore-<8 hex> with the
+    template's metadata and spec, the label woo-platform/backup-id, and its env on the task's
+    container."""
+    jobs = []
+    for task, env in (
+        ("backup", {"BACKUP_KIND": "manual"}),
+        ("restore", {"SNAPSHOT_ID": "0a1b2c3d"}),
+    ):
+        template = copy.deepcopy(job_template(rendered("prod"), task))
+        labels = {**template["metadata"]["labels"], "woo-platform/backup-id": "0a1b2c3d"}
+        container = main_container(template["spec"]["template"]["spec"], task)
+        for variable in container["env"]:
+            if variable["name"] in env:
+                variable["value"] = env[variable["name"]]
+        jobs.append(
+            {
+                "apiVersion": "batch/v1",
+                "kind": "Job",
+                "metadata": {"name": f"{task}-0a1b2c3d", "labels": labels},
+                "spec": template["spec"],
+            }
+        )
+    assert_valid_for_kubernetes(Manifest(objects=jobs, text=""), version, tmp_path)

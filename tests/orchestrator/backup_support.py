@@ -14,7 +14,7 @@ from kube_standin import KubeStandin
 from tests.orchestrator.lifecycle_support import core_api
 
 PLATFORM_NAMESPACE = "woo-platform"
-CREDENTIALS_SECRET = "woo-platform-backup"
+CREDENTIALS_SECRET = "woo-platform-backup-credentials"
 # Recognisable values, so tests can look for them where they must never be.
 CREDENTIALS = {
     "restic-password": "restic-pw-7f3a9d2c1b0e4f5a",
