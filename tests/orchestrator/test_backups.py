@@ -427,3 +427,24 @@ async def test_backups_outlive_their_store_and_still_seed_a_clone(
     await wait_for_status(api.client, response.json()["id"], "Ready", timeout=60)
     unknown = await api.client.get("/backups", params={"store_id": "never-was"})
     assert unknown.json()["items"] == []
+
+
+async def test_a_store_may_ask_for_its_own_backup_schedule(
+    api: RunningApp, kube_standin: KubeStandin, helm_bin: Path
+) -> None:
+    refused = await api.client.post(
+        "/stores", json={"store_name": "odd", "backup_schedule": "daily"}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["fields"][0]["field"] == "backup_schedule"
+    store = (
+        await api.client.post(
+            "/stores", json={"store_name": "often", "backup_schedule": "0 */6 * * *"}
+        )
+    ).json()
+    assert store["backups"]["schedule"] == "0 */6 * * *"
+    ready = await wait_for_status(api.client, store["id"], "Ready")
+    values = release_values(helm_bin, kube_standin.kubeconfig, ready["namespace"])
+    assert values["backup"]["schedule"] == "0 */6 * * *"
+    cronjob = kube_standin.read("cronjobs", ready["namespace"], "store-backup")
+    assert cronjob["spec"]["schedule"] == "0 */6 * * *"
