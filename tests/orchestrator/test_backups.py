@@ -6,18 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import subprocess
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 from kubernetes import client as k8s
+from sqlalchemy import update
 
 from harness.app import RunningApp, running_app
 from kube_standin import KubeStandin
+from orchestrator.models import Backup
 from tests.orchestrator import backup_support as support
 from tests.orchestrator.conftest import SettingsFor
 from tests.orchestrator.lifecycle_support import (
@@ -448,3 +452,49 @@ async def test_a_store_may_ask_for_its_own_backup_schedule(
     assert values["backup"]["schedule"] == "0 */6 * * *"
     cronjob = kube_standin.read("cronjobs", ready["namespace"], "store-backup")
     assert cronjob["spec"]["schedule"] == "0 */6 * * *"
+
+
+async def test_housekeeping_forgets_expired_backups_and_ends_lost_ones(
+    api: RunningApp, kube_standin: KubeStandin, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An expired backup of a deleted store is forgotten (its repository named in the log, the
+    data left to the operator); a backup whose Job was never seen ending is recorded Failed."""
+    source = await ready_store(api.client, "old")
+    support.backups_succeed(kube_standin, SNAPSHOT, 10)
+    kept = await succeeded_backup(api.client, source)
+    kube_standin.kubelet.heal()
+    kube_standin.kubelet.mode = "hold"
+    lost = (await api.client.post(f"/stores/{source['id']}/backups")).json()
+    # The store goes, and its running Job with it, before the Job could report an end.
+    await api.client.delete(f"/stores/{source['id']}")
+    await wait_for_status(api.client, source["id"], "Deleted", timeout=60)
+
+    long_ago = datetime.now(UTC) - timedelta(days=1)
+    async with api.app.state.sessions() as session:
+        await session.execute(
+            update(Backup).where(Backup.id == lost["id"]).values(started_at=long_ago)
+        )
+        await session.commit()
+    await api.app.state.housekeeping.sweep()
+    listed = {
+        b["id"]: b
+        for b in (await api.client.get("/backups", params={"store_id": source["id"]})).json()[
+            "items"
+        ]
+    }
+    assert listed[lost["id"]]["status"] == "Failed"
+    assert "no result" in listed[lost["id"]]["reason"]
+    assert listed[kept["id"]]["expires_at"] is not None
+
+    async with api.app.state.sessions() as session:
+        await session.execute(update(Backup).values(expires_at=long_ago))
+        await session.commit()
+    caplog.set_level(logging.INFO)
+    await api.app.state.housekeeping.sweep()
+    assert (await api.client.get("/backups", params={"store_id": source["id"]})).json()[
+        "items"
+    ] == []
+    assert any(
+        f"woo-backups/stores/{source['id']} is no longer used" in record.getMessage()
+        for record in caplog.records
+    )
