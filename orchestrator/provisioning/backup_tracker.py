@@ -98,11 +98,24 @@ class BackupTracker:
                 continue
             outcome = JobOutcome(phase)
             if phase != Phase.RUNNING:
+                # After a restart every finished Job in the cluster is seen again: its pods are
+                # read only when its backup has not been recorded as ended already.
+                if await in_transaction(self.sessions, self._ended(job)):
+                    self._recorded[(namespace, name)] = phase
+                    continue
                 outcome = await self.jobs.outcome_of(namespace, job, BACKUP)
             await in_transaction(self.sessions, self._writer(namespace, job, outcome))
             self._recorded[(namespace, name)] = phase
         for key in [key for key in self._recorded if key[0] == namespace and key[1] not in names]:
             del self._recorded[key]
+
+    @staticmethod
+    def _ended(job: Json) -> Callable[[StoreRepository], Awaitable[bool]]:
+        async def ended(stores: StoreRepository) -> bool:
+            backup = await BackupRepository(stores.session).get(_backup_id(job))
+            return backup is not None and backup.status != BackupStatus.RUNNING
+
+        return ended
 
     def _writer(
         self, namespace: str, job: Json, outcome: JobOutcome
@@ -119,7 +132,7 @@ class BackupTracker:
         backups = BackupRepository(stores.session)
         meta = job["metadata"]
         labels = meta.get("labels") or {}
-        backup_id = labels.get(BACKUP_ID_LABEL) or scheduled_backup_id(str(meta.get("uid")))
+        backup_id = _backup_id(job)
         backup = await backups.get(backup_id)
         if backup is None:
             kind = _kind(labels.get(BACKUP_KIND_LABEL))
@@ -165,6 +178,12 @@ class BackupTracker:
             await stores.add_event(
                 store.id, STEP, "failed", f"{backup.kind} backup {backup.id} failed: {reason}"
             )
+
+
+def _backup_id(job: Json) -> str:
+    meta = job["metadata"]
+    label = (meta.get("labels") or {}).get(BACKUP_ID_LABEL)
+    return str(label) if label else scheduled_backup_id(str(meta.get("uid")))
 
 
 def _kind(label: str | None) -> BackupKind:

@@ -498,3 +498,23 @@ async def test_housekeeping_forgets_expired_backups_and_ends_lost_ones(
         f"woo-backups/stores/{source['id']} is no longer used" in record.getMessage()
         for record in caplog.records
     )
+
+
+async def test_a_replica_that_starts_later_reads_no_pods_for_backups_already_recorded(
+    api: RunningApp, backup_settings: SettingsFor, kube_standin: KubeStandin
+) -> None:
+    store = await ready_store(api.client)
+    support.backups_succeed(kube_standin, SNAPSHOT, 10)
+    backup = await succeeded_backup(api.client, store)
+    seen = len(kube_standin.requests)
+    async with running_app(backup_settings()) as second:
+        await second.app.state.reconciler.steps.objects.wait_synced()
+        await asyncio.sleep(1)  # its tracker's first look at every task Job
+        again = (await second.client.get(f"/stores/{store['id']}/backups/{backup['id']}")).json()
+    assert again == backup
+    pod_reads = [
+        r
+        for r in kube_standin.requests[seen:]
+        if r.path.endswith("/pods") and "job-name" in r.query
+    ]
+    assert pod_reads == []
