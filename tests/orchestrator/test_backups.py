@@ -518,3 +518,50 @@ async def test_a_replica_that_starts_later_reads_no_pods_for_backups_already_rec
         if r.path.endswith("/pods") and "job-name" in r.query
     ]
     assert pod_reads == []
+
+
+async def test_a_restore_job_that_never_ends_fails_the_store_at_its_deadline(
+    backup_settings: SettingsFor, kube_standin: KubeStandin
+) -> None:
+    support.install_credentials(kube_standin)
+    async with running_app(backup_settings(backup_deadline_seconds=4)) as api:
+        store = await ready_store(api.client)
+        support.backups_succeed(kube_standin, SNAPSHOT, 10)
+        backup = await succeeded_backup(api.client, store)
+        # The quota refuses the restore's pod: the Job exists and never ends.
+        kube_standin.kubelet.fail("Job", "QuotaExceeded", name_contains="restore-")
+        body = {"backup_id": backup["id"], "safety_backup": False}
+        assert (
+            await api.client.post(f"/stores/{store['id']}/restore", json=body)
+        ).status_code == 202
+        failed = await wait_for_status(api.client, store["id"], "Failed", timeout=30)
+    assert "no result within 4s" in failed["status_reason"]
+    assert backup["id"] in failed["status_reason"]
+
+
+async def test_a_restore_resumes_after_the_orchestrator_stops_mid_way(
+    backup_settings: SettingsFor, kube_standin: KubeStandin
+) -> None:
+    support.install_credentials(kube_standin)
+    settings = backup_settings()
+    async with running_app(settings) as api:
+        store = await ready_store(api.client)
+        support.backups_succeed(kube_standin, SNAPSHOT, 10)
+        backup = await succeeded_backup(api.client, store)
+        kube_standin.kubelet.fail("Job", "QuotaExceeded", name_contains="restore-")
+        await api.client.post(f"/stores/{store['id']}/restore", json={"backup_id": backup["id"]})
+        await wait_for_store(
+            api.client,
+            store["id"],
+            lambda s: (s["status_reason"] or "").startswith("restoring backup"),
+            what="the restore Job running",
+        )
+    # A new process: the restore, recorded on the store, goes on from the Job it had started.
+    kube_standin.kubelet.heal()
+    support.restores_succeed(kube_standin, SNAPSHOT)
+    async with running_app(settings) as api:
+        await wait_for_status(api.client, store["id"], "Ready", timeout=60)
+        timeline = [(e["step"], e["outcome"]) for e in await events(api.client, store["id"])]
+    assert timeline.count(("safety-backup", "succeeded")) == 1
+    assert ("restore", "succeeded") in timeline
+    assert len(task_jobs(kube_standin, store["namespace"], "restore")) == 1
