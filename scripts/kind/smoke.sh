@@ -4,7 +4,8 @@
 # PostgreSQL); from then on everything goes through the in-cluster orchestrator via the Gateway,
 # as a user would: create a store, wait for Ready, load the storefront, put the sample product in
 # a cart and check out with Cash on Delivery through the WooCommerce Store API, read the order
-# back inside the store, delete the store and check that its namespace is gone.
+# back inside the store, back the store up, cancel the order, restore the backup and find the
+# order as it was, delete the store and check that its namespace is gone.
 #
 # It measures how long a new store takes to take orders, from POST /stores to the placed order,
 # prints it ("POST /stores -> order placed: Ns"; the target is under 90 s) and, in GitHub
@@ -142,6 +143,35 @@ case "$order_status" in processing|on-hold) ;; *) fail "unexpected order status 
 log "helm test of the store"
 .tools/bin/helm test store -n "$namespace" --kube-context "$context" --logs
 
+log "backing up the store, cancelling the order, restoring the backup: the order is back"
+backup_id=$(platform -X POST "$api/stores/$store_id/backups" | json 'd["id"]')
+for _ in $(seq 150); do
+  backup=$(platform "$api/stores/$store_id/backups/$backup_id")
+  backup_status=$(echo "$backup" | json 'd["status"]')
+  [ "$backup_status" = Running ] || break
+  sleep 2
+done
+[ "$backup_status" = Succeeded ] || fail "backup $backup_id is $backup_status: $backup"
+echo "backup $backup_id: snapshot $(echo "$backup" | json 'd["snapshot_id"][:8]'), $(echo "$backup" | json 'd["size_bytes"]') bytes"
+order_status_now() {
+  kube -n "$namespace" exec deploy/store-wordpress -c wordpress -- \
+    php -r "require '/var/www/html/wp-load.php'; echo wc_get_order($order_id)->get_status();"
+}
+kube -n "$namespace" exec deploy/store-wordpress -c wordpress -- \
+  php -r "require '/var/www/html/wp-load.php'; wc_get_order($order_id)->update_status('cancelled');"
+[ "$(order_status_now)" = cancelled ] || fail "order $order_id could not be cancelled"
+platform -o /dev/null -X POST "$api/stores/$store_id/restore" -H 'Content-Type: application/json' \
+  -d "{\"backup_id\": \"$backup_id\"}"
+for _ in $(seq 300); do
+  status=$(platform "$api/stores/$store_id" | json 'd["status"]')
+  [ "$status" = Restoring ] || break
+  sleep 2
+done
+[ "$status" = Ready ] || fail "the restore ended $status: $(platform "$api/stores/$store_id")"
+restored_status=$(order_status_now)
+echo "after the restore, order $order_id is '$restored_status'"
+[ "$restored_status" = "$order_status" ] || fail "the restore did not bring back order $order_id as '$order_status'"
+
 log "deleting the store"
 platform -o /dev/null -X DELETE "$api/stores/$store_id"
 for _ in $(seq 300); do
@@ -155,4 +185,4 @@ if kube get namespace "$namespace" >/dev/null 2>&1; then
   fail "namespace $namespace still exists after delete"
 fi
 
-log "smoke test passed: the deployed platform created a store, order $order_id was placed with Cash on Delivery ($order_placed), the store is gone"
+log "smoke test passed: the deployed platform created a store, order $order_id was placed with Cash on Delivery ($order_placed), backed up and restored, the store is gone"
