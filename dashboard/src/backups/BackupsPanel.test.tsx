@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
 import type { Backup, Store } from "../api/types";
-import { PLATFORM_INFO, fakeApi, json, makeBackup, makeStore, page } from "../test/fakeApi";
+import { PLATFORM_INFO, fakeApi, json, makeBackup, makeEvent, makeStore, page } from "../test/fakeApi";
 import { renderApp } from "../test/renderApp";
 
 function storeWithBackups(store: Store, backups: Backup[]) {
@@ -116,6 +116,30 @@ describe("store backups", () => {
     expect(within(panel).queryByRole("button", { name: "Back up now" })).not.toBeInTheDocument();
     expect(within(panel).queryByRole("button", { name: "Restore…" })).not.toBeInTheDocument();
     expect(within(panel).getByRole("button", { name: "Clone…" })).toBeInTheDocument();
+  });
+});
+
+describe("a store being restored", () => {
+  it("says which restore step it is at", async () => {
+    const store = makeStore({ store_name: "shop", status: "Restoring", status_reason: "restoring backup b1 (restore-1a2b3c4d)" });
+    const api = fakeApi()
+      .on("GET /stores/:id", () => json(200, store))
+      .on("GET /stores/:id/events", () =>
+        json(200, {
+          items: [
+            makeEvent({ id: 1, step: "request", outcome: "accepted" }),
+            makeEvent({ id: 2, step: "readiness", outcome: "succeeded", message: "store is ready" }),
+            makeEvent({ id: 3, step: "restore", outcome: "accepted", message: "restore of backup b1 requested" }),
+            makeEvent({ id: 4, step: "safety-backup", outcome: "succeeded", message: "safety backup taken" }),
+            makeEvent({ id: 5, step: "pause", outcome: "succeeded", message: "storefront paused" }),
+            makeEvent({ id: 6, step: "restore", outcome: "started", message: "restoring the backup" }),
+          ],
+          next_after: null,
+        }),
+      );
+    renderApp(api, "/stores/id-shop");
+    expect(await screen.findByRole("progressbar", { name: /Step 3 of 5: restoring the backup/ })).toBeInTheDocument();
+    expect(screen.getByRole("status", { name: "" })).toHaveTextContent(/Restoring\. restoring backup b1/);
   });
 });
 

@@ -4,6 +4,7 @@ import { ApiError } from "../api/errors";
 import type { Store, StoreEvent } from "../api/types";
 import { BackupOverdueBadge } from "../backups/BackupOverdueBadge";
 import { BackupsPanel } from "../backups/BackupsPanel";
+import { RestoreProgress } from "../backups/RestoreProgress";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { Tabs } from "../components/Tabs";
 import { routes } from "../urls";
@@ -229,6 +230,7 @@ function StatusCallout({ store, events }: { store: Store; events: readonly Store
           <p>
             <strong>Restoring.</strong> {reason ?? STATUS_LOOK.Restoring.description}
           </p>
+          {events && <RestoreProgress store={store} events={events} />}
         </div>
       );
     case "Degraded":
