@@ -565,3 +565,19 @@ async def test_a_restore_resumes_after_the_orchestrator_stops_mid_way(
     assert timeline.count(("safety-backup", "succeeded")) == 1
     assert ("restore", "succeeded") in timeline
     assert len(task_jobs(kube_standin, store["namespace"], "restore")) == 1
+
+
+async def test_a_backup_job_the_cluster_refuses_is_a_503_and_a_failed_backup(
+    api: RunningApp, kube_standin: KubeStandin
+) -> None:
+    store = await ready_store(api.client)
+    kube_standin.faults.fail_requests(1, status=500, method="POST", path_contains="/jobs")
+    response = await api.client.post(f"/stores/{store['id']}/backups")
+    assert response.status_code == 503
+    assert response.json()["error"] == "unavailable"
+    (backup,) = (await api.client.get(f"/stores/{store['id']}/backups")).json()["items"]
+    assert backup["status"] == "Failed"
+    assert backup["reason"].startswith("the backup Job could not be created")
+    # Nothing is left running: the next one may start.
+    support.backups_succeed(kube_standin, SNAPSHOT, 10)
+    assert (await succeeded_backup(api.client, store))["snapshot_id"] == SNAPSHOT
