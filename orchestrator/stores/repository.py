@@ -358,9 +358,9 @@ class StoreRepository:
 
 
 def _needs_work() -> TextClause:
-    """Stores the reconciler still has to drive: provisioning or deleting. Ready and Degraded
-    stores are not polled (their health comes from the watch cache), so the claim reads only
-    the rows of the partial index that this same expression defines (models.NEEDS_WORK)."""
+    """Stores the reconciler still has to drive: provisioning, restoring or deleting. Ready and
+    Degraded stores are not polled (their health comes from the watch cache), so the claim reads
+    only the rows of the partial index that this same expression defines (models.NEEDS_WORK)."""
     return NEEDS_WORK
 
 
