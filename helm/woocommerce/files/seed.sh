@@ -1,0 +1,202 @@
+#!/bin/bash
+# Seeded install of a woo-platform store (setup.seed), sourced by setup.sh.
+#
+# A prebuilt store image (prebuilt/Dockerfile) may carry a seed: an SQL dump of a freshly
+# installed WordPress with WooCommerce activated, made at image build time for a placeholder site
+# and a placeholder administrator whose password nobody knows. Importing it takes seconds, where
+# `wp core install` and WooCommerce's activation (its many tables) take most of a first setup.
+#
+# The prepare-docroot init container hands the seed over in ${SEED_DIR}:
+#   seed.sql       the dump (mariadb-dump of the seed build's database, table prefix wp_)
+#   seed.manifest  KEY=VALUE lines: SEED_FORMAT, WORDPRESS_VERSION, WORDPRESS_DB_REVISION,
+#                  WOOCOMMERCE_VERSION, PLACEHOLDER_URL, PLACEHOLDER_ADMIN_USER,
+#                  PLACEHOLDER_ADMIN_EMAIL, TABLE_PREFIX
+#   SHA256SUMS     sha256sum of both files
+#
+# Only an empty database is seeded. A seed whose checksums do not match, or that was made for
+# another WordPress or WooCommerce than the image's, is refused with the reason in the log, and
+# the normal install follows. A database is trusted only when its import finished:
+#   - while importing, the table ${SEED_IMPORT_TABLE} exists; it is created before the first
+#     statement of the dump and dropped after the dump's last. A run that finds it drops every
+#     table (the database was empty when the import began, so all of them are the import's) and
+#     imports again;
+#   - the option ${SEED_STATE_OPTION} is 'imported' after the import and 'personalised' once the
+#     placeholders are this store's: a run that finds 'imported' personalises again (every step of
+#     that is safe to repeat).
+# Neither applies to a database the seed never touched (a store installed the normal way, or a
+# restored one): without the table and the option, this leaves the database alone.
+
+readonly SEED_DIR="${SEED_DIR:-/bundled/seed}"
+readonly SEED_IMPORT_TABLE=woo_platform_seed_import
+readonly SEED_STATE_OPTION=woo_platform_seed
+readonly SEED_FORMAT=1
+# Options that must differ between stores and that WordPress or WooCommerce wrote at build time:
+# regenerated (when the seed has them) as if this store had been installed now.
+readonly SEED_REGENERATED_OPTIONS=(woocommerce_store_id woocommerce_remote_variant_assignment
+	woocommerce_admin_install_timestamp)
+# Salts kept in the database when wp-config.php defines none; this store's come from its Secret
+# through wp-config.php, so build-time ones must not linger where a plugin could read them.
+readonly SEED_DROPPED_OPTIONS=(auth_key auth_salt secure_auth_key secure_auth_salt logged_in_key
+	logged_in_salt nonce_key nonce_salt recovery_keys)
+# WP-CLI on the placeholder site runs no plugin or theme code: the seed's personalisation needs
+# neither, and they would act on a site that is not yet this store's.
+readonly SEED_WP=(wp --skip-plugins --skip-themes)
+
+seed_database_if_empty() {
+	if [ "${SETUP_SEED:-false}" != true ]; then
+		return
+	fi
+	if seed_import_interrupted; then
+		log "a seed import did not finish: dropping what it imported and importing again"
+		seed_drop_all_tables
+	elif [ -n "$(seed_database_tables)" ]; then
+		if [ "$(seed_state)" = imported ]; then
+			seed_personalise
+		fi
+		return
+	fi
+	if ! seed_is_usable; then
+		log "installing without the seed"
+		return
+	fi
+	seed_import
+	seed_personalise
+}
+
+# seed_sql QUERY: runs QUERY in the store's database. WP-CLI hands the password to the MariaDB
+# client through its environment, never on a command line.
+seed_sql() {
+	wp db query "$1" --skip-column-names
+}
+
+seed_database_tables() {
+	seed_sql "SHOW TABLES"
+}
+
+seed_import_interrupted() {
+	[ -n "$(seed_sql "SHOW TABLES LIKE '${SEED_IMPORT_TABLE}'")" ]
+}
+
+seed_state() {
+	"${SEED_WP[@]}" option get "${SEED_STATE_OPTION}" 2>/dev/null || true
+}
+
+# Every table goes: only an import that began on an empty database leaves the import table.
+seed_drop_all_tables() {
+	local tables=() table list=""
+	mapfile -t tables < <(seed_database_tables)
+	for table in "${tables[@]}"; do
+		list+="${list:+, }\`${table//\`/\`\`}\`"
+	done
+	if [ -n "${list}" ]; then
+		seed_sql "SET FOREIGN_KEY_CHECKS = 0; DROP TABLE IF EXISTS ${list}"
+	fi
+}
+
+# seed_manifest KEY: the value of KEY in the seed's manifest (read, never sourced).
+seed_manifest() {
+	if [ -f "${SEED_DIR}/seed.manifest" ]; then
+		sed -n "s/^$1=//p" "${SEED_DIR}/seed.manifest" | head -n 1
+	fi
+}
+
+# A refused seed is no failure: the normal install makes the same store, only slower.
+seed_is_usable() {
+	local core woocommerce
+	if [ ! -f "${SEED_DIR}/seed.sql" ]; then
+		log "setup.seed is on, but the WordPress image carries no seed (${SEED_DIR}/seed.sql)"
+		return 1
+	fi
+	if ! (cd "${SEED_DIR}" && sha256sum -c SHA256SUMS >/dev/null 2>&1); then
+		log "refusing the seed: its files do not match their SHA256SUMS (a damaged or altered image)" >&2
+		return 1
+	fi
+	if [ "$(seed_manifest SEED_FORMAT)" != "${SEED_FORMAT}" ]; then
+		log "refusing the seed: format '$(seed_manifest SEED_FORMAT)', this setup reads format ${SEED_FORMAT}" >&2
+		return 1
+	fi
+	core="$(wp core version)"
+	woocommerce="$(seed_manifest WOOCOMMERCE_VERSION)"
+	if [ "$(seed_manifest WORDPRESS_VERSION)" != "${core}" ]; then
+		log "refusing the seed: it was made with WordPress $(seed_manifest WORDPRESS_VERSION), the image has WordPress ${core}" >&2
+		return 1
+	fi
+	if [ "${woocommerce}" != "${WOOCOMMERCE_VERSION}" ]; then
+		log "refusing the seed: it was made with WooCommerce ${woocommerce}, woocommerce.version is ${WOOCOMMERCE_VERSION}" >&2
+		return 1
+	fi
+	if [ "$(seed_manifest TABLE_PREFIX)" != wp_ ]; then
+		log "refusing the seed: its table prefix is '$(seed_manifest TABLE_PREFIX)', wp-config.php uses 'wp_'" >&2
+		return 1
+	fi
+	log "the seed matches WordPress ${core} and WooCommerce ${woocommerce}"
+}
+
+seed_import() {
+	log "importing the seed (WordPress $(seed_manifest WORDPRESS_VERSION), WooCommerce $(seed_manifest WOOCOMMERCE_VERSION))"
+	seed_sql "CREATE TABLE \`${SEED_IMPORT_TABLE}\` (started TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)"
+	wp db import "${SEED_DIR}/seed.sql" >/dev/null
+	"${SEED_WP[@]}" option update "${SEED_STATE_OPTION}" imported --autoload=no >/dev/null
+	seed_sql "DROP TABLE \`${SEED_IMPORT_TABLE}\`"
+	log "the seed is imported"
+}
+
+# Makes the seeded site this store's: its URL, its administrator, and what WordPress and
+# WooCommerce keep per installation. Every step gives the same result when repeated.
+seed_personalise() {
+	local placeholder
+	placeholder="$(seed_manifest PLACEHOLDER_URL)"
+	if [ -z "${placeholder}" ]; then
+		config_error "the seeded database is not personalised and ${SEED_DIR}/seed.manifest names no PLACEHOLDER_URL: keep setup.seed and the image of the first setup"
+	fi
+	log "rewriting ${placeholder} to ${WORDPRESS_HOME_URL}"
+	seed_replace "${placeholder}" "${WORDPRESS_HOME_URL}"
+	# The same URL as JSON writes it (block attributes, JSON options).
+	seed_replace "${placeholder//\//\\/}" "${WORDPRESS_HOME_URL//\//\\/}"
+	seed_adopt_admin
+	seed_regenerate_identity
+	"${SEED_WP[@]}" option update "${SEED_STATE_OPTION}" personalised --autoload=no >/dev/null
+	log "the seeded database is this store's"
+}
+
+# Serialized PHP values are rewritten with their lengths; GUIDs stay, as WordPress wants.
+seed_replace() {
+	"${SEED_WP[@]}" search-replace "$1" "$2" --all-tables-with-prefix --skip-columns=guid \
+		--precise --report-changed-only --format=count >/dev/null
+}
+
+# The placeholder administrator becomes the store's: seed-admin.php reads the login, email and
+# password from the environment (the store's Secret) inside PHP, so none of them is on a command
+# line or in the output.
+seed_adopt_admin() {
+	local outcome
+	outcome="$(SEED_ADMIN_USER="$(seed_manifest PLACEHOLDER_ADMIN_USER)" \
+		SEED_ADMIN_EMAIL="$(seed_manifest PLACEHOLDER_ADMIN_EMAIL)" \
+		"${SEED_WP[@]}" eval-file "${SCRIPTS_DIR}/seed-admin.php")"
+	log "seed administrator: ${outcome}"
+}
+
+seed_regenerate_identity() {
+	local name
+	"${SEED_WP[@]}" transient delete --all >/dev/null
+	for name in "${SEED_DROPPED_OPTIONS[@]}"; do
+		if "${SEED_WP[@]}" option get "${name}" >/dev/null 2>&1; then
+			"${SEED_WP[@]}" option delete "${name}" >/dev/null
+		fi
+	done
+	for name in "${SEED_REGENERATED_OPTIONS[@]}"; do
+		if "${SEED_WP[@]}" option get "${name}" >/dev/null 2>&1; then
+			"${SEED_WP[@]}" option update "${name}" "$(seed_new_value "${name}")" >/dev/null
+		fi
+	done
+	log "regenerated this store's own identifiers"
+}
+
+seed_new_value() {
+	case "$1" in
+	woocommerce_store_id) cat /proc/sys/kernel/random/uuid ;;
+	# WooCommerce's experiment cohort, drawn from 1..120 at installation.
+	woocommerce_remote_variant_assignment) echo $((RANDOM % 120 + 1)) ;;
+	woocommerce_admin_install_timestamp) date +%s ;;
+	esac
+}
