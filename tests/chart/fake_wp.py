@@ -63,7 +63,7 @@ def main(argv: list[str]) -> int:
     if database and positional[:1] != ["db"]:
         state["options"] = DbOptions()
         state["installed"] = state["options"].get("siteurl") is not None
-        state["active"] = WOOCOMMERCE in json.loads(state["options"].get("active_plugins") or "[]")
+        state["active"] = WOOCOMMERCE in (state["options"].get("active_plugins") or [])
     try:
         if database:
             status = dispatch_db(state, positional, flags, stdin)
@@ -208,6 +208,8 @@ def _dispatch_db(
     state: dict[str, Any], args: list[str], flags: dict[str, str], stdin: str
 ) -> int | None:
     match args:
+        case ["config", "create"]:
+            assert "dbpass" in flags and stdin, "salts come on standard input"
         case ["db", "query", query]:
             print(mariadb(query, columns="skip-column-names" not in flags), end="")
         case ["db", "import", path]:
@@ -223,8 +225,8 @@ def _dispatch_db(
         case ["core", "install"]:
             mariadb(SCHEMA)
             state["options"].update(admin_email=flags["admin_email"], home=flags["url"])
-            password = secrets.token_urlsafe(12)
-            state["generated_password"] = password
+            # dispatch() makes the password WP-CLI prints; the same one is stored here.
+            password = state["generated_password"] = secrets.token_urlsafe(12)
             mariadb(
                 "INSERT INTO wp_users (user_login, user_pass, user_nicename, user_email, "
                 f"display_name) VALUES ({quote(flags['admin_user'])}, "
@@ -235,14 +237,13 @@ def _dispatch_db(
                 "INSERT INTO wp_usermeta (user_id, meta_key, meta_value) VALUES "
                 "(1, 'session_tokens', 'a:1:{s:64:\"build-session\";a:0:{}}')"
             )
-            print(f"Admin password: {password}")
-            return None  # the options, as without a database
+            return None  # the options and WP-CLI's output, as without a database
         case ["plugin", "activate", "woocommerce"]:
             mariadb(WOOCOMMERCE_SCHEMA)
             options = state["options"]
             site = options["siteurl"]
             options.update(
-                active_plugins=json.dumps([WOOCOMMERCE]),
+                active_plugins=[WOOCOMMERCE],
                 woocommerce_version=plugin_version(),
                 woocommerce_store_id=str(uuid.uuid4()),
                 woocommerce_remote_variant_assignment=str(secrets.randbelow(120) + 1),
@@ -397,7 +398,7 @@ def dispatch(state: dict[str, Any], args: list[str], flags: dict[str, str], stdi
             elif "admin_password" in flags:
                 password = flags["admin_password"]
             else:
-                password = secrets.token_urlsafe(12)
+                password = state.get("generated_password") or secrets.token_urlsafe(12)
                 state["generated_password"] = password
                 print(f"Admin password: {password}")
             state["installed"] = True
@@ -465,7 +466,8 @@ def dispatch(state: dict[str, Any], args: list[str], flags: dict[str, str], stdi
             options["woocommerce_checkout_page_id"] = "7"
         case ["wc", "payment_gateway", "update", "cod"]:
             assert flags["enabled"] == "true"
-            options.setdefault("woocommerce_cod_settings", {})["enabled"] = "yes"
+            cod = options.get("woocommerce_cod_settings") or {}
+            options["woocommerce_cod_settings"] = {**cod, "enabled": "yes"}
         case ["wc", "product", "list"]:
             for product in state["products"]:
                 if product["sku"] == flags["sku"]:

@@ -90,7 +90,7 @@ def test_the_chart_ships_the_checked_scripts(rendered: Callable[[str], Manifest]
     docroot_scripts = {k: v for k, v in wordpress_config.items() if k.endswith(".sh")}
     assert set(setup_scripts).isdisjoint(backup_scripts)
     shipped = setup_scripts | backup_scripts | docroot_scripts
-    expected = [*SHELL_SCRIPTS, FILES / "admin-login.php"]
+    expected = [*SHELL_SCRIPTS, FILES / "admin-login.php", FILES / "seed-admin.php"]
     assert set(shipped) == {path.name for path in expected}
     assert "prepare-docroot.sh" in wordpress_config
     for path in expected:
@@ -196,7 +196,7 @@ exec "{real_unzip}" "$@"
         # As in the pod: setup.sh beside the files of the setup-scripts ConfigMap.
         scripts = self.root / "scripts"
         scripts.mkdir(exist_ok=True)
-        for name in ("setup.sh", "cron.sh", "admin-login.php"):
+        for name in ("setup.sh", "seed.sh", "cron.sh", "admin-login.php", "seed-admin.php"):
             shutil.copy(FILES / name, scripts / name)
         return subprocess.run(
             ["bash", str(scripts / script)],
