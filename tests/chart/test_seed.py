@@ -17,12 +17,13 @@ import secrets
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.chart.conftest import CHART
+from tests.chart.conftest import CHART, Manifest, render, run_helm, values_args
 from tests.chart.fake_wp import password_hash
 from tests.chart.test_setup_script import ADMIN_PASSWORD, FAKE_WP, Store, plugin_files
 
@@ -56,7 +57,7 @@ def _mariadb_answers() -> bool:
     return True
 
 
-pytestmark = pytest.mark.skipif(
+needs_mariadb = pytest.mark.skipif(
     not _mariadb_answers(), reason=f"needs MariaDB on {MYSQL_HOST}:3306 (root, no password)"
 )
 
@@ -187,6 +188,7 @@ def installed_normally(store: Store) -> bool:
 # --- the seed the image build makes -----------------------------------------------------------
 
 
+@needs_mariadb
 def test_the_build_makes_a_checksummed_seed_for_the_images_versions(seed: Path) -> None:
     assert sorted(path.name for path in seed.iterdir()) == [
         "SHA256SUMS",
@@ -233,6 +235,7 @@ def test_the_images_seed_is_what_the_setup_container_is_handed() -> None:
 # --- a new store from the seed ----------------------------------------------------------------
 
 
+@needs_mariadb
 def test_a_new_store_imports_the_seed_instead_of_installing(store: SeededStore) -> None:
     result = succeed(store)
     assert "importing the seed (WordPress 7.1.2, WooCommerce 11.2.0)" in result.stdout
@@ -250,6 +253,7 @@ def test_a_new_store_imports_the_seed_instead_of_installing(store: SeededStore) 
     assert store.state()["products"][0]["sku"] == "WOO-SAMPLE-1"
 
 
+@needs_mariadb
 def test_the_placeholder_url_is_rewritten_everywhere_but_in_guids(store: SeededStore) -> None:
     succeed(store)
     for table, column in [
@@ -270,6 +274,7 @@ def test_the_placeholder_url_is_rewritten_everywhere_but_in_guids(store: SeededS
     )
 
 
+@needs_mariadb
 def test_the_placeholder_administrator_becomes_the_stores(store: SeededStore) -> None:
     result = succeed(store)
     assert "[setup] seed administrator: updated" in result.stdout
@@ -280,6 +285,7 @@ def test_the_placeholder_administrator_becomes_the_stores(store: SeededStore) ->
     assert store.db("SELECT COUNT(*) FROM wp_usermeta WHERE meta_key = 'session_tokens'") == "0\n"
 
 
+@needs_mariadb
 def test_the_seeds_secrets_and_the_stores_are_never_in_the_output(store: SeededStore) -> None:
     result = succeed(store)
     output = result.stdout + result.stderr
@@ -292,6 +298,7 @@ def test_the_seeds_secrets_and_the_stores_are_never_in_the_output(store: SeededS
             assert value not in call["stdin"], call
 
 
+@needs_mariadb
 def test_what_must_be_unique_per_store_is_regenerated(
     store: SeededStore, seed: Path, databases: list[str], tmp_path: Path
 ) -> None:
@@ -309,6 +316,7 @@ def test_what_must_be_unique_per_store_is_regenerated(
     assert other.option("woocommerce_store_id") not in (None, build_store_id, first_id)
 
 
+@needs_mariadb
 def test_a_second_run_changes_nothing(store: SeededStore) -> None:
     succeed(store)
     before = store.db("SELECT option_name, option_value FROM wp_options ORDER BY option_name")
@@ -320,6 +328,7 @@ def test_a_second_run_changes_nothing(store: SeededStore) -> None:
     assert after == before
 
 
+@needs_mariadb
 def test_an_interrupted_import_is_dropped_and_imported_again(store: SeededStore) -> None:
     store.env["FAKE_KILL_IN_IMPORT"] = "1"
     killed = store.run()
@@ -337,6 +346,7 @@ def test_an_interrupted_import_is_dropped_and_imported_again(store: SeededStore)
     assert store.option("siteurl") == "http://demo.localhost"
 
 
+@needs_mariadb
 def test_a_run_that_dies_before_personalising_is_completed_by_the_next(
     store: SeededStore,
 ) -> None:
@@ -354,6 +364,7 @@ def test_a_run_that_dies_before_personalising_is_completed_by_the_next(
 # --- a seed that is refused: the normal install follows ----------------------------------------
 
 
+@needs_mariadb
 def test_a_seed_whose_checksum_does_not_match_is_refused(store: SeededStore) -> None:
     seed_sql = Path(store.env["SEED_DIR"]) / "seed.sql"
     seed_sql.write_text(seed_sql.read_text() + "DROP TABLE wp_users;\n")
@@ -366,6 +377,7 @@ def test_a_seed_whose_checksum_does_not_match_is_refused(store: SeededStore) -> 
     assert store.option("siteurl") == "http://demo.localhost"
 
 
+@needs_mariadb
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
@@ -383,6 +395,7 @@ def test_a_seed_whose_checksum_does_not_match_is_refused(store: SeededStore) -> 
     ],
     ids=["woocommerce", "wordpress", "format"],
 )
+@needs_mariadb
 def test_a_seed_made_for_other_versions_is_refused(
     store: SeededStore, key: str, value: str, message: str
 ) -> None:
@@ -397,6 +410,7 @@ def test_a_seed_made_for_other_versions_is_refused(
     assert installed_normally(store)
 
 
+@needs_mariadb
 def test_an_image_without_a_seed_installs_normally(store: SeededStore) -> None:
     shutil.rmtree(store.env["SEED_DIR"])
     result = succeed(store)
@@ -404,6 +418,7 @@ def test_an_image_without_a_seed_installs_normally(store: SeededStore) -> None:
     assert installed_normally(store)
 
 
+@needs_mariadb
 def test_an_existing_store_is_never_seeded(store: SeededStore) -> None:
     """A store installed the normal way (or restored) has tables but no seed marker: turning
     setup.seed on later leaves its database alone."""
@@ -415,3 +430,49 @@ def test_an_existing_store_is_never_seeded(store: SeededStore) -> None:
     assert store.changes() == []
     assert ["db", "import"] not in [words[:2] for words in commands(store)]
     assert store.tables() == tables
+
+
+# --- the chart ----------------------------------------------------------------------------------
+
+
+def setup_pod(manifest: Manifest) -> dict[str, Any]:
+    [job] = manifest.of_kind("Job")
+    pod: dict[str, Any] = job["spec"]["template"]["spec"]
+    return pod
+
+
+def env_of(container: dict[str, Any]) -> dict[str, str | None]:
+    return {item["name"]: item.get("value") for item in container.get("env", [])}
+
+
+def test_setup_seed_reaches_the_docroot_init_container_and_the_setup_script(
+    rendered: Callable[[str], Manifest],
+) -> None:
+    """values-local.yaml turns it on with the prebuilt image: the init container hands the seed
+    over through the bundled volume, the setup container reads SETUP_SEED."""
+    pod = setup_pod(rendered("local"))
+    [docroot] = pod["initContainers"]
+    assert env_of(docroot)["SETUP_SEED"] == "true"
+    assert "/bundled" in [mount["mountPath"] for mount in docroot["volumeMounts"]]
+    assert env_of(pod["containers"][0])["SETUP_SEED"] == "true"
+
+
+def test_setup_seed_is_off_by_default_and_can_come_without_a_prebuilt_image(
+    rendered: Callable[[str], Manifest], helm_bin: Path
+) -> None:
+    pod = setup_pod(rendered("prod"))
+    assert "SETUP_SEED" not in env_of(pod["initContainers"][0])
+    assert env_of(pod["containers"][0])["SETUP_SEED"] == "false"
+    # The official image carries no seed; setup.sh then says so and installs normally.
+    seeded = setup_pod(render(helm_bin, "prod", "--set", "setup.seed=true"))
+    [docroot] = seeded["initContainers"]
+    assert env_of(docroot) == {"SETUP_SEED": "true"}
+    assert "/bundled" in [mount["mountPath"] for mount in docroot["volumeMounts"]]
+
+
+def test_setup_seed_must_be_a_boolean(helm_bin: Path) -> None:
+    result = run_helm(
+        helm_bin, "template", "store", str(CHART), *values_args("local"), "--set", "setup.seed=yes"
+    )
+    assert result.returncode != 0
+    assert "'/setup/seed': got string, want boolean" in result.stderr

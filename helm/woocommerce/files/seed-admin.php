@@ -31,7 +31,7 @@ if ( ! $user ) {
 
 // user_login cannot change through wp_update_user(); the row is updated directly, then the
 // user cache is dropped so the password below is set on the renamed user.
-$wpdb->update(
+$renamed = $wpdb->update(
 	$wpdb->users,
 	array(
 		'user_login'    => $login,
@@ -41,6 +41,9 @@ $wpdb->update(
 	),
 	array( 'ID' => $user->ID )
 );
+if ( false === $renamed ) {
+	WP_CLI::error( 'could not update the placeholder administrator: ' . $wpdb->last_error );
+}
 clean_user_cache( $user );
 // Sessions of the build are not this store's.
 delete_user_meta( $user->ID, 'session_tokens' );
