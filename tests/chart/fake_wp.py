@@ -9,7 +9,8 @@ test sees the leak. Every call is appended to $FAKE_WP_LOG with its arguments an
 $FAKE_WP_FAIL names a command ("core install") that fails as WP-CLI does.
 
 With $FAKE_WP_DB set, the site's database is real: a MariaDB database of that name (on
-$FAKE_WP_MYSQL_HOST, root without password). Options, the administrator and the installed and
+$FAKE_WP_MYSQL_HOST, a host or a socket path; root without password). Options, the
+administrator and the installed and
 active state then live in its tables as WordPress keeps them (wp_options, wp_users, ...), `db
 query` and `db import` run the real MariaDB client, and `search-replace` rewrites every text
 column of every wp_ table except the skipped ones with SQL, so the seed's SQL is exercised for
@@ -86,10 +87,10 @@ WOOCOMMERCE = "woocommerce/woocommerce.php"
 
 def mariadb(query: str | None = None, *, stdin: str | None = None, columns: bool = False) -> str:
     """Runs SQL with the real MariaDB client in $FAKE_WP_DB; errors are WP-CLI's (exit 1)."""
+    host = os.environ.get("FAKE_WP_MYSQL_HOST", "127.0.0.1")
     command = [
         "mariadb",
-        "--host",
-        os.environ.get("FAKE_WP_MYSQL_HOST", "127.0.0.1"),
+        f"--socket={host}" if host.startswith("/") else f"--host={host}",
         "--user",
         "root",
         "--batch",

@@ -17,6 +17,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -66,11 +67,9 @@ def throwaway_database(prefix: str) -> str:
     return f"woo_{prefix}_{secrets.token_hex(6)}"
 
 
-@pytest.fixture(scope="module")
-def seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The image build's seed: build-seed.sh run on a WordPress stand-in with WooCommerce 11.2.0,
-    with the fake WP-CLI writing to a throwaway database the script creates and drops."""
-    root = tmp_path_factory.mktemp("seed-build")
+def build_seed(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """build-seed.sh run on a WordPress stand-in with WooCommerce 11.2.0 (the fake WP-CLI on the
+    build's database); the seed goes to ``root / "seed"``."""
     wordpress = root / "usr-src-wordpress"
     plugin = wordpress / "wp-content" / "plugins" / "woocommerce"
     for name, text in plugin_files("11.2.0").items():
@@ -79,32 +78,67 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     bin_dir = root / "bin"
     bin_dir.mkdir()
     Store.stub(bin_dir / "wp", f'exec "{sys.executable}" -I -S "{FAKE_WP}" "$@"')
-    database = throwaway_database("seedbuild")
-    env = {
-        "PATH": f"{bin_dir}:{os.environ['PATH']}",
-        "HOME": str(root),
-        "WOOCOMMERCE_VERSION": "11.2.0",
-        "SEED_WORDPRESS": str(wordpress),
-        "SEED_WORK": str(root / "work"),
-        "SEED_DB_HOST": MYSQL_HOST,
-        "SEED_DB_NAME": database,
-        "FAKE_WP_DB": database,
-        "FAKE_WP_STATE": str(root / "state.json"),
-        "FAKE_WP_LOG": str(root / "wp.log"),
-        "WP_CONTENT_DIR": str(wordpress / "wp-content"),
-    }
-    output = root / "seed"
-    result = subprocess.run(
-        ["bash", str(BUILD_SEED), str(output)],
-        env=env,
+    return subprocess.run(
+        ["bash", str(BUILD_SEED), str(root / "seed")],
+        env={
+            "PATH": f"{bin_dir}:{os.environ['PATH']}",
+            "HOME": str(root),
+            "WOOCOMMERCE_VERSION": "11.2.0",
+            "SEED_WORDPRESS": str(wordpress),
+            "SEED_WORK": str(root / "work"),
+            "FAKE_WP_STATE": str(root / "state.json"),
+            "FAKE_WP_LOG": str(root / "wp.log"),
+            "WP_CONTENT_DIR": str(wordpress / "wp-content"),
+            **env,
+        },
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def seed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The image build's seed, made on the machine's MariaDB in a database the script creates
+    and drops."""
+    root = tmp_path_factory.mktemp("seed-build")
+    database = throwaway_database("seedbuild")
+    result = build_seed(root, SEED_DB_HOST=MYSQL_HOST, SEED_DB_NAME=database, FAKE_WP_DB=database)
     assert result.returncode == 0, result.stdout + result.stderr
     assert not mariadb(f"SHOW DATABASES LIKE '{database}'"), "the build's database stays"
-    yield output
+    return root / "seed"
+
+
+MARIADB_SERVER = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0 or not Path(MARIADB_SERVER).exists(),
+    reason="needs root and mariadbd: the build starts its own server as the mysql user",
+)
+def test_the_build_starts_its_own_mariadb_server_and_stops_it(seed: Path) -> None:
+    """As in the image's seed stage: no server to use, so the script runs a private one."""
+    # Not pytest's tmp_path: its parents are private to root, and the mysql user must reach it.
+    root = Path(tempfile.mkdtemp(prefix="woo-seed-build-"))
+    root.chmod(0o755)
+    try:
+        result = build_seed(
+            root, FAKE_WP_DB="seed", FAKE_WP_MYSQL_HOST=str(root / "work" / "mysqld.sock")
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "[seed] starting a private MariaDB server" in result.stderr
+        assert not (root / "work").exists(), "the server's files are gone with it"
+        # The same install dumps to the same SQL, whichever server ran it, but for what WordPress
+        # and WooCommerce draw at random (the administrator's password hash, the store id).
+        volatile = re.compile(
+            r"\$fake\$[0-9a-f]+|'woocommerce_(store_id|remote_variant_assignment)','[^']*'"
+        )
+        assert volatile.sub("", (root / "seed" / "seed.sql").read_text()) == volatile.sub(
+            "", (seed / "seed.sql").read_text()
+        )
+    finally:
+        shutil.rmtree(root)
 
 
 def manifest(seed_dir: Path) -> dict[str, str]:
