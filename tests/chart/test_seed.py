@@ -395,6 +395,22 @@ def test_a_run_that_dies_before_personalising_is_completed_by_the_next(
     assert store.option("woo_platform_seed") == "personalised"
 
 
+@needs_mariadb
+def test_a_failing_database_query_never_reads_as_an_empty_database(store: SeededStore) -> None:
+    """An installed store whose database hiccups: the run fails (the Job retries) and nothing is
+    imported over it."""
+    store.env["SETUP_SEED"] = "false"
+    succeed(store)
+    before = store.db("SELECT option_name, option_value FROM wp_options ORDER BY option_name")
+    store.env.update(SETUP_SEED="true", FAKE_WP_FAIL="db query")
+    result = store.run()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "importing the seed" not in result.stdout
+    assert ["db", "import"] not in [words[:2] for words in commands(store)]
+    after = store.db("SELECT option_name, option_value FROM wp_options ORDER BY option_name")
+    assert after == before
+
+
 # --- a seed that is refused: the normal install follows ----------------------------------------
 
 

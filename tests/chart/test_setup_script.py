@@ -80,6 +80,23 @@ def test_script_passes_shellcheck(script: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+PHP = shutil.which("php")
+
+
+@pytest.mark.skipif(PHP is None, reason="needs PHP's command line (scripts/setup.sh installs it)")
+@pytest.mark.parametrize(
+    "name", ["admin-login.php", "seed-admin.php", "woo-healthz.php", "wp-config.php"]
+)
+def test_php_files_parse(name: str) -> None:
+    """What WP-CLI runs with `wp eval-file` and the config every pod loads: a syntax error would
+    only show in a cluster otherwise."""
+    assert PHP is not None
+    result = subprocess.run(
+        [PHP, "-l", str(FILES / name)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_chart_ships_the_checked_scripts(rendered: Callable[[str], Manifest]) -> None:
     """The setup Job's scripts (and the PHP it runs through WP-CLI), the backup Job's scripts, and
     the docroot script that WordPress pods run as well, exactly as tested here."""

@@ -43,15 +43,22 @@ readonly SEED_DROPPED_OPTIONS=(auth_key auth_salt secure_auth_key secure_auth_sa
 readonly SEED_WP=(wp --skip-plugins --skip-themes)
 
 seed_database_if_empty() {
+	local tables state
 	if [ "${SETUP_SEED:-false}" != true ]; then
 		return
 	fi
-	if seed_import_interrupted; then
+	# A failing query fails this run (the Job retries): an error must never read as "empty", or
+	# the seed would be imported over a live store.
+	tables="$(seed_sql "SHOW TABLES")"
+	if grep -qx "${SEED_IMPORT_TABLE}" <<<"${tables}"; then
 		log "a seed import did not finish: dropping what it imported and importing again"
-		seed_drop_all_tables
-	elif [ -n "$(seed_database_tables)" ]; then
-		if [ "$(seed_state)" = imported ]; then
-			seed_personalise
+		seed_drop_tables "${tables}"
+	elif [ -n "${tables}" ]; then
+		if grep -qx wp_options <<<"${tables}"; then
+			state="$(seed_state)"
+			if [ "${state}" = imported ]; then
+				seed_personalise
+			fi
 		fi
 		return
 	fi
@@ -69,28 +76,21 @@ seed_sql() {
 	wp db query "$1" --skip-column-names
 }
 
-seed_database_tables() {
-	seed_sql "SHOW TABLES"
-}
-
-seed_import_interrupted() {
-	[ -n "$(seed_sql "SHOW TABLES LIKE '${SEED_IMPORT_TABLE}'")" ]
-}
-
+# The option as stored, read with SQL: unlike `wp option get`, a failing database fails the run
+# instead of reading as "no option".
 seed_state() {
-	"${SEED_WP[@]}" option get "${SEED_STATE_OPTION}" 2>/dev/null || true
+	seed_sql "SELECT option_value FROM wp_options WHERE option_name = '${SEED_STATE_OPTION}'"
 }
 
-# Every table goes: only an import that began on an empty database leaves the import table.
-seed_drop_all_tables() {
+# seed_drop_tables TABLES: drops every table listed (one a line). Only an import that began on an
+# empty database leaves the import table, so all of them are the import's.
+seed_drop_tables() {
 	local tables=() table list=""
-	mapfile -t tables < <(seed_database_tables)
+	mapfile -t tables <<<"$1"
 	for table in "${tables[@]}"; do
 		list+="${list:+, }\`${table//\`/\`\`}\`"
 	done
-	if [ -n "${list}" ]; then
-		seed_sql "SET FOREIGN_KEY_CHECKS = 0; DROP TABLE IF EXISTS ${list}"
-	fi
+	seed_sql "SET FOREIGN_KEY_CHECKS = 0; DROP TABLE IF EXISTS ${list}"
 }
 
 # seed_manifest KEY: the value of KEY in the seed's manifest (read, never sourced).
