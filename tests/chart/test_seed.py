@@ -11,6 +11,7 @@ password hash) is not exercised here."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -526,3 +527,57 @@ def test_setup_seed_must_be_a_boolean(helm_bin: Path) -> None:
     )
     assert result.returncode != 0
     assert "'/setup/seed': got string, want boolean" in result.stderr
+
+
+# --- readiness of a seeded store (files/woo-healthz.php) ----------------------------------------
+
+HEALTHZ_DATABASE = """<?php
+// WordPress's SHORTINIT load as woo-healthz.php sees it: $wpdb answering from $HEALTHZ_STATE.
+class Stub_Wpdb {
+	public $options = 'wp_options';
+	public function suppress_errors( $suppress ) {}
+	public function get_var( $query ) {
+		$state = json_decode( getenv( 'HEALTHZ_STATE' ), true );
+		if ( str_starts_with( $query, 'SHOW TABLES' ) ) {
+			return $state['importing'] ? 'woo_platform_seed_import' : null;
+		}
+		preg_match( "/option_name = '([^']+)'/", $query, $match );
+		return $state['options'][ $match[1] ] ?? null;
+	}
+}
+$wpdb = new Stub_Wpdb();
+"""
+
+
+@pytest.mark.skipif(shutil.which("php") is None, reason="needs PHP's command line")
+@pytest.mark.parametrize(
+    ("options", "importing", "answer"),
+    [
+        ({}, False, "not installed"),
+        ({"siteurl": "http://demo.localhost"}, False, "ready"),
+        ({"siteurl": f"http://{PLACEHOLDER_HOST}"}, True, "seed not yet personalised"),
+        (
+            {"siteurl": f"http://{PLACEHOLDER_HOST}", "woo_platform_seed": "imported"},
+            False,
+            "seed not yet personalised",
+        ),
+        ({"siteurl": "http://demo.localhost", "woo_platform_seed": "personalised"}, False, "ready"),
+    ],
+    ids=["empty", "installed", "importing", "imported", "personalised"],
+)
+def test_a_seeded_store_is_ready_only_once_personalised(
+    tmp_path: Path, options: dict[str, str], importing: bool, answer: str
+) -> None:
+    """Between the import and the personalisation WordPress would redirect every visitor to the
+    placeholder URL: the readiness check keeps the store out of the Service until then."""
+    (tmp_path / "wp-load.php").write_text(HEALTHZ_DATABASE)
+    shutil.copy(CHART / "files" / "woo-healthz.php", tmp_path / "woo-healthz.php")
+    result = subprocess.run(
+        ["php", str(tmp_path / "woo-healthz.php")],
+        env={"HEALTHZ_STATE": json.dumps({"options": options, "importing": importing})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stdout == answer + "\n", result.stdout + result.stderr
