@@ -93,8 +93,9 @@ stop_database() {
 	fi
 }
 
+# The build runs as root, which WP-CLI refuses without --allow-root.
 wp_site() {
-	wp --path="${SITE}" "$@"
+	wp --allow-root --path="${SITE}" "$@"
 }
 
 install_site() {
