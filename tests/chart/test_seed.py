@@ -334,6 +334,27 @@ def test_the_seeds_secrets_and_the_stores_are_never_in_the_output(store: SeededS
 
 
 @needs_mariadb
+@pytest.mark.parametrize("failing", ["db import", "search-replace", "eval-file", "transient"])
+def test_a_failing_seed_step_is_retryable_and_prints_no_secret(
+    store: SeededStore, failing: str
+) -> None:
+    """A failed attempt exits 1 and names the step; the retry completes the store. Neither run's
+    output (the log, the termination message, the store's status reason) holds a secret."""
+    store.env["FAKE_WP_FAIL"] = failing
+    failed = store.run()
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "[setup] failed (line " in failed.stderr
+    del store.env["FAKE_WP_FAIL"]
+    retry = succeed(store)
+    assert store.option("woo_platform_seed") == "personalised"
+    assert not installed_normally(store)
+    for result in (failed, retry):
+        output = result.stdout + result.stderr
+        for secret in (ADMIN_PASSWORD, store.env["WORDPRESS_DB_PASSWORD"], STORE_EMAIL):
+            assert secret not in output
+
+
+@needs_mariadb
 def test_what_must_be_unique_per_store_is_regenerated(
     store: SeededStore, seed: Path, databases: list[str], tmp_path: Path
 ) -> None:
