@@ -155,12 +155,6 @@ class DbOptions:
             self[name] = value
         return self[name]
 
-    def delete(self, name: str) -> bool:
-        if name not in self:
-            return False
-        mariadb(f"DELETE FROM wp_options WHERE option_name = {quote(name)}")
-        return True
-
 
 SCHEMA = """
 CREATE TABLE wp_options (option_id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY,
@@ -318,16 +312,6 @@ def _dispatch_db(
                         f"UPDATE `{table}` SET `{column}` = "
                         f"REPLACE(`{column}`, {quote(old)}, {quote(new)})"
                     )
-        case ["transient", "delete"]:
-            assert "all" in flags
-            mariadb(
-                "DELETE FROM wp_options WHERE option_name LIKE '\\_transient\\_%' "
-                "OR option_name LIKE '\\_site\\_transient\\_%'"
-            )
-        case ["option", "delete", name]:
-            if not state["options"].delete(name):
-                print(f"Warning: Could not delete '{name}' option.", file=sys.stderr)
-                return 1
         case _:
             return None
     return 0

@@ -334,7 +334,7 @@ def test_the_seeds_secrets_and_the_stores_are_never_in_the_output(store: SeededS
 
 
 @needs_mariadb
-@pytest.mark.parametrize("failing", ["db import", "search-replace", "eval-file", "transient"])
+@pytest.mark.parametrize("failing", ["db import", "search-replace", "eval-file"])
 def test_a_failing_seed_step_is_retryable_and_prints_no_secret(
     store: SeededStore, failing: str
 ) -> None:

@@ -136,13 +136,17 @@ seed_import() {
 	log "importing the seed (WordPress $(seed_manifest WORDPRESS_VERSION), WooCommerce $(seed_manifest WOOCOMMERCE_VERSION))"
 	seed_sql "CREATE TABLE \`${SEED_IMPORT_TABLE}\` (started TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP)"
 	wp db import "${SEED_DIR}/seed.sql" >/dev/null
-	"${SEED_WP[@]}" option update "${SEED_STATE_OPTION}" imported --autoload=no >/dev/null
-	seed_sql "DROP TABLE \`${SEED_IMPORT_TABLE}\`"
+	# The state first, then the import table: killed in between, the next run still re-imports.
+	seed_sql "INSERT INTO wp_options (option_name, option_value, autoload)
+		VALUES ('${SEED_STATE_OPTION}', 'imported', 'no')
+		ON DUPLICATE KEY UPDATE option_value = 'imported';
+		DROP TABLE \`${SEED_IMPORT_TABLE}\`"
 	log "the seed is imported"
 }
 
 # Makes the seeded site this store's: its URL, its administrator, and what WordPress and
-# WooCommerce keep per installation. Every step gives the same result when repeated.
+# WooCommerce keep per installation. Every step gives the same result when repeated. Each WP-CLI
+# call boots PHP, so what plain SQL can do is done in one query.
 seed_personalise() {
 	local placeholder
 	placeholder="$(seed_manifest PLACEHOLDER_URL)"
@@ -155,7 +159,6 @@ seed_personalise() {
 	seed_replace "${placeholder//\//\\/}" "${WORDPRESS_HOME_URL//\//\\/}"
 	seed_adopt_admin
 	seed_regenerate_identity
-	"${SEED_WP[@]}" option update "${SEED_STATE_OPTION}" personalised --autoload=no >/dev/null
 	log "the seeded database is this store's"
 }
 
@@ -176,19 +179,20 @@ seed_adopt_admin() {
 	log "seed administrator: ${outcome}"
 }
 
+# Build-time salts and transients go; the identifiers the seed has get this store's values (an
+# option the seed lacks is left for WooCommerce to create); then the state says 'personalised'.
+# None of these values is secret.
 seed_regenerate_identity() {
-	local name
-	"${SEED_WP[@]}" transient delete --all >/dev/null
+	local name dropped="" regenerated=""
 	for name in "${SEED_DROPPED_OPTIONS[@]}"; do
-		if "${SEED_WP[@]}" option get "${name}" >/dev/null 2>&1; then
-			"${SEED_WP[@]}" option delete "${name}" >/dev/null
-		fi
+		dropped+="${dropped:+, }'${name}'"
 	done
 	for name in "${SEED_REGENERATED_OPTIONS[@]}"; do
-		if "${SEED_WP[@]}" option get "${name}" >/dev/null 2>&1; then
-			"${SEED_WP[@]}" option update "${name}" "$(seed_new_value "${name}")" >/dev/null
-		fi
+		regenerated+="UPDATE wp_options SET option_value = '$(seed_new_value "${name}")' WHERE option_name = '${name}';"$'\n'
 	done
+	seed_sql "DELETE FROM wp_options WHERE option_name IN (${dropped})
+		OR option_name LIKE '\\_transient\\_%' OR option_name LIKE '\\_site\\_transient\\_%';
+		${regenerated}UPDATE wp_options SET option_value = 'personalised' WHERE option_name = '${SEED_STATE_OPTION}'"
 	log "regenerated this store's own identifiers"
 }
 
