@@ -589,8 +589,8 @@ $wpdb = new Stub_Wpdb();
 def test_a_seeded_store_is_ready_only_once_personalised(
     tmp_path: Path, options: dict[str, str], importing: bool, answer: str
 ) -> None:
-    """Between the import and the personalisation WordPress would redirect every visitor to the
-    placeholder URL: the readiness check keeps the store out of the Service until then."""
+    """Between the import and the personalisation the store's links still name the placeholder
+    site: the readiness check keeps it out of the Service until then."""
     (tmp_path / "wp-load.php").write_text(HEALTHZ_DATABASE)
     shutil.copy(CHART / "files" / "woo-healthz.php", tmp_path / "woo-healthz.php")
     result = subprocess.run(

@@ -24,8 +24,9 @@ if ( empty( $site_url ) ) {
 	exit;
 }
 // A store set up from the image's seed (setup.seed) has a siteurl as soon as the import reaches
-// wp_options, but it is the placeholder's until the setup Job has personalised the database
-// (files/seed.sh): WordPress would redirect every visitor to it. Not ready until then.
+// wp_options, but until the setup Job has personalised the database (files/seed.sh) its content
+// and WooCommerce's settings still link to the placeholder site, and its administrator is the
+// placeholder's. Not ready until then.
 $seed_state = $wpdb->get_var( "SELECT option_value FROM {$wpdb->options} WHERE option_name = 'woo_platform_seed'" );
 $importing  = $wpdb->get_var( "SHOW TABLES LIKE 'woo_platform_seed_import'" );
 if ( 'imported' === $seed_state || ! empty( $importing ) ) {
