@@ -302,6 +302,18 @@ def _dispatch_db(
                 f"WHERE option_value = {quote(env['SEED_ADMIN_EMAIL'])}"
             )
             print("updated")
+        case ["eval-file", script] if script.endswith("/seed-files.php"):
+            # WC_Install::create_files(): needs WooCommerce loaded, writes to the volume.
+            assert "skip-plugins" not in flags, "WooCommerce must be loaded"
+            if plugin_version() is None or WOOCOMMERCE not in (
+                state["options"].get("active_plugins") or []
+            ):
+                print("Error: WooCommerce is not loaded", file=sys.stderr)
+                return 1
+            protected = Path(os.environ["WP_CONTENT_DIR"]) / "uploads" / "woocommerce_uploads"
+            protected.mkdir(parents=True, exist_ok=True)
+            (protected / ".htaccess").write_text("deny from all\n")
+            print("created")
         case ["search-replace", old, new]:
             assert flags.get("skip-columns") == "guid" and "all-tables-with-prefix" in flags
             columns = mariadb(

@@ -86,7 +86,15 @@ PHP = shutil.which("php")
 
 @pytest.mark.skipif(PHP is None, reason="needs PHP's command line (scripts/setup.sh installs it)")
 @pytest.mark.parametrize(
-    "name", ["admin-login.php", "seed-admin.php", "woo-healthz.php", "wp-config.php"]
+    "name",
+    [
+        "admin-login.php",
+        "seed-admin.php",
+        "seed-files.php",
+        "site-identity.php",
+        "woo-healthz.php",
+        "wp-config.php",
+    ],
 )
 def test_php_files_parse(name: str) -> None:
     """What WP-CLI runs with `wp eval-file` and the config every pod loads: a syntax error would
@@ -113,6 +121,7 @@ def test_the_chart_ships_the_checked_scripts(rendered: Callable[[str], Manifest]
         FILES / "admin-login.php",
         FILES / "site-identity.php",
         FILES / "seed-admin.php",
+        FILES / "seed-files.php",
     ]
     assert set(shipped) == {path.name for path in expected}
     assert "prepare-docroot.sh" in wordpress_config
@@ -226,6 +235,7 @@ exec "{real_unzip}" "$@"
             "admin-login.php",
             "site-identity.php",
             "seed-admin.php",
+            "seed-files.php",
         ):
             shutil.copy(FILES / name, scripts / name)
         return subprocess.run(

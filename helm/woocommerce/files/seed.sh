@@ -158,6 +158,7 @@ seed_personalise() {
 	# The same URL as JSON writes it (block attributes, JSON options).
 	seed_replace "${placeholder//\//\\/}" "${WORDPRESS_HOME_URL//\//\\/}"
 	seed_adopt_admin
+	seed_create_woocommerce_files
 	seed_regenerate_identity
 	log "the seeded database is this store's"
 }
@@ -177,6 +178,16 @@ seed_adopt_admin() {
 		SEED_ADMIN_EMAIL="$(seed_manifest PLACEHOLDER_ADMIN_EMAIL)" \
 		"${SEED_WP[@]}" eval-file "${SCRIPTS_DIR}/seed-admin.php")"
 	log "seed administrator: ${outcome}"
+}
+
+# WooCommerce's installer also writes files (its protected uploads and log folders) to
+# wp-content, which the seed cannot carry: the installer's own step writes them to this store's
+# volume. It runs with WooCommerce loaded: the image's copy, which prepare-docroot.sh put on the
+# new store's volume before this Job started.
+seed_create_woocommerce_files() {
+	local outcome
+	outcome="$(wp --skip-themes eval-file "${SCRIPTS_DIR}/seed-files.php")"
+	log "WooCommerce's files: ${outcome}"
 }
 
 # Build-time salts and transients go; the identifiers the seed has get this store's values (an
