@@ -40,10 +40,10 @@ def platform(
 ) -> Iterator[OrchestratorProcess]:
     # A database of its own, which the orchestrator migrates as it starts.
     with temporary_database("woo_cli") as database:
-        yield from _orchestrator(database.url, kube_standin, helm_bin, tmp_path)
+        yield from start_orchestrator(database.url, kube_standin, helm_bin, tmp_path)
 
 
-def _orchestrator(
+def start_orchestrator(
     database_url: str, kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path, **extra: str
 ) -> Iterator[OrchestratorProcess]:
     env = {

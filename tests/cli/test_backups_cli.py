@@ -12,7 +12,7 @@ from harness.orchestrator import OrchestratorProcess
 from harness.postgres import temporary_database
 from harness.tokens import ADMIN_TOKEN
 from kube_standin import KubeStandin
-from tests.cli.conftest import Woo, _orchestrator, cli_environment, run_woo
+from tests.cli.conftest import Woo, cli_environment, run_woo, start_orchestrator
 from tests.orchestrator import backup_support as support
 
 SNAPSHOT = support.snapshot_of("cli")
@@ -25,7 +25,7 @@ def backup_platform(
     support.install_credentials(kube_standin)
     settings = {f"WOO_{key.upper()}": str(value) for key, value in support.SETTINGS.items()}
     with temporary_database("woo_cli_backups") as database:
-        yield from _orchestrator(database.url, kube_standin, helm_bin, tmp_path, **settings)
+        yield from start_orchestrator(database.url, kube_standin, helm_bin, tmp_path, **settings)
 
 
 @pytest.fixture
