@@ -10,14 +10,15 @@ from enum import StrEnum
 
 from orchestrator.config import Settings
 from orchestrator.helm.client import HelmClient, ReleaseStatus
-from orchestrator.kube.client import Json, KubeClient
+from orchestrator.kube.client import Json, KubeClient, Snapshot
 from orchestrator.models import DesiredState, Store
 from orchestrator.provisioning.errors import PermanentStepError, TemporaryStepError
-from orchestrator.provisioning.readiness import Assessment, Verdict, assess
+from orchestrator.provisioning.readiness import Assessment, Verdict, assess, assess_suspended
 from orchestrator.provisioning.secret_backends import SecretBackend
 from orchestrator.provisioning.store_objects import StoreObjects
 from orchestrator.provisioning.store_values import (
     STORE_ID_LABEL,
+    data_claims,
     namespace_labels,
     release_values,
 )
@@ -51,6 +52,12 @@ class Step(StrEnum):
         step._deadline = deadline
         return step
 
+    DATA = (
+        "data",
+        DesiredState.PRESENT,
+        "checking that the store's data is intact",
+        lambda settings: settings.step_deadline_seconds,
+    )
     NAMESPACE = (
         "namespace",
         DesiredState.PRESENT,
@@ -118,6 +125,29 @@ class StoreSteps:
             raise TemporaryStepError(f"namespace {store.namespace} is still terminating")
         return f"namespace {store.namespace} exists"
 
+    async def lost_data(self, store: Store) -> str | None:
+        """Before the release of an installed store is applied again: what of its data is gone
+        (None: nothing). Applying it over a missing namespace, claim or Secret would hand the
+        shop an empty database or new credentials, so that is for an operator to decide."""
+        namespace = await self.kube.get_namespace(store.namespace)
+        if namespace is None:
+            return f"namespace {store.namespace} is gone"
+        self._check_owned(store, namespace)
+        if (namespace.get("metadata") or {}).get("deletionTimestamp"):
+            return f"namespace {store.namespace} is being deleted"
+        present = {
+            (claim.get("metadata") or {}).get("name")
+            for claim in await self.kube.claims(store.namespace)
+            if not (claim.get("metadata") or {}).get("deletionTimestamp")
+        }
+        gone = [name for name in data_claims(self.settings.release_name) if name not in present]
+        if gone:
+            return "volume claim " + ", ".join(gone) + " is gone"
+        missing = await self.secrets.missing(store)
+        if missing:
+            return "Secret " + ", ".join(missing) + " is gone (the data was written with it)"
+        return None
+
     async def ensure_secrets(self, store: Store) -> str:
         return await self.secrets.ensure(store)
 
@@ -148,18 +178,24 @@ class StoreSteps:
             waiting = await self.secrets.waiting_for(store)
             if waiting is not None:
                 return Assessment(Verdict.WAITING, waiting)
+
+        def rule(snapshot: Snapshot) -> Assessment:
+            # A suspended store is judged by its own rule: at zero, the maintenance page up.
+            if store.suspended:
+                return assess_suspended(snapshot)
+            return assess(snapshot, revision, require_setup=require_setup)
+
         if self.objects.synced:
-            snapshot = self.objects.snapshot(store.namespace)
-            assessment = assess(snapshot, revision, require_setup=require_setup)
+            assessment = rule(self.objects.snapshot(store.namespace))
             if not assessment.missing:
                 return assessment
         selector = f"app.kubernetes.io/instance={self.settings.release_name}"
         snapshot = await self.kube.workloads(store.namespace, selector)
-        assessment = assess(snapshot, revision, require_setup=require_setup)
+        assessment = rule(snapshot)
         if assessment.verdict != Verdict.WAITING:
             return assessment
         await self.kube.add_diagnostics(snapshot, store.namespace, selector)
-        return assess(snapshot, revision, require_setup=require_setup)
+        return rule(snapshot)
 
     async def release_exists(self, store: Store) -> bool:
         return await self.helm.status(self.settings.release_name, store.namespace) is not None
