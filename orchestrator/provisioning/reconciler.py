@@ -308,7 +308,7 @@ class Reconciler:
             )
         if assessment.verdict == Verdict.READY:
             storefront, admin = store_urls(store, self.settings.values_file(store.environment))
-            events = [
+            timeline = [
                 Event(Step.READINESS, EventOutcome.SUCCEEDED, f"store is ready at {storefront}")
             ]
             if store.storefront_url is None:
