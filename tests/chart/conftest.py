@@ -45,7 +45,14 @@ ENVIRONMENT_FILES: dict[str, list[Path]] = {
     "local-ingress": [ingress_variant(REPO_ROOT / "values-local.yaml")],
     "prod-ingress": [ingress_variant(REPO_ROOT / "values-prod.yaml")],
 }
+# A suspended store (storefront.paused and database.paused): the maintenance page renderings.
+PAUSED_VALUES = HERE / "paused-values.yaml"
+for _name in ("local", "prod", "local-ingress", "prod-ingress"):
+    ENVIRONMENT_FILES[f"{_name}-paused"] = [*ENVIRONMENT_FILES[_name], PAUSED_VALUES]
+PAUSED_RENDERINGS = ["local-paused", "prod-paused", "local-ingress-paused", "prod-ingress-paused"]
 RENDERINGS = ["local", "prod", "local-ingress", "prod-ingress"]
+# Checks that hold for every rendering, a suspended store's too.
+ALL_RENDERINGS = [*RENDERINGS, *PAUSED_RENDERINGS]
 RELEASE = "store"
 NAMESPACE = "demo-0a1b2c3d"
 KUBERNETES_VERSIONS = ["1.30.0", "1.33.0", "1.37.0"]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.chart.conftest import RENDERINGS, Manifest
+from tests.chart.conftest import ALL_RENDERINGS, Manifest
 
 # Baseline: the sysctls allowed in pods (the "safe" set), the SELinux types allowed.
 SAFE_SYSCTLS = {
@@ -144,7 +144,7 @@ def pods_with_annotations(manifest: Manifest) -> list[tuple[str, dict[str, Any],
     return found
 
 
-@pytest.mark.parametrize("environment", ["default", *RENDERINGS])
+@pytest.mark.parametrize("environment", ["default", *ALL_RENDERINGS])
 def test_every_pod_meets_pod_security_restricted(
     rendered: Callable[[str], Manifest], environment: str
 ) -> None:
