@@ -120,9 +120,9 @@ def status_for(pod: Obj, state: str, message: str) -> Obj:
     return status
 
 
-def log_of(pod: Obj, container: str | None) -> str:
-    """What `pods/<name>/log` answers: a line per start of the container, or the apiserver's
-    400 when there is nothing to read yet."""
+def log_of(pod: Obj, container: str | None) -> tuple[str, str]:
+    """What `pods/<name>/log` answers (and for which container): a line per start of the
+    container, or the apiserver's 400 when there is nothing to read yet."""
     meta = pod["metadata"]
     names = [c.get("name", "") for c in _containers(pod)]
     if container is None:
@@ -155,7 +155,7 @@ def log_of(pod: Obj, container: str | None) -> str:
         lines.append(
             f"{container}: exited with code {ended.get('exitCode')} ({ended.get('reason')})"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", container
 
 
 def _container_status(pod_uid: str, container: Obj, state: str, message: str, started: str) -> Obj:
