@@ -191,6 +191,9 @@ class Store(Base):
     last_repair_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # What the pending re-apply is to restore (the Degraded reason when it was asked for).
     repair_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # The data claims the store was Ready with, "name=uid,name=uid": a claim deleted and
+    # recreated (empty) under the same name has another uid, and is lost data too.
+    data_claims: Mapped[str | None] = mapped_column(Text, default=None)
 
     __table_args__ = (
         # A name or domain is held by a live store; a deleted store frees both. Partial unique

@@ -92,6 +92,7 @@ class Day2Service:
         store.admin_url = None
         store.repair_attempts = 0
         store.repair_reason = None
+        store.data_claims = None
         await self._apply_again(
             store,
             StoreStatus.PROVISIONING,

@@ -160,7 +160,8 @@ class HealthMonitor:
                 events.append(
                     Event(HEALTH, EventOutcome.WAITING, scheduled_message(plan, self.settings, now))
                 )
-            elif plan is not None and store.status == StoreStatus.READY:
+            elif plan is not None:
+                # Said once per new reason: a verdict is written only when the reason changes.
                 events.append(Event(HEALTH, EventOutcome.FAILED, gave_up_message(store, plan)))
             await self._record(
                 store, StoreStatus.DEGRADED, assessment.reason, tuple(events), changes

@@ -50,6 +50,7 @@ class Changes(TypedDict, total=False):
     attempt: int
     data_lost_at: datetime | None
     repair_reason: str | None
+    data_claims: str | None
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,7 @@ from orchestrator.provisioning.health import HealthMonitor
 from orchestrator.provisioning.outcome import Changes, Event, EventOutcome, Outcome
 from orchestrator.provisioning.readiness import Verdict
 from orchestrator.provisioning.repair import data_lost_reason, repaired_message
-from orchestrator.provisioning.steps import Step, StoreSteps
+from orchestrator.provisioning.steps import Step, StoreSteps, claims_record
 from orchestrator.provisioning.store_values import store_urls
 from orchestrator.provisioning.transactions import in_transaction
 from orchestrator.stores.repository import Fence, StoreRepository
@@ -307,6 +307,10 @@ class Reconciler:
                 next_due=now,
             )
         if assessment.verdict == Verdict.READY:
+            # Which claims hold the data, so that one replaced later is known for lost data.
+            claims = store.data_claims or claims_record(
+                await self._run(Step.READINESS, self.steps.data_claims(store))
+            )
             storefront, admin = store_urls(store, self.settings.values_file(store.environment))
             timeline = [
                 Event(Step.READINESS, EventOutcome.SUCCEEDED, f"store is ready at {storefront}")
@@ -331,6 +335,7 @@ class Reconciler:
                     "step_deadline_at": None,
                     "attempt": 0,
                     "repair_reason": None,
+                    "data_claims": claims,
                 },
                 tuple(timeline),
                 # Never claimed while Ready: its health follows the watch cache.
@@ -353,6 +358,8 @@ class Reconciler:
             )
         deadline = store.step_deadline_at
         if deadline is not None and now >= deadline:
+            if store.status in (StoreStatus.READY, StoreStatus.DEGRADED):
+                return self._repair_failed(store, assessment.reason)
             return self._failed(
                 store,
                 Step.READINESS,
@@ -367,6 +374,27 @@ class Reconciler:
         delay = min(max(waited / 4, 0.05), self.settings.readiness_poll_seconds)
         return Outcome(
             {"status_reason": assessment.reason}, events, next_due=now + timedelta(seconds=delay)
+        )
+
+    def _repair_failed(self, store: Store, reason: str) -> Outcome:
+        """A repair that did not make an installed store healthy leaves it Degraded, not
+        Failed: its data is there and it keeps serving what it can. The health monitor may
+        schedule the next (bounded) attempt."""
+        message = (
+            f"repair did not make the store healthy within "
+            f"{self.settings.ready_deadline_seconds:.0f}s: {reason}"
+        )
+        return Outcome(
+            {
+                "status": StoreStatus.DEGRADED,
+                "status_reason": message,
+                "step": None,
+                "step_deadline_at": None,
+                "attempt": 0,
+                "repair_reason": None,
+            },
+            (Event(Step.READINESS, EventOutcome.FAILED, message),),
+            next_due=self.clock.now(),
         )
 
     async def _namespace_deletion(self, store: Store) -> Outcome:

@@ -135,18 +135,27 @@ class StoreSteps:
         self._check_owned(store, namespace)
         if (namespace.get("metadata") or {}).get("deletionTimestamp"):
             return f"namespace {store.namespace} is being deleted"
-        present = {
-            (claim.get("metadata") or {}).get("name")
-            for claim in await self.kube.claims(store.namespace)
-            if not (claim.get("metadata") or {}).get("deletionTimestamp")
-        }
-        gone = [name for name in data_claims(self.settings.release_name) if name not in present]
-        if gone:
-            return "volume claim " + ", ".join(gone) + " is gone"
+        present = await self.data_claims(store)
+        known = _parse_claims(store.data_claims)
+        for name in data_claims(self.settings.release_name):
+            if name not in present:
+                return f"volume claim {name} is gone"
+            if name in known and known[name] != present[name]:
+                return f"volume claim {name} was deleted and replaced by a new, empty one"
         missing = await self.secrets.missing(store)
         if missing:
             return "Secret " + ", ".join(missing) + " is gone (the data was written with it)"
         return None
+
+    async def data_claims(self, store: Store) -> dict[str, str]:
+        """The store's data claims that exist (not being deleted), by name, with their uids."""
+        wanted = data_claims(self.settings.release_name)
+        found = {}
+        for claim in await self.kube.claims(store.namespace):
+            meta = claim.get("metadata") or {}
+            if meta.get("name") in wanted and not meta.get("deletionTimestamp"):
+                found[str(meta["name"])] = str(meta.get("uid"))
+        return found
 
     async def ensure_secrets(self, store: Store) -> str:
         return await self.secrets.ensure(store)
@@ -240,6 +249,16 @@ class StoreSteps:
             raise PermanentStepError(
                 f"namespace {store.namespace} does not belong to this store; left untouched"
             )
+
+
+def claims_record(claims: dict[str, str]) -> str:
+    """Store.data_claims: the claims a store holds its data in, with their uids."""
+    return ",".join(f"{name}={uid}" for name, uid in sorted(claims.items()))
+
+
+def _parse_claims(record: str | None) -> dict[str, str]:
+    pairs = (item.partition("=") for item in (record or "").split(",") if item)
+    return {name: uid for name, _, uid in pairs}
 
 
 def _owned(store: Store, namespace: Json) -> bool:

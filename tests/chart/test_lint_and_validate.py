@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.chart.conftest import (
+    ALL_RENDERINGS,
     CHART,
     HERE,
-    ALL_RENDERINGS,
     KUBERNETES_VERSIONS,
     RENDERINGS,
     Manifest,

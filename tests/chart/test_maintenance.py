@@ -10,11 +10,10 @@ import os
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.chart import test_policies as policies
@@ -155,10 +154,10 @@ def test_a_paused_store_uses_no_quota_beyond_the_maintenance_pod(
         for resource in RESOURCES:
             idle = sum(
                 effective_pod_resources(spec, kind)[resource] for _, spec in running_pods(paused)
-            )  # type: ignore[arg-type]
+            )
             busy = sum(
                 effective_pod_resources(spec, kind)[resource] for _, spec in running_pods(running)
-            )  # type: ignore[arg-type]
+            )
             assert idle < busy / 4, (kind, resource)
             assert idle <= amount(resource, hard[f"{kind}.{resource}"])
 
@@ -229,9 +228,9 @@ def maintenance_page(rendered: Callable[[str], Manifest], tmp_path: Path) -> Ite
         deadline = time.monotonic() + 10
         while True:
             try:
-                urllib.request.urlopen(f"{base}/healthz", timeout=1).close()
+                httpx.get(f"{base}/healthz", timeout=1)
                 break
-            except OSError:
+            except httpx.TransportError:
                 assert process.poll() is None, process.stderr.read() if process.stderr else ""
                 assert time.monotonic() < deadline, "nginx did not answer"
                 time.sleep(0.05)
@@ -251,17 +250,15 @@ def _free_port() -> int:
 def test_the_maintenance_page_answers_503_with_retry_after(
     maintenance_page: str, path: str
 ) -> None:
-    with pytest.raises(urllib.error.HTTPError) as answer:
-        urllib.request.urlopen(maintenance_page + path, timeout=5)
-    response = answer.value
-    assert response.code == 503
+    response = httpx.get(maintenance_page + path, timeout=5)
+    assert response.status_code == 503
     assert response.headers["Retry-After"] == "3600"
     assert response.headers["Cache-Control"] == "no-store"
     assert "text/html" in response.headers["Content-Type"]
-    assert "closed for maintenance" in response.read().decode()
+    assert "closed for maintenance" in response.text
 
 
 def test_the_probe_path_answers_200(maintenance_page: str) -> None:
-    with urllib.request.urlopen(maintenance_page + "/healthz", timeout=5) as response:
-        assert response.status == 200
-        assert response.read() == b"ok\n"
+    response = httpx.get(maintenance_page + "/healthz", timeout=5)
+    assert response.status_code == 200
+    assert response.text == "ok\n"

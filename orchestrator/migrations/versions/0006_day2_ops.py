@@ -42,6 +42,7 @@ def upgrade() -> None:
         )
         batch.add_column(sa.Column("last_repair_at", UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("repair_reason", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("data_claims", sa.Text(), nullable=True))
     op.drop_index("ix_stores_due", table_name="stores")
     op.create_index(
         "ix_stores_due",
@@ -62,6 +63,7 @@ def downgrade() -> None:
         sqlite_where=NEEDS_WORK_BEFORE,
     )
     with op.batch_alter_table("stores") as batch:
+        batch.drop_column("data_claims")
         batch.drop_column("repair_reason")
         batch.drop_column("last_repair_at")
         batch.drop_column("repair_attempts")
