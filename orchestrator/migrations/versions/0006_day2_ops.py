@@ -34,7 +34,7 @@ NEEDS_WORK = sa.text(
 def upgrade() -> None:
     with op.batch_alter_table("stores") as batch:
         batch.add_column(
-            sa.Column("suspended", sa.Boolean(), nullable=False, server_default=sa.false())
+            sa.Column("suspended", sa.Boolean(), nullable=False, server_default=sa.text("false"))
         )
         batch.add_column(sa.Column("data_lost_at", UTCDateTime(), nullable=True))
         batch.add_column(
