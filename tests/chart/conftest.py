@@ -69,7 +69,8 @@ def run_helm(helm_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def values_args(environment: str, *extra_files: Path, store: bool = True) -> list[str]:
-    per_store = [STORE_VALUES] + ([BACKUP_VALUES] if environment in RENDERINGS else [])
+    backups = environment in RENDERINGS or environment in PAUSED_RENDERINGS
+    per_store = [STORE_VALUES] + ([BACKUP_VALUES] if backups else [])
     files = [*ENVIRONMENT_FILES[environment], *(per_store if store else []), *extra_files]
     return [arg for path in files for arg in ("-f", str(path))]
 
