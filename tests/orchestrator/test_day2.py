@@ -221,6 +221,25 @@ async def test_a_deleted_volume_claim_is_lost_data(
     assert len([m for m in revisions if m.startswith("release revision")]) == 1
 
 
+async def test_a_deleted_secret_is_lost_data_and_never_regenerated(
+    postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path
+) -> None:
+    """The database was written with the deleted password: a new one would lock WordPress out,
+    so the repair stops instead of creating it."""
+    core, _ = apis(kube_standin.kubeconfig)
+    async with running_app(settings(postgres_database, tmp_path, kube_standin, helm_bin)) as api:
+        created = (await api.client.post("/stores", json=store("secretless"))).json()
+        store_id, namespace = created["id"], created["namespace"]
+        await wait_for_status(api.client, store_id, "Ready")
+        core.delete_namespaced_secret("store-db-credentials", namespace)
+        assert (await api.client.post(f"/stores/{store_id}/reconcile")).status_code == 202
+        lost = await wait_for_store(
+            api.client, store_id, lambda s: s["data_lost_at"] is not None, what="data lost"
+        )
+    assert lost["status_reason"].startswith("data lost: Secret store-db-credentials is gone")
+    assert kube_standin.get("secrets", namespace, "store-db-credentials") is None
+
+
 async def test_automatic_repairs_are_bounded(
     postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path
 ) -> None:
