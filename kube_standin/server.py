@@ -204,8 +204,10 @@ class _Api:
             )
         if method == "GET" and sub == "log" and name is not None:
             pod = self.registry.get(r, namespace, name)
-            log, container = podstatus.log_of(pod, query.get("container"))
-            written = self.pod_logs.written(namespace, name, container)
+            previous = _is_true(query.get("previous"))
+            log, container = podstatus.log_of(pod, query.get("container"), previous=previous)
+            # What was written belongs to the running instance.
+            written = [] if previous else self.pod_logs.written(namespace, name, container)
             text = log + "".join(line + "\n" for line in written)
             text = podlogs.bounded(text, query.get("tailLines"), query.get("limitBytes"))
             return web.Response(text=text, content_type="text/plain")

@@ -261,6 +261,9 @@ def _register_day2(verbs: Any, common: argparse.ArgumentParser) -> None:
     logs.add_argument(
         "--tail", type=int, default=200, help=f"lines from the end, 1 to {MAX_TAIL} (default 200)"
     )
+    logs.add_argument(
+        "--previous", "-p", action="store_true", help="the instance before the last restart"
+    )
     logs.set_defaults(run=_logs)
 
 
@@ -307,7 +310,12 @@ def _logs(client: WooClient, args: argparse.Namespace) -> int:
     if not 1 <= args.tail <= MAX_TAIL:
         print(f"woo: --tail must be between 1 and {MAX_TAIL}", file=sys.stderr)
         return ExitCode.USAGE
-    params = {"container": args.container, "pod": args.pod, "tail": args.tail}
+    params = {
+        "container": args.container,
+        "pod": args.pod,
+        "tail": args.tail,
+        "previous": "true" if args.previous else None,
+    }
     log = client.get(f"/stores/{args.store_id}/logs", params)
     if args.output == "json":
         emit(log, (), "json")

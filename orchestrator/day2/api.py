@@ -175,8 +175,11 @@ async def get_store_logs(
     tail: Annotated[
         int, Query(ge=1, le=MAX_TAIL_LINES, description="Lines from the end of the log.")
     ] = DEFAULT_TAIL_LINES,
+    previous: Annotated[
+        bool, Query(description="The instance before the last restart (why it crashed).")
+    ] = False,
 ) -> LogOut:
     """The last lines of a container's log (at most 1000 lines and 256 KiB). Every value of
     the store's Secrets is replaced by `[redacted]`. Write scope: logs may show shoppers' data."""
     store = await stores.get(store_id)
-    return await diagnostics.log(store, pod, container, tail)
+    return await diagnostics.log(store, pod, container, tail, previous=previous)

@@ -67,5 +67,6 @@ class LogOut(BaseModel):
     pod: str
     container: str
     tail: int
+    previous: bool = Field(description="The log of the instance before the last restart.")
     lines: list[str] = Field(description="The last lines, oldest first, secret values redacted.")
     truncated: bool = Field(description=f"True when the log was cut at {MAX_LOG_BYTES} bytes.")

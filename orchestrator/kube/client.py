@@ -265,10 +265,18 @@ class KubeClient:
         )
 
     async def pod_log(
-        self, namespace: str, pod: str, container: str, *, tail_lines: int, limit_bytes: int
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        *,
+        tail_lines: int,
+        limit_bytes: int,
+        previous: bool = False,
     ) -> str:
         """The last ``tail_lines`` lines of a container's log, at most ``limit_bytes`` of it
-        (both bounds applied by the API server)."""
+        (both bounds applied by the API server); ``previous``: of the instance before the last
+        restart."""
         document = await self._call(
             lambda api, t: CoreV1Api(api).read_namespaced_pod_log(
                 pod,
@@ -276,6 +284,7 @@ class KubeClient:
                 container=container,
                 tail_lines=tail_lines,
                 limit_bytes=limit_bytes,
+                previous=previous,
                 _preload_content=False,
                 _request_timeout=t,
             ),

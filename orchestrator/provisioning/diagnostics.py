@@ -47,9 +47,12 @@ class StoreDiagnostics:
         newest = sorted(events, key=_last_seen_key, reverse=True)[:MAX_WARNINGS]
         return [_warning_out(event) for event in newest]
 
-    async def log(self, store: Store, pod: str | None, container: str, tail: int) -> LogOut:
+    async def log(
+        self, store: Store, pod: str | None, container: str, tail: int, *, previous: bool = False
+    ) -> LogOut:
         """The last ``tail`` lines of ``container`` in ``pod`` (by default the first pod that
-        runs such a container)."""
+        runs such a container); ``previous``: of its instance before the last restart (why a
+        crashing container crashed)."""
         _require_namespace(store)
         pods = await self.pods(store)
         candidates = [p for p in pods if (pod is None or p.name == pod) and container in _names(p)]
@@ -59,23 +62,32 @@ class StoreDiagnostics:
         chosen = candidates[0].name
         try:
             text = await self.kube.pod_log(
-                store.namespace, chosen, container, tail_lines=tail, limit_bytes=MAX_LOG_BYTES
+                store.namespace,
+                chosen,
+                container,
+                tail_lines=tail,
+                limit_bytes=MAX_LOG_BYTES,
+                previous=previous,
             )
         except KubeNotFound:
             raise NotFound(f"pod {chosen} is gone") from None
         except KubeUnavailable as exc:
             raise Unavailable(f"the cluster did not answer: {exc}") from None
         except KubeError:
-            # The API server refuses logs of a container that has not started: say so without
-            # repeating its message.
-            raise InvalidTransition(
-                f"container {container} of pod {chosen} has no log yet"
-            ) from None
+            # The API server refuses logs of a container that has not started (or has no
+            # previous instance): say so without repeating its message.
+            which = "no previous instance" if previous else "no log yet"
+            raise InvalidTransition(f"container {container} of pod {chosen} has {which}") from None
         redacted = await self._redact(store, text)
         truncated = len(text.encode()) >= MAX_LOG_BYTES
         lines = redacted.splitlines()
         return LogOut(
-            pod=chosen, container=container, tail=tail, lines=lines[-tail:], truncated=truncated
+            pod=chosen,
+            container=container,
+            tail=tail,
+            previous=previous,
+            lines=lines[-tail:],
+            truncated=truncated,
         )
 
     async def _redact(self, store: Store, text: str) -> str:

@@ -54,6 +54,9 @@ def test_workloads_and_logs(woo: Woo) -> None:
     as_json = woo("stores", "logs", store["id"], "-c", "mariadb", "-o", "json").json()
     assert as_json["container"] == "mariadb" and as_json["pod"] == "store-mariadb-0"
 
+    never_restarted = woo("stores", "logs", store["id"], "-c", "wordpress", "--previous")
+    assert never_restarted.code == 4
+    assert "has no previous instance" in never_restarted.stderr
     assert woo("stores", "logs", store["id"], "-c", "wordpress", "--tail", "0").code == 2
     missing = woo("stores", "logs", store["id"], "-c", "nginx")
     assert missing.code == 3

@@ -347,6 +347,13 @@ def test_pod_logs_exist_once_a_container_has_started(
 
     assert "started" in log("web")
     assert "exited with code 1" in log("crash")
+    crashed = pods(kube, "crash")[0]["metadata"]["name"]
+    previous = core.read_namespaced_pod_log(crashed, NS, previous=True)
+    assert previous == "crash: the previous instance exited with code 1 (Error)\n"
+    with pytest.raises(client.ApiException) as never_restarted:
+        core.read_namespaced_pod_log(pods(kube, "web")[0]["metadata"]["name"], NS, previous=True)
+    assert never_restarted.value.status == 400
+    assert "previous terminated container" in (never_restarted.value.body or "")
     with pytest.raises(client.ApiException) as waiting:
         log("pull")
     assert waiting.value.status == 400

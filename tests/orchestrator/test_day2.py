@@ -283,6 +283,21 @@ async def test_automatic_repairs_are_bounded(
         degraded = (await api.client.get(f"/stores/{store_id}")).json()
         assert degraded["status"] == "Degraded"
 
+        # Why it keeps crashing: the instance before the last restart.
+        crashed = await api.client.get(
+            f"/stores/{store_id}/logs", params={"container": "wordpress", "previous": "true"}
+        )
+        assert crashed.status_code == 200, crashed.text
+        assert crashed.json()["previous"] is True
+        assert crashed.json()["lines"] == [
+            "wordpress: the previous instance exited with code 1 (Error)"
+        ]
+        no_previous = await api.client.get(
+            f"/stores/{store_id}/logs", params={"container": "mariadb", "previous": "true"}
+        )
+        assert no_previous.status_code == 409
+        assert "has no previous instance" in no_previous.json()["detail"]
+
         kube_standin.kubelet.heal()
         forced = await api.client.post(f"/stores/{store_id}/reconcile", json={})
         assert forced.status_code == 202

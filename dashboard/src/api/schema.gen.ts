@@ -543,6 +543,11 @@ export interface components {
             lines: string[];
             /** Pod */
             pod: string;
+            /**
+             * Previous
+             * @description The log of the instance before the last restart.
+             */
+            previous: boolean;
             /** Tail */
             tail: number;
             /**
@@ -1546,6 +1551,8 @@ export interface operations {
                 pod?: string | null;
                 /** @description Lines from the end of the log. */
                 tail?: number;
+                /** @description The instance before the last restart (why it crashed). */
+                previous?: boolean;
             };
             header?: never;
             path: {

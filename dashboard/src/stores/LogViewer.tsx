@@ -13,6 +13,7 @@ export function LogViewer({ store, pods }: { store: Store; pods: readonly Pod[] 
   const choices = pods.flatMap((pod) => pod.containers.map((container) => ({ pod: pod.name, container: container.name })));
   const [selected, setSelected] = useState(0);
   const [tail, setTail] = useState<number>(200);
+  const [previous, setPrevious] = useState(false);
   const [query, setQuery] = useState<LogQuery | null>(null);
   const log = useStoreLog(store.id, query);
   if (!canRead || choices.length === 0) return null;
@@ -20,7 +21,7 @@ export function LogViewer({ store, pods }: { store: Store; pods: readonly Pod[] 
   function show(event: FormEvent) {
     event.preventDefault();
     const choice = choices[Math.min(selected, choices.length - 1)];
-    if (choice) setQuery({ pod: choice.pod, container: choice.container, tail });
+    if (choice) setQuery({ pod: choice.pod, container: choice.container, tail, previous });
   }
 
   return (
@@ -47,6 +48,12 @@ export function LogViewer({ store, pods }: { store: Store; pods: readonly Pod[] 
             ))}
           </select>
         </label>
+        <label className="field">
+          <span>
+            <input type="checkbox" checked={previous} onChange={(event) => setPrevious(event.target.checked)} /> Before
+            the last restart
+          </span>
+        </label>
         <button type="submit" className="button" disabled={log.isFetching}>
           {log.isFetching ? "Reading…" : "Show log"}
         </button>
@@ -55,7 +62,8 @@ export function LogViewer({ store, pods }: { store: Store; pods: readonly Pod[] 
       {log.data && (
         <>
           <p className="muted">
-            {log.data.pod} / {log.data.container}: last {log.data.lines.length} lines
+            {log.data.pod} / {log.data.container}
+            {log.data.previous && " (the instance before the last restart)"}: last {log.data.lines.length} lines
             {log.data.truncated && " (cut at the size limit)"}
           </p>
           <pre className="log" aria-label={`Log of ${log.data.container}`}>

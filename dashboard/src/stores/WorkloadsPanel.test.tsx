@@ -78,6 +78,7 @@ describe("workloads panel", () => {
         pod: url.searchParams.get("pod"),
         container: url.searchParams.get("container"),
         tail: Number(url.searchParams.get("tail")),
+        previous: url.searchParams.get("previous") === "true",
         lines: ["GET / 500", "password=[redacted]"],
         truncated: false,
       });
@@ -85,13 +86,20 @@ describe("workloads panel", () => {
     const { user } = renderApp(api, "/stores/id-demo");
     await user.selectOptions(await screen.findByLabelText("Container", {}, SLOW), "store-wordpress-abc / wordpress");
     await user.selectOptions(screen.getByLabelText("Last lines"), "1000");
+    await user.click(screen.getByLabelText("Before the last restart"));
     await user.click(screen.getByRole("button", { name: "Show log" }));
 
     const log = await screen.findByLabelText("Log of wordpress", {}, SLOW);
     expect(log.textContent).toBe("GET / 500\npassword=[redacted]");
     await waitFor(() => expect(api.requestsTo("GET /stores/id-demo/logs")).toHaveLength(1));
     const sent = new URL(api.requestsTo("GET /stores/id-demo/logs")[0]!.url).searchParams;
-    expect(Object.fromEntries(sent)).toEqual({ pod: "store-wordpress-abc", container: "wordpress", tail: "1000" });
+    expect(Object.fromEntries(sent)).toEqual({
+      pod: "store-wordpress-abc",
+      container: "wordpress",
+      tail: "1000",
+      previous: "true",
+    });
+    expect(screen.getByText(/the instance before the last restart/)).toBeInTheDocument();
   });
 
   it("says why the workloads could not be read", async () => {
