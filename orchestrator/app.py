@@ -32,6 +32,7 @@ from orchestrator.backups.api import router as backups_router
 from orchestrator.backups.jobs import StoreJobs
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
+from orchestrator.day2.api import router as day2_router
 from orchestrator.edges.docs import install_docs
 from orchestrator.edges.routing import HeadAsGet, TrailingSlashInsensitive
 from orchestrator.edges.validation import invalid_request
@@ -147,6 +148,7 @@ def create_app(
         app.add_middleware(tracing.RequestTracing, tracer=tracer)
     app.include_router(stores_router)
     app.include_router(backups_router)
+    app.include_router(day2_router)
     app.include_router(access_router)
     app.include_router(audit_router)
     app.include_router(operations_router)

@@ -132,6 +132,14 @@ class BackupService:
         Restoring and the reconciler takes over."""
         self._require_enabled()
         store = await self._active_store(store_id, "restored")
+        if store.data_lost_at is not None:
+            # A restore runs over the store's own volumes and credentials, which are gone.
+            raise InvalidTransition(
+                f"store {store.id} lost its data ({store.status_reason}); a restore needs its "
+                "volumes: delete it, then POST /stores with clone_from (its store_id and a "
+                "backup_id) to bring it back from a backup, under its name if you like; or "
+                'reconcile it with {"recreate_empty": true}'
+            )
         backup = await self.backups.get(request.backup_id)
         if backup is None:
             raise NotFound(f"backup {request.backup_id} not found")

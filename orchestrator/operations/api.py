@@ -54,12 +54,17 @@ async def platform_info(settings: SettingsDep) -> PlatformInfo:
         provisioning_steps=[
             ProvisioningStep(step=step, description=step.description)
             for step in Step
-            if step.towards is DesiredState.PRESENT and step not in RESTORE_ONLY
+            # The data check runs only before an installed store's release is applied again.
+            if step.towards is DesiredState.PRESENT
+            and step not in RESTORE_ONLY
+            and step is not Step.DATA
         ],
         restore_steps=[
             ProvisioningStep(step=step, description=step.description)
             for step in Step
-            if step.towards is DesiredState.PRESENT and step not in INSTALL_ONLY
+            if step.towards is DesiredState.PRESENT
+            and step not in INSTALL_ONLY
+            and step is not Step.DATA
         ],
         backups_enabled=settings.backups_enabled,
         admin_user=ADMIN_USER,

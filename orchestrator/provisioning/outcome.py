@@ -53,6 +53,9 @@ class Changes(TypedDict, total=False):
     restore_backup_id: str | None
     restore_snapshot_id: str | None
     restore_source_store_id: str | None
+    data_lost_at: datetime | None
+    repair_reason: str | None
+    data_claims: str | None
 
 
 @dataclass(frozen=True)

@@ -92,7 +92,7 @@ async def create_store(
         # Nothing was accepted this time: the store is the one the key asked for before.
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/stores/{store.id}"
-    return await _out(service, store)
+    return await store_out(service, store)
 
 
 @router.get("", operation_id="listStores", dependencies=[READ])
@@ -141,7 +141,7 @@ async def list_stores(
 
 @router.get("/{store_id}", operation_id="getStore", dependencies=[READ])
 async def get_store(store_id: str, service: StoreServiceDep) -> StoreOut:
-    return await _out(service, await service.get(store_id))
+    return await store_out(service, await service.get(store_id))
 
 
 @router.get("/{store_id}/events", operation_id="listStoreEvents", dependencies=[READ])
@@ -202,7 +202,7 @@ async def delete_store(
         response.status_code = status.HTTP_200_OK
     else:
         reconciler.interrupt(store.id)
-    return await _out(service, store)
+    return await store_out(service, store)
 
 
 @router.post(
@@ -218,10 +218,11 @@ async def retry_store(
     store = await service.request_retry(store_id)
     await session.commit()
     reconciler.wake()
-    return await _out(service, store)
+    return await store_out(service, store)
 
 
-async def _out(service: StoreServiceDep, store: Store) -> StoreOut:
+async def store_out(service: StoreServiceDep, store: Store) -> StoreOut:
+    """The store as the API shows it, with its backup summary."""
     summaries = await service.backup_summaries([store])
     return to_store_out(store, summaries.get(store.id))
 

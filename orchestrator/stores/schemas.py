@@ -121,6 +121,12 @@ class StoreOut(BaseModel):
     backups: StoreBackups | None = Field(
         description="Backup schedule and freshness; null when the platform has backups off."
     )
+    data_lost_at: datetime | None = Field(
+        default=None,
+        description="When the store's namespace or a volume claim was found gone. Nothing is "
+        'recreated until an operator chooses: reconcile with {"recreate_empty": true}, restore '
+        "a backup, or delete.",
+    )
 
 
 class StorePage(BaseModel):
@@ -186,4 +192,5 @@ def to_store_out(store: Store, backups: StoreBackups | None = None) -> StoreOut:
         created_at=store.created_at,
         updated_at=store.updated_at,
         backups=backups,
+        data_lost_at=store.data_lost_at,
     )

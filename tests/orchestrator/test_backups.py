@@ -21,7 +21,7 @@ from sqlalchemy import update
 
 from harness.app import RunningApp, running_app
 from kube_standin import KubeStandin
-from orchestrator.models import Backup
+from orchestrator.models import Backup, Store, StoreStatus, utcnow
 from tests.orchestrator import backup_support as support
 from tests.orchestrator.conftest import SettingsFor
 from tests.orchestrator.lifecycle_support import (
@@ -295,6 +295,20 @@ async def test_restores_that_cannot_be_are_refused_and_change_nothing(
     assert task_jobs(kube_standin, shop["namespace"], "restore") == []
     missing = await api.client.get(f"/stores/{shop['id']}/backups/{theirs['id']}")
     assert missing.status_code == 404
+
+    # A store whose data is lost has no volumes to restore into: the way back is a clone.
+    async with api.app.state.sessions() as session:
+        lost = await session.get(Store, other["id"])
+        assert lost is not None
+        lost.status, lost.data_lost_at = StoreStatus.DEGRADED, utcnow()
+        lost.status_reason = "data lost: namespace gone"
+        await session.commit()
+    refused = await api.client.post(
+        f"/stores/{other['id']}/restore", json={"backup_id": theirs["id"]}
+    )
+    assert (refused.status_code, refused.json()["error"]) == (409, "invalid_state")
+    assert "clone_from" in refused.json()["detail"]
+    assert task_jobs(kube_standin, other["namespace"], "restore") == []
 
 
 async def test_backups_disabled_are_refused(

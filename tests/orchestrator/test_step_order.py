@@ -14,6 +14,7 @@ def test_each_direction_runs_its_steps_in_order() -> None:
     towards_present = [step for step in Step if step.towards == DesiredState.PRESENT]
     towards_absent = [step for step in Step if step.towards == DesiredState.ABSENT]
     assert towards_present == [
+        Step.DATA,
         Step.NAMESPACE,
         Step.SECRETS,
         Step.SAFETY_BACKUP,
@@ -27,6 +28,7 @@ def test_each_direction_runs_its_steps_in_order() -> None:
 
 def test_only_a_later_step_starts_anew() -> None:
     assert Step.NAMESPACE.is_later_than(None)
+    assert Step.NAMESPACE.is_later_than(Step.DATA)
     assert Step.READINESS.is_later_than(Step.RELEASE)
     # Re-checking an earlier step keeps the deadline of the step the store is at.
     assert not Step.NAMESPACE.is_later_than(Step.READINESS)
@@ -43,6 +45,7 @@ def test_only_a_later_step_starts_anew() -> None:
 
 def test_steps_are_stored_and_shown_by_their_names() -> None:
     assert [str(step) for step in Step] == [
+        "data",
         "namespace",
         "secrets",
         "safety-backup",

@@ -5,6 +5,7 @@ import { ApiError } from "./errors";
 import type { paths } from "./schema.gen";
 import type {
   Backup,
+  LogQuery,
   PlatformInfo,
   Principal,
   Store,
@@ -12,8 +13,10 @@ import type {
   StoreCredentials,
   StoreEvent,
   StorePage,
+  StoreLog,
   StoreQuery,
   RestoreRequest,
+  StoreWorkloads,
 } from "./types";
 
 export interface PlatformApiOptions {
@@ -119,6 +122,36 @@ export function createPlatformApi(options: PlatformApiOptions) {
     restoreStore: (storeId: string, body: RestoreRequest): Promise<Store> =>
       call(() =>
         client.POST("/stores/{store_id}/restore", { body, params: { path: { store_id: storeId } } }),
+      ),
+
+    /** Scale the store to zero behind a maintenance page; its data is kept. */
+    suspendStore: (storeId: string): Promise<Store> =>
+      call(() =>
+        client.POST("/stores/{store_id}/suspend", { params: { path: { store_id: storeId } } }),
+      ),
+
+    resumeStore: (storeId: string): Promise<Store> =>
+      call(() =>
+        client.POST("/stores/{store_id}/resume", { params: { path: { store_id: storeId } } }),
+      ),
+
+    /** Repair: apply the release again. `recreateEmpty` only for a store whose data is lost. */
+    reconcileStore: (storeId: string, recreateEmpty = false): Promise<Store> =>
+      call(() =>
+        client.POST("/stores/{store_id}/reconcile", {
+          params: { path: { store_id: storeId } },
+          body: { recreate_empty: recreateEmpty },
+        }),
+      ),
+
+    getStoreWorkloads: (storeId: string): Promise<StoreWorkloads> =>
+      call(() =>
+        client.GET("/stores/{store_id}/workloads", { params: { path: { store_id: storeId } } }),
+      ),
+
+    getStoreLogs: (storeId: string, query: LogQuery): Promise<StoreLog> =>
+      call(() =>
+        client.GET("/stores/{store_id}/logs", { params: { path: { store_id: storeId }, query } }),
       ),
   };
 }

@@ -29,6 +29,11 @@ export type BackupKind = Schemas["BackupKind"];
 export type BackupStatus = Schemas["BackupStatus"];
 export type StoreBackups = Schemas["StoreBackups"];
 export type RestoreRequest = Schemas["RestoreRequest"];
+export type StoreWorkloads = Schemas["WorkloadsOut"];
+export type Pod = Schemas["PodOut"];
+export type WarningEvent = Schemas["WarningOut"];
+export type StoreLog = Schemas["LogOut"];
+export type LogQuery = operations["getStoreLogs"]["parameters"]["query"];
 
 /** Every store status, in the API's order. */
 export const STORE_STATUSES: readonly StoreStatus[] = storeStatusValues;

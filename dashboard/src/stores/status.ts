@@ -15,6 +15,11 @@ export const STATUS_LOOK: Record<StoreStatus, StatusLook> = {
   Deleting: { symbol: "⌫", tone: "progress", description: "being removed" },
   Deleted: { symbol: "–", tone: "muted", description: "removed from the cluster" },
   Restoring: { symbol: "↺", tone: "progress", description: "its data is being replaced from a backup" },
+  Suspended: {
+    symbol: "⏸",
+    tone: "muted",
+    description: "at zero, data kept; shoppers see a maintenance page",
+  },
 };
 
 /** A store in one of these is changing on its own; the console keeps refreshing while it is. */
@@ -24,10 +29,11 @@ export function isChanging(status: StoreStatus): boolean {
 
 /**
  * How often to refresh a view showing stores in these statuses: fast while any is changing,
- * slowly while any is degraded (it may recover), not at all once everything has settled.
+ * slowly while any is degraded (it may recover, or be repaired) or suspended (it may be
+ * suspending or resuming), not at all once everything has settled.
  */
 export function refreshInterval(statuses: readonly StoreStatus[], fastMs: number): number | false {
   if (statuses.some(isChanging)) return fastMs;
-  if (statuses.includes("Degraded")) return fastMs * 5;
+  if (statuses.includes("Degraded") || statuses.includes("Suspended")) return fastMs * 5;
   return false;
 }
