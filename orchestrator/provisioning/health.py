@@ -177,7 +177,8 @@ def _watched(store: Store) -> bool:
 
 def _in_progress(store: Store) -> bool:
     return (
-        store.desired_state == DesiredState.PRESENT and store.status == StoreStatus.PROVISIONING
+        store.desired_state == DesiredState.PRESENT
+        and store.status in (StoreStatus.PROVISIONING, StoreStatus.UPGRADING)
     ) or (store.desired_state == DesiredState.ABSENT and store.status == StoreStatus.DELETING)
 
 

@@ -54,6 +54,10 @@ class StoreService:
         Idempotency-Key looks for its first answer before the caps are counted.
         """
         domain = self._checked_domain(request)
+        plan = request.plan or self.settings.default_plan
+        if plan not in self.settings.plans:
+            problem = f"unknown plan {plan!r}; plans: {', '.join(self.settings.plans)}"
+            raise InvalidRequest(f"plan: {problem}", [FieldError("plan", problem)])
         digest = _digest(request.store_name, domain, request.environment)
         if idempotency_key is not None:
             replay = await self._replay(idempotency_key, digest)
@@ -76,6 +80,8 @@ class StoreService:
             idempotency_key=idempotency_key,
             request_digest=digest,
             created_by=requested_by,
+            plan=plan,
+            version=self.settings.version_for_new_stores,
         )
         accepted = await self.repository.add_new(
             store,
