@@ -22,7 +22,12 @@ from tests.chart.test_sizing import (
     php_memory_limit,
     setting,
 )
-from tests.chart.workloads import RESOURCES, all_containers, effective_pod_resources, worst_case_pods
+from tests.chart.workloads import (
+    RESOURCES,
+    all_containers,
+    effective_pod_resources,
+    worst_case_pods,
+)
 
 PLANS = load_plans(None)
 

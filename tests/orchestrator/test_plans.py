@@ -95,7 +95,9 @@ def test_a_version_must_name_the_chart_it_installs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     versions_file = tmp_path / "versions.yaml"
-    versions_file.write_text('"2027.1": {wordpress: "7.3.0", woocommerce: "12.0.0", chart: "9.9.9"}\n')
+    versions_file.write_text(
+        '"2027.1": {wordpress: "7.3.0", woocommerce: "12.0.0", chart: "9.9.9"}\n'
+    )
     monkeypatch.setenv("WOO_VERSIONS_FILE", str(versions_file))
     with pytest.raises(SettingsError) as refused:
         load_settings()

@@ -210,9 +210,9 @@ async def test_a_version_that_never_becomes_ready_is_rolled_back(
     reason = failed["status_reason"]
     assert reason.startswith("change of version v1 -> v2 failed: not ready within 3s: ")
     assert "CrashLoopBackOff" in reason
-    assert reason.endswith(
-        "rolled back to revision 1 (plan small, version v1), now revision 3"
-    ), reason
+    assert reason.endswith("rolled back to revision 1 (plan small, version v1), now revision 3"), (
+        reason
+    )
     assert (failed["version"], failed["upgrade"]) == ("v1", None)
     assert failed["versions"]["wordpress"] == "7.1.2"
     # The previous revision serves again.
