@@ -3,7 +3,7 @@ helm binary and store chart against the Kubernetes API stand-in, on PostgreSQL."
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,43 +13,23 @@ from kubernetes import config as k8s_config
 
 from harness.app import RunningApp, running_app
 from kube_standin import KubeStandin
-from orchestrator.config import REPO_ROOT
-from tests.orchestrator.conftest import make_settings
+from orchestrator.config import Settings
+from tests.orchestrator.fleet_support import NEW_IMAGE, fleet_settings, wordpress_container
 from tests.orchestrator.lifecycle_support import events, wait_for_status, wait_for_store
-
-NEW_IMAGE = "woo-platform/wordpress-woocommerce:7.2.0-php8.3-apache-wc11.3.0"
-VERSIONS = f"""
-v1: {{wordpress: "7.1.2", woocommerce: "11.2.0", chart: "0.1.0"}}
-v2: {{wordpress: "7.2.0", woocommerce: "11.3.0", chart: "0.1.0", image: {{local: "{NEW_IMAGE}"}}}}
-"""
-
-
-def versions_file(tmp_path: Path) -> Path:
-    path = tmp_path / "versions.yaml"
-    path.write_text(VERSIONS)
-    return path
 
 
 @pytest.fixture
-def settings_for(postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path):  # type: ignore[no-untyped-def]
-    def build(**overrides: Any) -> Any:
-        values = {
-            "kubeconfig": kube_standin.kubeconfig,
-            "helm_bin": helm_bin,
-            "chart_path": REPO_ROOT / "helm" / "woocommerce",
-            "values_dir": REPO_ROOT,
-            "versions_file": versions_file(tmp_path),
-            "upgrade_ready_deadline_seconds": 3,
-            "rollout_interval_seconds": 0.2,
-        }
-        values.update(overrides)
-        return make_settings(postgres_database, tmp_path, **values)
+def settings_for(
+    postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path
+) -> Callable[..., Settings]:
+    def build(**overrides: Any) -> Settings:
+        return fleet_settings(postgres_database, tmp_path, kube_standin, helm_bin, **overrides)
 
     return build
 
 
 @pytest.fixture
-async def api(settings_for: Any) -> AsyncIterator[RunningApp]:
+async def api(settings_for: Callable[..., Settings]) -> AsyncIterator[RunningApp]:
     async with running_app(settings_for()) as running:
         yield running
 
@@ -68,13 +48,6 @@ async def ready_store(api: RunningApp, name: str, **extra: Any) -> dict[str, Any
     created = await api.client.post("/stores", json=body)
     assert created.status_code == 202, created.text
     return await wait_for_status(api.client, created.json()["id"], "Ready")
-
-
-def wordpress_container(kube_standin: KubeStandin, namespace: str) -> dict[str, Any]:
-    deployment = kube_standin.read("deployments", namespace, "store-wordpress")
-    containers = deployment["spec"]["template"]["spec"]["containers"]
-    found: dict[str, Any] = next(c for c in containers if c["name"] == "wordpress")
-    return found
 
 
 def quota(kube_standin: KubeStandin, namespace: str) -> dict[str, str]:
