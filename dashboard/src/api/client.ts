@@ -4,15 +4,22 @@ import createClient from "openapi-fetch";
 import { ApiError } from "./errors";
 import type { paths } from "./schema.gen";
 import type {
+  Catalogue,
   PlatformInfo,
   Principal,
+  Rollout,
+  RolloutPage,
   Store,
   StoreCreate,
   StoreCredentials,
   StoreEvent,
   StorePage,
   StoreQuery,
+  StoreUpdate,
 } from "./types";
+
+/** What an operator can do to a rollout. */
+export type RolloutAction = "pause" | "resume" | "abort";
 
 export interface PlatformApiOptions {
   baseUrl: string;
@@ -98,5 +105,32 @@ export function createPlatformApi(options: PlatformApiOptions) {
       call(() =>
         client.POST("/stores/{store_id}/retry", { params: { path: { store_id: storeId } } }),
       ),
+
+    /** Change the plan or version (the store turns Upgrading), or pin it. */
+    updateStore: (storeId: string, body: StoreUpdate): Promise<Store> =>
+      call(() =>
+        client.PATCH("/stores/{store_id}", { body, params: { path: { store_id: storeId } } }),
+      ),
+
+    /** The plans and versions a store can have. */
+    getCatalogue: (): Promise<Catalogue> => call(() => client.GET("/catalogue")),
+
+    listRollouts: (): Promise<RolloutPage> =>
+      call(() => client.GET("/rollouts", { params: { query: { limit: 50 } } })),
+
+    getRollout: (rolloutId: string): Promise<Rollout> =>
+      call(() => client.GET("/rollouts/{rollout_id}", { params: { path: { rollout_id: rolloutId } } })),
+
+    changeRollout: (rolloutId: string, action: RolloutAction): Promise<Rollout> => {
+      const params = { params: { path: { rollout_id: rolloutId } } };
+      switch (action) {
+        case "pause":
+          return call(() => client.POST("/rollouts/{rollout_id}/pause", params));
+        case "resume":
+          return call(() => client.POST("/rollouts/{rollout_id}/resume", params));
+        case "abort":
+          return call(() => client.POST("/rollouts/{rollout_id}/abort", params));
+      }
+    },
   };
 }
