@@ -101,7 +101,7 @@ def create_app(
         app.state.reconciler = Reconciler(
             settings, app.state.sessions, steps, metrics, clock, tracer
         )
-        app.state.housekeeping = Housekeeping(settings, app.state.sessions)
+        app.state.housekeeping = Housekeeping(settings, app.state.sessions, clock)
         app.state.rollouts = RolloutDriver(
             settings, app.state.sessions, clock, app.state.reconciler.wake
         )
