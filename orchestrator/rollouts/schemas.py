@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from orchestrator.models import Environment, RolloutStatus, RolloutStoreState
+
+# A store's id as the API hands it out (a UUID); anything else cannot name a store.
+StoreId = Annotated[str, Field(pattern=r"^[0-9a-f-]{1,36}$")]
 
 
 class RolloutSelector(BaseModel):
@@ -16,7 +20,7 @@ class RolloutSelector(BaseModel):
 
     environment: Environment | None = None
     plan: str | None = Field(default=None, max_length=32)
-    store_ids: list[str] | None = Field(default=None, min_length=1, max_length=5000)
+    store_ids: list[StoreId] | None = Field(default=None, min_length=1, max_length=5000)
 
     @model_validator(mode="after")
     def _something(self) -> RolloutSelector:
@@ -41,6 +45,7 @@ class RolloutCreate(BaseModel):
         default=0.0,
         ge=0,
         le=1,
+        allow_inf_nan=False,
         description="A wave whose share of failed upgrades exceeds this halts the rollout.",
     )
 

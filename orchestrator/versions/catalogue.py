@@ -58,18 +58,21 @@ class Version(BaseModel):
 
 
 def load_versions(path: Path | None, default_chart: Path) -> dict[str, Version]:
-    """The catalogue: the file's, or the built-in one version. Each entry's chart must exist
-    and carry the version the entry names."""
+    """The catalogue: the file's, whose every entry's chart must exist and carry the version
+    the entry names; or the built-in one version."""
     if path is None:
-        documents: dict[str, Any] = {
-            BUILT_IN_NAME: {
-                "wordpress": "7.1.2",
-                "woocommerce": "11.2.0",
-                "chart": chart_version(default_chart),
-            }
+        # What the values files pin. The chart is whatever WOO_CHART_PATH holds: a missing chart
+        # is /readyz's to report (the service still starts), so it is not checked here.
+        try:
+            pinned_chart = chart_version(default_chart)
+        except CatalogueError:
+            pinned_chart = "unknown"
+        return {
+            BUILT_IN_NAME: Version(
+                name=BUILT_IN_NAME, wordpress="7.1.2", woocommerce="11.2.0", chart=pinned_chart
+            )
         }
-    else:
-        documents = read_mapping(path, "versions")
+    documents = read_mapping(path, "versions")
     versions: dict[str, Version] = {}
     for name, document in documents.items():
         name = str(name)

@@ -53,7 +53,13 @@ async def test_create_answers_202_with_location(api: RunningApp) -> None:
         "urls",
         "created_at",
         "updated_at",
+        "plan",
+        "version",
+        "pinned",
+        "versions",
+        "upgrade",
     }
+    assert (body["plan"], body["pinned"], body["upgrade"]) == ("small", False, None)
     fetched = (await api.client.get(f"/stores/{body['id']}")).json()
     assert fetched["namespace"] == body["namespace"]
     events = (await api.client.get(f"/stores/{body['id']}/events")).json()["items"]
