@@ -2,10 +2,11 @@
 it. Rollouts live in PostgreSQL, so a restart (or another replica) carries on where the last
 look left off.
 
-One look at a rollout is one transaction that first claims the rollout's row with
-``SELECT ... FOR UPDATE SKIP LOCKED``: a replica that finds it claimed skips it, so two replicas
-never act on one rollout at once, and every write of that look (the rollout, its stores'
-progress, the upgrades it asks for) commits together or not at all.
+While no rollout moves, the loop only looks every WOO_RESYNC_SECONDS (and when woken), so an
+idle platform pays no query for it. One look at a rollout is one transaction that first claims
+the rollout's row with ``SELECT ... FOR UPDATE SKIP LOCKED``: a replica that finds it claimed
+skips it, so two replicas never act on one rollout at once, and every write of that look (the
+rollout, its stores' progress, the upgrades it asks for) commits together or not at all.
 """
 
 from __future__ import annotations
@@ -60,14 +61,22 @@ class RolloutDriver:
         while True:
             self._wake.clear()
             try:
-                await self.advance_all()
+                active = await self.advance_all()
             except Exception:
                 log.exception("advancing rollouts failed")
+                active = True
+            # While a rollout moves, look often. Idle, a platform costs no query per interval:
+            # a rollout started or resumed here wakes this loop, and one another replica was
+            # driving when it died is picked up at the next look (every WOO_RESYNC_SECONDS).
+            interval = (
+                self.settings.rollout_interval_seconds if active else self.settings.resync_seconds
+            )
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.settings.rollout_interval_seconds):
+                async with asyncio.timeout(interval):
                     await self._wake.wait()
 
-    async def advance_all(self) -> None:
+    async def advance_all(self) -> bool:
+        """Advance every rollout that needs it; whether any did."""
         async with self.sessions() as session:
             ids = await RolloutRepository(session).needing_attention()
         started = 0
@@ -75,6 +84,7 @@ class RolloutDriver:
             started += await self._advance(rollout_id)
         if started:
             self.wake_reconciler()
+        return bool(ids)
 
     async def _advance(self, rollout_id: str) -> int:
         # A cancellation (shutdown) lets the transaction finish, then takes effect: it never
