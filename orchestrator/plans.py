@@ -155,11 +155,6 @@ class Plan(BaseModel):
             if memory(theirs) < memory(mine)
         ]
 
-    def grows(self, other: Plan) -> bool:
-        return memory(other.wordpress_storage) > memory(self.wordpress_storage) or memory(
-            other.database_storage
-        ) > memory(self.database_storage)
-
     def chart_values(self) -> dict[str, Any]:
         """The store chart's values for this size (mariadb.persistence.size is left out: the
         StatefulSet's claim template cannot change, the claim itself is expanded instead)."""

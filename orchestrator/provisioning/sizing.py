@@ -91,13 +91,26 @@ async def grow_database_claim(
     return f"database volume {name} resized from {current} to {plan.database_storage}"
 
 
-async def expansion_refusal(kube: KubeClient, store: Store, settings: Settings) -> str | None:
-    """Why the store's volumes cannot grow, or None when their storage classes allow it
-    (StorageClass.allowVolumeExpansion; a claim not created yet is no obstacle)."""
-    names = (database_claim_name(settings), f"{settings.release_name}-wordpress-content")
-    for name in names:
+async def storage_refusal(
+    kube: KubeClient, store: Store, settings: Settings, plan: Plan
+) -> str | None:
+    """Why the store's volumes cannot take ``plan``'s sizes, or None. Read from the live claims
+    (a claim may be larger than its plan says: an earlier change grew it): none may shrink, and
+    one that grows needs a StorageClass with allowVolumeExpansion. A claim not created yet is
+    no obstacle."""
+    wanted = (
+        (database_claim_name(settings), plan.database_storage),
+        (f"{settings.release_name}-wordpress-content", plan.wordpress_storage),
+    )
+    for name, size in wanted:
         claim = await kube.get_claim(store.namespace, name)
         if claim is None:
+            continue
+        requests = ((claim.get("spec") or {}).get("resources") or {}).get("requests") or {}
+        current = str(requests.get("storage", "0"))
+        if memory(size) < memory(current):
+            return f"volume {name} is {current} and would shrink to {size}; volumes only grow"
+        if memory(size) == memory(current):
             continue
         class_name = (claim.get("spec") or {}).get("storageClassName")
         if not class_name:

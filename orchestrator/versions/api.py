@@ -8,7 +8,8 @@ from orchestrator.deps import READ, WRITE, ReconcilerDep, SessionDep, SettingsDe
 from orchestrator.edges.bodies import require_json_body
 from orchestrator.kube.client import KubeClient
 from orchestrator.models import Store
-from orchestrator.provisioning.sizing import expansion_refusal
+from orchestrator.plans import Plan
+from orchestrator.provisioning.sizing import storage_refusal
 from orchestrator.stores.api import ERRORS, to_store_out
 from orchestrator.stores.schemas import StoreOut
 from orchestrator.versions.deps import StoreChangeServiceDep
@@ -40,8 +41,8 @@ async def update_store(
     storage class does not allow expansion (409)."""
     kube: KubeClient = request.app.state.kube
 
-    async def refusal(store: Store) -> str | None:
-        return await expansion_refusal(kube, store, settings)
+    async def refusal(store: Store, plan: Plan) -> str | None:
+        return await storage_refusal(kube, store, settings, plan)
 
     store, upgrading = await service.change(store_id, body, refusal)
     await session.commit()

@@ -16,11 +16,13 @@ from orchestrator.clock import Clock
 from orchestrator.config import Settings
 from orchestrator.errors import Conflict, FieldError, InvalidRequest, InvalidTransition, NotFound
 from orchestrator.models import DesiredState, Store, StoreStatus
+from orchestrator.plans import Plan
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.versions.schemas import StoreUpdate
 
-# Why a store's volumes cannot grow, or None (asks the cluster: provisioning.sizing).
-ExpansionCheck = Callable[[Store], Awaitable[str | None]]
+# Why a store's volumes cannot take a plan's sizes, or None (asks the cluster: its claims and
+# their StorageClass; provisioning.sizing.storage_refusal).
+StorageCheck = Callable[[Store, Plan], Awaitable[str | None]]
 CHANGEABLE = (StoreStatus.READY, StoreStatus.DEGRADED)
 
 
@@ -35,7 +37,7 @@ class StoreChangeService:
         self.clock = clock
 
     async def change(
-        self, store_id: str, update: StoreUpdate, expansion_refusal: ExpansionCheck
+        self, store_id: str, update: StoreUpdate, storage_refusal: StorageCheck
     ) -> tuple[Store, bool]:
         """Apply ``update``; (store, whether an upgrade was started)."""
         store = await self.repository.get(store_id)
@@ -46,7 +48,7 @@ class StoreChangeService:
         new_plan = plan if plan not in (None, store.plan) else None
         new_version = version if version not in (None, store.version) else None
         if new_plan is not None or new_version is not None:
-            await self._check_upgradable(store, new_plan, expansion_refusal)
+            await self._check_upgradable(store, new_plan, storage_refusal)
         if update.pinned is not None and update.pinned != store.pinned:
             store.pinned = update.pinned
             store.updated_at = self.clock.now()
@@ -92,7 +94,7 @@ class StoreChangeService:
         return None
 
     async def _check_upgradable(
-        self, store: Store, plan: str | None, expansion_refusal: ExpansionCheck
+        self, store: Store, plan: str | None, storage_refusal: StorageCheck
     ) -> None:
         refusal = self.upgrade_refusal(store)
         if refusal:
@@ -101,17 +103,14 @@ class StoreChangeService:
             return
         current = self.settings.plans.get(store.plan)
         wanted = self.settings.plans[plan]
-        if current is None:
-            return  # a plan dropped from the catalogue: any plan is an improvement
-        shrinks = current.shrinks(wanted)
+        shrinks = current.shrinks(wanted) if current is not None else []
         if shrinks:
             raise StorageRefused(
                 f"plan {plan!r} would shrink {', '.join(shrinks)}; volumes only grow"
             )
-        if current.grows(wanted):
-            refusal = await expansion_refusal(store)
-            if refusal:
-                raise StorageRefused(f"plan {plan!r} needs larger volumes, but {refusal}")
+        refusal = await storage_refusal(store, wanted)
+        if refusal:
+            raise StorageRefused(f"plan {plan!r} does not fit the store's volumes: {refusal}")
 
     def _checked_plan(self, plan: str | None) -> str | None:
         if plan is not None and plan not in self.settings.plans:

@@ -125,6 +125,31 @@ async def test_a_storage_shrink_is_refused_and_changes_nothing(
     assert quota(kube_standin, store["namespace"]) == hard
 
 
+async def test_a_volume_larger_than_the_new_plan_is_never_shrunk(
+    api: RunningApp, kube_standin: KubeStandin
+) -> None:
+    """The claims, not only the plans, decide: a wp-content volume an earlier change grew to
+    6Gi refuses a plan of 5Gi."""
+    allow_volume_expansion(kube_standin)
+    store = await ready_store(api, "grown")
+    configuration = k8s.Configuration()
+    k8s_config.load_kube_config(  # type: ignore[no-untyped-call]
+        str(kube_standin.kubeconfig), client_configuration=configuration
+    )
+    k8s.CoreV1Api(k8s.ApiClient(configuration)).patch_namespaced_persistent_volume_claim(
+        "store-wordpress-content",
+        store["namespace"],
+        {"spec": {"resources": {"requests": {"storage": "6Gi"}}}},
+    )
+    refused = await api.client.patch(f"/stores/{store['id']}", json={"plan": "medium"})
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "plan 'medium' does not fit the store's volumes: volume store-wordpress-content is 6Gi "
+        "and would shrink to 5Gi; volumes only grow"
+    )
+    assert (await api.client.get(f"/stores/{store['id']}")).json()["plan"] == "small"
+
+
 async def test_growth_needs_a_storage_class_that_expands(
     api: RunningApp, kube_standin: KubeStandin
 ) -> None:
@@ -132,7 +157,7 @@ async def test_growth_needs_a_storage_class_that_expands(
     refused = await api.client.patch(f"/stores/{store['id']}", json={"plan": "medium"})
     assert refused.status_code == 409
     assert refused.json()["detail"] == (
-        "plan 'medium' needs larger volumes, but storage class 'standard' of volume "
+        "plan 'medium' does not fit the store's volumes: storage class 'standard' of volume "
         "data-store-mariadb-0 does not allow volume expansion (allowVolumeExpansion is not true)"
     )
     assert (await api.client.get(f"/stores/{store['id']}")).json()["status"] == "Ready"
