@@ -26,7 +26,8 @@ def settings_for(
     postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path
 ) -> Callable[..., Settings]:
     def build(**overrides: Any) -> Settings:
-        return fleet_settings(postgres_database, tmp_path, kube_standin, helm_bin, **overrides)
+        helm = overrides.pop("helm_bin", helm_bin)
+        return fleet_settings(postgres_database, tmp_path, kube_standin, helm, **overrides)
 
     return build
 

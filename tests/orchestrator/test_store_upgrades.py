@@ -15,7 +15,12 @@ from harness.app import RunningApp, running_app
 from kube_standin import KubeStandin
 from orchestrator.config import Settings
 from tests.orchestrator.fleet_support import NEW_IMAGE, fleet_settings, wordpress_container
-from tests.orchestrator.lifecycle_support import events, wait_for_status, wait_for_store
+from tests.orchestrator.lifecycle_support import (
+    events,
+    helm_wrapper,
+    wait_for_status,
+    wait_for_store,
+)
 
 
 @pytest.fixture
@@ -23,7 +28,8 @@ def settings_for(
     postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path
 ) -> Callable[..., Settings]:
     def build(**overrides: Any) -> Settings:
-        return fleet_settings(postgres_database, tmp_path, kube_standin, helm_bin, **overrides)
+        helm = overrides.pop("helm_bin", helm_bin)
+        return fleet_settings(postgres_database, tmp_path, kube_standin, helm, **overrides)
 
     return build
 
@@ -226,6 +232,33 @@ async def test_a_version_that_never_becomes_ready_is_rolled_back(
     )
     metrics = (await api.client.get("/metrics")).text
     assert "woo_store_upgrades_failed_total 1.0" in metrics
+
+
+async def test_a_rollback_that_fails_says_so(
+    settings_for: Callable[..., Settings],
+    kube_standin: KubeStandin,
+    helm_bin: Path,
+    tmp_path: Path,
+) -> None:
+    """helm itself fails the rollback: the store still ends Failed, and the reason says that the
+    new revision is what is left in the cluster."""
+    broken_rollback = helm_wrapper(
+        tmp_path,
+        "helm",
+        f'case "$1" in\n  rollback) echo "Error: rollback exploded" >&2; exit 1;;\n'
+        f'  *) exec {helm_bin} "$@";;\nesac\n',
+    )
+    kube_standin.kubelet.fail("Deployment", "CrashLoopBackOff", image_contains=":7.2.0")
+    async with running_app(settings_for(helm_bin=broken_rollback)) as api:
+        store = await ready_store(api, "nope")
+        changed = await api.client.patch(f"/stores/{store['id']}", json={"version": "v2"})
+        assert changed.status_code == 202
+        failed = await wait_for_store(
+            api.client, store["id"], lambda s: s["status"] == "Failed", timeout=30, what="Failed"
+        )
+    assert failed["status_reason"].startswith("change of version v1 -> v2 failed: not ready")
+    assert failed["status_reason"].endswith("rollback to revision 1 failed: rollback exploded")
+    assert failed["version"] == "v1"
 
 
 async def test_pinning_changes_only_the_pin(api: RunningApp) -> None:
