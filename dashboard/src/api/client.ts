@@ -8,6 +8,7 @@ import type {
   PlatformInfo,
   Principal,
   Rollout,
+  RolloutCreate,
   RolloutPage,
   Store,
   StoreCreate,
@@ -117,6 +118,9 @@ export function createPlatformApi(options: PlatformApiOptions) {
 
     listRollouts: (): Promise<RolloutPage> =>
       call(() => client.GET("/rollouts", { params: { query: { limit: 50 } } })),
+
+    /** Upgrade the selected stores to a version in waves. */
+    createRollout: (body: RolloutCreate): Promise<Rollout> => call(() => client.POST("/rollouts", { body })),
 
     getRollout: (rolloutId: string): Promise<Rollout> =>
       call(() => client.GET("/rollouts/{rollout_id}", { params: { path: { rollout_id: rolloutId } } })),

@@ -32,6 +32,7 @@ export type Version = Schemas["VersionOut"];
 export type Rollout = Schemas["RolloutOut"];
 export type RolloutStatus = Schemas["RolloutStatus"];
 export type RolloutPage = Schemas["RolloutPage"];
+export type RolloutCreate = Schemas["RolloutCreate"];
 export type RolloutStore = Schemas["RolloutStoreOut"];
 export type RolloutStoreState = Schemas["RolloutStoreState"];
 

@@ -1,23 +1,35 @@
+import { useState } from "react";
 import { Link } from "react-router";
+import { useAllows } from "../auth/access";
 import { ErrorNotice } from "../components/ErrorNotice";
 import { formatTimestamp } from "../stores/time";
 import { routes } from "../urls";
 import { Badge } from "./Badge";
 import { ROLLOUT_LOOK } from "./look";
 import { useRollouts } from "./queries";
+import { StartRolloutDialog } from "./StartRolloutDialog";
 
 /** Fleet rollouts, newest first: where each one is and how its stores fared. */
 export function RolloutListPage() {
   const rollouts = useRollouts();
+  const canWrite = useAllows("write");
+  const [starting, setStarting] = useState(false);
   return (
     <section aria-labelledby="rollouts-heading">
       <div className="page-header">
         <h1 id="rollouts-heading">Rollouts</h1>
+        {canWrite && (
+          <div className="actions">
+            <button type="button" className="button button-primary" onClick={() => setStarting(true)}>
+              Start a rollout…
+            </button>
+          </div>
+        )}
       </div>
       <p className="muted">
         A rollout upgrades many stores to one version in waves: a canary first, then growing
-        batches, halting when a wave fails more than it allows. Start one with{" "}
-        <code>woo rollouts start VERSION --environment prod</code> or <code>POST /rollouts</code>.
+        batches, halting when a wave fails more than it allows. From a terminal:{" "}
+        <code>woo rollouts start VERSION --environment prod</code>.
       </p>
       {rollouts.isPending && <p className="muted">Loading the rollouts…</p>}
       {rollouts.isError && (
@@ -65,6 +77,7 @@ export function RolloutListPage() {
           </table>
         </div>
       )}
+      {starting && <StartRolloutDialog onClose={() => setStarting(false)} />}
     </section>
   );
 }

@@ -104,6 +104,45 @@ describe("rollouts", () => {
     expect(screen.getByRole("status")).toHaveTextContent("Paused. paused at wave 2");
   });
 
+  it("starts a rollout from the choices the summary confirms", async () => {
+    const api = fakeApi()
+      .on("GET /rollouts", () => json(200, { items: [], total: 0, limit: 50, offset: 0 }))
+      .on("POST /rollouts", () => json(202, makeRollout({ status: "Running", status_reason: "wave 1 (canary) starting" })))
+      .on("GET /rollouts/:id", () => json(200, makeRollout({ status: "Running", status_reason: "wave 1 (canary) upgrading" })));
+    const { user } = renderApp(api, "/rollouts");
+    await user.click(await screen.findByRole("button", { name: "Start a rollout…" }));
+    const dialog = screen.getByRole("dialog", { name: "Start a rollout?" });
+    const start = within(dialog).getByRole("button", { name: "Start rollout" });
+    // No stores chosen yet: nothing can start.
+    expect(start).toBeDisabled();
+    await user.selectOptions(await within(dialog).findByLabelText("Version"), "2026.12");
+    await user.selectOptions(within(dialog).getByLabelText("Environment"), "prod");
+    const waves = within(dialog).getByLabelText("Waves");
+    await user.clear(waves);
+    await user.type(waves, "1, two");
+    expect(dialog).toHaveTextContent("whole numbers from 1, separated by commas");
+    expect(start).toBeDisabled();
+    await user.clear(waves);
+    await user.type(waves, "2, 10");
+    const failures = within(dialog).getByLabelText("Failures allowed per wave (%)");
+    await user.clear(failures);
+    await user.type(failures, "10");
+    expect(dialog).toHaveTextContent(
+      "Upgrades prod stores to 2026.12 in waves of 2, 10, oldest stores first; pinned stores are skipped; it halts when more than 10% of a wave fails.",
+    );
+    expect(api.requestsTo("POST /rollouts")).toHaveLength(0);
+    await user.click(start);
+
+    expect(await screen.findByRole("heading", { name: /Rollout to 2026\.12/ })).toBeInTheDocument();
+    const [sent] = api.requestsTo("POST /rollouts");
+    expect(await sent?.json()).toEqual({
+      target_version: "2026.12",
+      selector: { environment: "prod" },
+      waves: [2, 10],
+      max_failure_ratio: 0.1,
+    });
+  });
+
   it("shows a refused abort in words", async () => {
     const api = fakeApi()
       .on("GET /rollouts/:id", () => json(200, makeRollout()))

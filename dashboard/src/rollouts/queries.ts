@@ -2,6 +2,7 @@
 // into the cache at once.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import type { RolloutAction } from "../api/client";
+import type { RolloutCreate } from "../api/types";
 import { usePlatform } from "../app/platform";
 import { isMoving } from "./look";
 
@@ -41,6 +42,18 @@ export function useRolloutAction() {
   return useMutation({
     mutationFn: ({ rolloutId, action }: { rolloutId: string; action: RolloutAction }) =>
       api.changeRollout(rolloutId, action),
+    onSuccess: async (rollout) => {
+      queryClient.setQueryData(rolloutKeys.detail(rollout.id), rollout);
+      await queryClient.invalidateQueries({ queryKey: rolloutKeys.list() });
+    },
+  });
+}
+
+export function useCreateRollout() {
+  const { api } = usePlatform();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: RolloutCreate) => api.createRollout(body),
     onSuccess: async (rollout) => {
       queryClient.setQueryData(rolloutKeys.detail(rollout.id), rollout);
       await queryClient.invalidateQueries({ queryKey: rolloutKeys.list() });
