@@ -239,10 +239,17 @@ chart renders the same whether or not the values carry a storefront block.
   workingDir: /var/www/html
   securityContext:
     {{- include "woocommerce.containerSecurityContext" (dict "readOnlyRootFilesystem" true) | nindent 4 }}
-  {{- if .bundle }}
+  {{- if or .bundle .seed }}
   env:
+    {{- if .bundle }}
     - name: WOOCOMMERCE_SOURCE
       value: image
+    {{- end }}
+    {{- if .seed }}
+    # setup.seed: the seed the image carries (if any) goes to the setup container too.
+    - name: SETUP_SEED
+      value: "true"
+    {{- end }}
   {{- end }}
   resources:
     {{- toYaml $ctx.Values.setup.docrootResources | nindent 4 }}
@@ -251,7 +258,7 @@ chart renders the same whether or not the values carry a storefront block.
       mountPath: /var/www/html
     - name: content
       mountPath: /var/www/html/wp-content
-    {{- if .bundle }}
+    {{- if or .bundle .seed }}
     - name: bundled
       mountPath: /bundled
     {{- end }}
