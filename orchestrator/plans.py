@@ -32,11 +32,12 @@ MiB = 2**20
 # PHP's opcache (the same allowance as tests/chart/test_sizing.py).
 APACHE_AND_OPCACHE = 160 * MiB
 # Pods that exist at once besides MariaDB, at their largest (values-prod.yaml): WordPress
-# replicas plus a rolling update's surge pod, two setup Job pods across a revision change, one
-# cron run, the helm test pod and cert-manager's HTTP-01 solver.
+# replicas plus a rolling update's surge pod, and two setup Job pods across a revision change,
+# one cron run, one backup and one restore pod, the helm test pod and cert-manager's HTTP-01
+# solver (tests/chart/test_plans.py renders every plan and checks the sum on the objects).
 WORDPRESS_PODS_AT_ONCE = 3
-OTHER_PODS_CPU = {"requests": Decimal("0.66"), "limits": Decimal("2.85")}
-OTHER_PODS_MEMORY = {"requests": 800 * MiB, "limits": 2240 * MiB}
+OTHER_PODS_CPU = {"requests": Decimal("0.86"), "limits": Decimal("4.85")}
+OTHER_PODS_MEMORY = {"requests": 1312 * MiB, "limits": 4288 * MiB}
 
 
 class Resources(BaseModel):
@@ -215,8 +216,8 @@ BUILT_IN: dict[str, dict[str, Any]] = {
         "wordpress_storage": "2Gi",
         "database_storage": "2Gi",
         "quota": {
-            "requests": {"cpu": "1200m", "memory": "2Gi"},
-            "limits": {"cpu": "7", "memory": "6Gi"},
+            "requests": {"cpu": "1500m", "memory": "3Gi"},
+            "limits": {"cpu": "9", "memory": "8Gi"},
             "storage": "6Gi",
         },
     },
@@ -228,8 +229,8 @@ BUILT_IN: dict[str, dict[str, Any]] = {
         "wordpress_storage": "5Gi",
         "database_storage": "10Gi",
         "quota": {
-            "requests": {"cpu": "2", "memory": "3Gi"},
-            "limits": {"cpu": "10", "memory": "10Gi"},
+            "requests": {"cpu": "2", "memory": "4Gi"},
+            "limits": {"cpu": "12", "memory": "12Gi"},
             "storage": "16Gi",
         },
     },
@@ -241,8 +242,8 @@ BUILT_IN: dict[str, dict[str, Any]] = {
         "wordpress_storage": "10Gi",
         "database_storage": "20Gi",
         "quota": {
-            "requests": {"cpu": "3", "memory": "5Gi"},
-            "limits": {"cpu": "12", "memory": "14Gi"},
+            "requests": {"cpu": "3", "memory": "6Gi"},
+            "limits": {"cpu": "14", "memory": "16Gi"},
             "storage": "32Gi",
         },
     },

@@ -41,8 +41,8 @@ tiny:
   wordpress_storage: 1Gi
   database_storage: 1Gi
   quota:
-    requests: {cpu: "1", memory: 2Gi}
-    limits: {cpu: "5", memory: 5Gi}
+    requests: {cpu: 1500m, memory: 2Gi}
+    limits: {cpu: "7", memory: 7Gi}
     storage: 2Gi
 """
     )

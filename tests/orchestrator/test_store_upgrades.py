@@ -77,7 +77,7 @@ async def test_a_plan_change_applies_new_resources_quota_and_volumes(
     assert (store["plan"], store["version"]) == ("small", "v1")
     assert store["versions"] == {"chart": "0.1.0", "wordpress": "7.1.2", "woocommerce": "11.2.0"}
     namespace = store["namespace"]
-    assert quota(kube_standin, namespace)["limits.memory"] == "6Gi"
+    assert quota(kube_standin, namespace)["limits.memory"] == "8Gi"
 
     changed = await api.client.patch(f"/stores/{store['id']}", json={"plan": "medium"})
     assert changed.status_code == 202, changed.text
@@ -91,7 +91,7 @@ async def test_a_plan_change_applies_new_resources_quota_and_volumes(
     assert (ready["plan"], ready["upgrade"]) == ("medium", None)
     hard = quota(kube_standin, namespace)
     assert (hard["limits.memory"], hard["requests.cpu"], hard["requests.storage"]) == (
-        "10Gi",
+        "12Gi",
         "2",
         "16Gi",
     )

@@ -118,8 +118,8 @@ export const CATALOGUE: Catalogue = {
     database_storage: ["2Gi", "10Gi", "20Gi"][index] ?? "2Gi",
     wordpress_memory_limit: "1Gi",
     mariadb_memory_limit: "768Mi",
-    quota_cpu_limit: "7",
-    quota_memory_limit: "6Gi",
+    quota_cpu_limit: "9",
+    quota_memory_limit: "8Gi",
     default: index === 0,
   })),
   versions: [
