@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     upgrade_ready_deadline_seconds: float = Field(600.0, gt=0)
     # How often fleet rollouts look at their stores (and start the next upgrades).
     rollout_interval_seconds: float = Field(2.0, gt=0)
+    # A Degraded store whose data is intact gets its release applied again, at most this many
+    # times in a row, the first after repair_backoff_seconds, each next one after twice as long.
+    repair_max_attempts: int = Field(3, ge=0, le=20)
+    repair_backoff_seconds: float = Field(30.0, gt=0)
 
     # --- retention -----------------------------------------------------------------------
     # An Idempotency-Key can be replayed for this long, then it is forgotten (and reusable).

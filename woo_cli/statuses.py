@@ -11,6 +11,7 @@ STORE_STATUSES = (
     "Failed",
     "Deleting",
     "Deleted",
+    "Suspended",
     "Upgrading",
 )
 # Where `wait` stops early: the store will not get to the status waited for by itself.

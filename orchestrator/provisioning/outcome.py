@@ -55,6 +55,9 @@ class Changes(TypedDict, total=False):
     chart_version: str | None
     wordpress_version: str | None
     woocommerce_version: str | None
+    data_lost_at: datetime | None
+    repair_reason: str | None
+    data_claims: str | None
 
 
 @dataclass(frozen=True)

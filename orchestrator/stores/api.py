@@ -253,6 +253,7 @@ def to_store_out(store: Store) -> StoreOut:
             if store.target_plan or store.target_version
             else None
         ),
+        data_lost_at=store.data_lost_at,
     )
 
 

@@ -96,6 +96,12 @@ class StoreOut(BaseModel):
     pinned: bool = Field(description="Skipped by fleet rollouts.")
     versions: StoreVersions
     upgrade: StoreChange | None = Field(description="The change under way while Upgrading.")
+    data_lost_at: datetime | None = Field(
+        default=None,
+        description="When the store's namespace or a volume claim was found gone. Nothing is "
+        'recreated until an operator chooses: reconcile with {"recreate_empty": true}, restore '
+        "a backup, or delete.",
+    )
 
 
 class StorePage(BaseModel):

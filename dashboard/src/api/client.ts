@@ -5,6 +5,7 @@ import { ApiError } from "./errors";
 import type { paths } from "./schema.gen";
 import type {
   Catalogue,
+  LogQuery,
   PlatformInfo,
   Principal,
   Rollout,
@@ -15,8 +16,10 @@ import type {
   StoreCredentials,
   StoreEvent,
   StorePage,
+  StoreLog,
   StoreQuery,
   StoreUpdate,
+  StoreWorkloads,
 } from "./types";
 
 /** What an operator can do to a rollout. */
@@ -136,5 +139,34 @@ export function createPlatformApi(options: PlatformApiOptions) {
           return call(() => client.POST("/rollouts/{rollout_id}/abort", params));
       }
     },
+    /** Scale the store to zero behind a maintenance page; its data is kept. */
+    suspendStore: (storeId: string): Promise<Store> =>
+      call(() =>
+        client.POST("/stores/{store_id}/suspend", { params: { path: { store_id: storeId } } }),
+      ),
+
+    resumeStore: (storeId: string): Promise<Store> =>
+      call(() =>
+        client.POST("/stores/{store_id}/resume", { params: { path: { store_id: storeId } } }),
+      ),
+
+    /** Repair: apply the release again. `recreateEmpty` only for a store whose data is lost. */
+    reconcileStore: (storeId: string, recreateEmpty = false): Promise<Store> =>
+      call(() =>
+        client.POST("/stores/{store_id}/reconcile", {
+          params: { path: { store_id: storeId } },
+          body: { recreate_empty: recreateEmpty },
+        }),
+      ),
+
+    getStoreWorkloads: (storeId: string): Promise<StoreWorkloads> =>
+      call(() =>
+        client.GET("/stores/{store_id}/workloads", { params: { path: { store_id: storeId } } }),
+      ),
+
+    getStoreLogs: (storeId: string, query: LogQuery): Promise<StoreLog> =>
+      call(() =>
+        client.GET("/stores/{store_id}/logs", { params: { path: { store_id: storeId }, query } }),
+      ),
   };
 }

@@ -35,6 +35,11 @@ export type RolloutPage = Schemas["RolloutPage"];
 export type RolloutCreate = Schemas["RolloutCreate"];
 export type RolloutStore = Schemas["RolloutStoreOut"];
 export type RolloutStoreState = Schemas["RolloutStoreState"];
+export type StoreWorkloads = Schemas["WorkloadsOut"];
+export type Pod = Schemas["PodOut"];
+export type WarningEvent = Schemas["WarningOut"];
+export type StoreLog = Schemas["LogOut"];
+export type LogQuery = operations["getStoreLogs"]["parameters"]["query"];
 
 /** Every store status, in the API's order. */
 export const STORE_STATUSES: readonly StoreStatus[] = storeStatusValues;

@@ -17,7 +17,12 @@ export const STATUS_LOOK: Record<StoreStatus, StatusLook> = {
   Upgrading: {
     symbol: "↻",
     tone: "progress",
-    description: "a plan or version change is rolling out; the store keeps serving",
+    description: "a plan or version change is being applied; a revision that fails is rolled back",
+  },
+  Suspended: {
+    symbol: "⏸",
+    tone: "muted",
+    description: "at zero, data kept; shoppers see a maintenance page",
   },
 };
 
@@ -28,10 +33,11 @@ export function isChanging(status: StoreStatus): boolean {
 
 /**
  * How often to refresh a view showing stores in these statuses: fast while any is changing,
- * slowly while any is degraded (it may recover), not at all once everything has settled.
+ * slowly while any is degraded (it may recover, or be repaired) or suspended (it may be
+ * suspending or resuming), not at all once everything has settled.
  */
 export function refreshInterval(statuses: readonly StoreStatus[], fastMs: number): number | false {
   if (statuses.some(isChanging)) return fastMs;
-  if (statuses.includes("Degraded")) return fastMs * 5;
+  if (statuses.includes("Degraded") || statuses.includes("Suspended")) return fastMs * 5;
   return false;
 }

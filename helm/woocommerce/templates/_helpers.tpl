@@ -24,6 +24,10 @@ value (≤ 63), and "<prefix>-mariadb" is a StatefulSet name (≤ 52, its pods g
 {{- printf "%s-mariadb" (include "woocommerce.fullname" .) -}}
 {{- end -}}
 
+{{- define "woocommerce.maintenanceName" -}}
+{{- printf "%s-maintenance" (include "woocommerce.fullname" .) -}}
+{{- end -}}
+
 {{- define "woocommerce.mariadbHeadlessName" -}}
 {{- printf "%s-mariadb-headless" (include "woocommerce.fullname" .) -}}
 {{- end -}}
@@ -166,6 +170,9 @@ check stops the whole render, so nothing is sent to the cluster.
 {{- end -}}
 {{- if and .Values.pdb.enabled (le (int .Values.wordpress.replicaCount) (int .Values.pdb.minAvailable)) -}}
 {{- $errors = append $errors "pdb.enabled needs wordpress.replicaCount > pdb.minAvailable, otherwise the budget blocks every node drain" -}}
+{{- end -}}
+{{- if and .Values.database.paused (not .Values.storefront.paused) -}}
+{{- $errors = append $errors "database.paused needs storefront.paused: WordPress cannot serve without its database" -}}
 {{- end -}}
 {{- if $errors -}}
 {{- fail (printf "\n\nwoocommerce chart: invalid values:\n  - %s\n" (join "\n  - " $errors)) -}}

@@ -2,7 +2,7 @@
 rollouts table with each store's place in it; Upgrading stores are claimed like provisioning ones
 
 Revision ID: 0007_plans_versions_rollouts
-Revises: 0005
+Revises: 0006_day2_ops
 Create Date: 2026-11-30
 """
 
@@ -12,19 +12,23 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_plans_versions_rollouts"
-down_revision = "0005"
+down_revision = "0006_day2_ops"
 branch_labels = None
 depends_on = None
 
-# orchestrator.models.NEEDS_WORK as this revision writes it, and as 0005 wrote it.
+# orchestrator.models.NEEDS_WORK as this revision writes it, and as 0006 wrote it.
 NEEDS_WORK = sa.text(
     "((desired_state = 'present' AND status = 'Provisioning')"
     " OR (desired_state = 'absent' AND status = 'Deleting')"
-    " OR (desired_state = 'present' AND status = 'Upgrading'))"
+    " OR (desired_state = 'present' AND status = 'Upgrading')"
+    " OR (desired_state = 'present' AND status IN ('Ready', 'Degraded', 'Suspended')"
+    " AND data_lost_at IS NULL AND (applied_generation < generation OR step IS NOT NULL)))"
 )
-NEEDS_WORK_0005 = sa.text(
+NEEDS_WORK_0006 = sa.text(
     "((desired_state = 'present' AND status = 'Provisioning')"
-    " OR (desired_state = 'absent' AND status = 'Deleting'))"
+    " OR (desired_state = 'absent' AND status = 'Deleting')"
+    " OR (desired_state = 'present' AND status IN ('Ready', 'Degraded', 'Suspended')"
+    " AND data_lost_at IS NULL AND (applied_generation < generation OR step IS NOT NULL)))"
 )
 
 
@@ -92,7 +96,7 @@ def downgrade() -> None:
     op.drop_table("rollout_stores")
     op.drop_index("ix_rollouts_created_at", table_name="rollouts")
     op.drop_table("rollouts")
-    _due_index(NEEDS_WORK_0005)
+    _due_index(NEEDS_WORK_0006)
     with op.batch_alter_table("stores") as batch:
         for column in (
             "woocommerce_version",
