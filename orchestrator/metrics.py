@@ -33,6 +33,8 @@ class Fleet:
     # Stores due for a reconciler pass that no replica has claimed yet, and the earliest due.
     queue_depth: int = 0
     queue_oldest_due: datetime | None = None
+    # Fleet rollouts still Running or Paused.
+    rollouts_in_progress: int = 0
 
 
 class Metrics:
@@ -87,6 +89,11 @@ class Metrics:
             "woo_store_failures_total",
             "Stores that ended Failed, by step",
             ["step"],
+            registry=self.registry,
+        )
+        self.upgrades_failed = Counter(
+            "woo_store_upgrades_failed_total",
+            "Plan or version changes that did not become ready and were rolled back",
             registry=self.registry,
         )
         self.provision_seconds = Histogram(
@@ -171,6 +178,11 @@ class _FleetCollector(Collector):
             "woo_reconcile_queue_wait_seconds",
             "How long the longest-waiting due store has waited for a pass (0 when none waits)",
             value=self._age(fleet.queue_oldest_due),
+        )
+        yield GaugeMetricFamily(
+            "woo_rollouts_in_progress",
+            "Fleet rollouts Running or Paused",
+            value=fleet.rollouts_in_progress,
         )
 
     def _age(self, since: datetime | None) -> float:

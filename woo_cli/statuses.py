@@ -12,6 +12,7 @@ STORE_STATUSES = (
     "Deleting",
     "Deleted",
     "Suspended",
+    "Upgrading",
 )
 # Where `wait` stops early: the store will not get to the status waited for by itself.
 FAILURE_STATUSES = frozenset({"Failed"})

@@ -28,6 +28,7 @@ from orchestrator.provisioning.store_values import (
     ADMIN_USER,
     ADMIN_USER_KEY,
 )
+from orchestrator.rollouts.repository import RolloutRepository
 from orchestrator.stores.repository import StoreRepository
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,7 @@ async def metrics_endpoint(
         oldest_provisioning_since=await repository.oldest_provisioning_since(),
         queue_depth=depth,
         queue_oldest_due=oldest_due,
+        rollouts_in_progress=await RolloutRepository(session).count_in_progress(),
     )
     return Response(
         metrics.render(fleet, now), media_type="text/plain; version=0.0.4; charset=utf-8"

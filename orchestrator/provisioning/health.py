@@ -208,7 +208,10 @@ def _watched(store: Store) -> bool:
 def _in_progress(store: Store) -> bool:
     # A pass waiting on the store: provisioning, deleting, or applying its release again.
     return (
-        (store.desired_state == DesiredState.PRESENT and store.status == StoreStatus.PROVISIONING)
+        (
+            store.desired_state == DesiredState.PRESENT
+            and store.status in (StoreStatus.PROVISIONING, StoreStatus.UPGRADING)
+        )
         or (store.desired_state == DesiredState.ABSENT and store.status == StoreStatus.DELETING)
         or (store.desired_state == DesiredState.PRESENT and store.step is not None)
     )

@@ -48,6 +48,13 @@ class Changes(TypedDict, total=False):
     step_started_at: datetime
     step_deadline_at: datetime | None
     attempt: int
+    plan: str
+    version: str | None
+    target_plan: str | None
+    target_version: str | None
+    chart_version: str | None
+    wordpress_version: str | None
+    woocommerce_version: str | None
     data_lost_at: datetime | None
     repair_reason: str | None
     data_claims: str | None

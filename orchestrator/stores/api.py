@@ -23,6 +23,7 @@ from orchestrator.stores.schemas import (
     MAX_EVENT_ID,
     MAX_OFFSET,
     ErrorOut,
+    StoreChange,
     StoreCreate,
     StoreCredentials,
     StoreEventList,
@@ -30,6 +31,7 @@ from orchestrator.stores.schemas import (
     StoreOut,
     StorePage,
     StoreUrls,
+    StoreVersions,
 )
 
 ERRORS: dict[int | str, dict[str, object]] = {
@@ -235,6 +237,22 @@ def to_store_out(store: Store) -> StoreOut:
         urls=urls,
         created_at=store.created_at,
         updated_at=store.updated_at,
+        plan=store.plan,
+        version=store.version,
+        pinned=store.pinned,
+        versions=StoreVersions(
+            chart=store.chart_version,
+            wordpress=store.wordpress_version,
+            woocommerce=store.woocommerce_version,
+        ),
+        upgrade=(
+            StoreChange(
+                plan=store.target_plan or store.plan,
+                version=store.target_version or store.version,
+            )
+            if store.target_plan or store.target_version
+            else None
+        ),
         data_lost_at=store.data_lost_at,
     )
 

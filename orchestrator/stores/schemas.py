@@ -34,6 +34,12 @@ class StoreCreate(BaseModel):
         default="local",
         description="Which values file the store is installed with; `local` when omitted.",
     )
+    plan: str | None = Field(
+        default=None,
+        max_length=32,
+        description="The store's size (GET /plans); WOO_DEFAULT_PLAN when omitted.",
+        examples=["small"],
+    )
 
     @field_validator("store_name")
     @classmethod
@@ -59,6 +65,21 @@ class StoreUrls(BaseModel):
     admin: str
 
 
+class StoreVersions(BaseModel):
+    """What the store was last Ready with."""
+
+    chart: str | None
+    wordpress: str | None
+    woocommerce: str | None
+
+
+class StoreChange(BaseModel):
+    """The plan and version an Upgrading store is being changed to."""
+
+    plan: str
+    version: str | None
+
+
 class StoreOut(BaseModel):
     id: str
     store_name: str
@@ -70,6 +91,11 @@ class StoreOut(BaseModel):
     urls: StoreUrls | None
     created_at: datetime
     updated_at: datetime
+    plan: str
+    version: str | None = Field(description="Catalogue name of the version it runs.")
+    pinned: bool = Field(description="Skipped by fleet rollouts.")
+    versions: StoreVersions
+    upgrade: StoreChange | None = Field(description="The change under way while Upgrading.")
     data_lost_at: datetime | None = Field(
         default=None,
         description="When the store's namespace or a volume claim was found gone. Nothing is "

@@ -54,7 +54,11 @@ class StoreService:
         Idempotency-Key looks for its first answer before the caps are counted.
         """
         domain = self._checked_domain(request)
-        digest = _digest(request.store_name, domain, request.environment)
+        plan = request.plan or self.settings.default_plan
+        if plan not in self.settings.plans:
+            problem = f"unknown plan {plan!r}; plans: {', '.join(self.settings.plans)}"
+            raise InvalidRequest(f"plan: {problem}", [FieldError("plan", problem)])
+        digest = _digest(request.store_name, domain, request.environment, request.plan)
         if idempotency_key is not None:
             replay = await self._replay(idempotency_key, digest)
             if replay is not None:
@@ -76,6 +80,8 @@ class StoreService:
             idempotency_key=idempotency_key,
             request_digest=digest,
             created_by=requested_by,
+            plan=plan,
+            version=self.settings.version_for_new_stores,
         )
         accepted = await self.repository.add_new(
             store,
@@ -254,8 +260,11 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     return when, store_id
 
 
-def _digest(store_name: str, domain: str, environment: str) -> str:
-    body = json.dumps([store_name, domain, environment]).encode()
+def _digest(store_name: str, domain: str, environment: str, plan: str | None) -> str:
+    # A plan, when asked for, is part of the request; without one the digest is what it was
+    # before plans existed, so keys given then still replay.
+    fields = [store_name, domain, environment] + ([plan] if plan is not None else [])
+    body = json.dumps(fields).encode()
     return hashlib.sha256(body).hexdigest()
 
 

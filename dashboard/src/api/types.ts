@@ -1,6 +1,7 @@
 // Names the dashboard uses for the API's shapes and enums; all of them come from the generated
 // schema, so a change in the API (a new status, a new environment) reaches every view through it.
 import {
+  rolloutStatusValues,
   storeCreateEnvironmentValues,
   storeOrderValues,
   storeStatusValues,
@@ -24,6 +25,16 @@ export type ErrorBody = Schemas["ErrorOut"];
 export type Principal = Schemas["PrincipalOut"];
 export type Scope = Principal["scope"];
 export type StoreCredentials = Schemas["StoreCredentials"];
+export type StoreUpdate = Schemas["StoreUpdate"];
+export type Catalogue = Schemas["CatalogueOut"];
+export type Plan = Schemas["PlanOut"];
+export type Version = Schemas["VersionOut"];
+export type Rollout = Schemas["RolloutOut"];
+export type RolloutStatus = Schemas["RolloutStatus"];
+export type RolloutPage = Schemas["RolloutPage"];
+export type RolloutCreate = Schemas["RolloutCreate"];
+export type RolloutStore = Schemas["RolloutStoreOut"];
+export type RolloutStoreState = Schemas["RolloutStoreState"];
 export type StoreWorkloads = Schemas["WorkloadsOut"];
 export type Pod = Schemas["PodOut"];
 export type WarningEvent = Schemas["WarningOut"];
@@ -36,3 +47,5 @@ export const STORE_STATUSES: readonly StoreStatus[] = storeStatusValues;
 export const STORE_ORDERS: readonly StoreOrder[] = storeOrderValues;
 /** Every environment the API accepts for a new store. */
 export const ENVIRONMENTS: readonly Environment[] = storeCreateEnvironmentValues;
+/** Every rollout status, in the API's order. */
+export const ROLLOUT_STATUSES: readonly RolloutStatus[] = rolloutStatusValues;

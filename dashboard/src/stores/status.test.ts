@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { refreshInterval } from "./status";
 
 describe("refreshInterval", () => {
-  it("polls fast while a store is provisioning or deleting", () => {
+  it("polls fast while a store is provisioning, upgrading or deleting", () => {
     expect(refreshInterval(["Ready", "Provisioning"], 2000)).toBe(2000);
     expect(refreshInterval(["Deleting"], 2000)).toBe(2000);
+    expect(refreshInterval(["Ready", "Upgrading"], 2000)).toBe(2000);
   });
 
   it("polls slowly while a store is degraded, and stops once everything settled", () => {

@@ -14,6 +14,11 @@ export const STATUS_LOOK: Record<StoreStatus, StatusLook> = {
   Failed: { symbol: "✕", tone: "bad", description: "stopped; see the reason, then retry or delete" },
   Deleting: { symbol: "⌫", tone: "progress", description: "being removed" },
   Deleted: { symbol: "–", tone: "muted", description: "removed from the cluster" },
+  Upgrading: {
+    symbol: "↻",
+    tone: "progress",
+    description: "a plan or version change is being applied; a revision that fails is rolled back",
+  },
   Suspended: {
     symbol: "⏸",
     tone: "muted",
@@ -23,7 +28,7 @@ export const STATUS_LOOK: Record<StoreStatus, StatusLook> = {
 
 /** A store in one of these is changing on its own; the console keeps refreshing while it is. */
 export function isChanging(status: StoreStatus): boolean {
-  return status === "Provisioning" || status === "Deleting";
+  return status === "Provisioning" || status === "Deleting" || status === "Upgrading";
 }
 
 /**
