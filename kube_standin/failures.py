@@ -17,12 +17,21 @@ class Failure:
     message: str | None = None
     name_contains: str | None = None
     namespace_prefix: str | None = None
+    # Only workloads whose pod template runs an image containing this (a new version that
+    # never becomes ready, while the previous one, rolled back to, does).
+    image_contains: str | None = None
 
-    def applies_to(self, kind: str, name: str, namespace: str) -> bool:
+    def applies_to(
+        self, kind: str, name: str, namespace: str, images: tuple[str, ...] | None = None
+    ) -> bool:
         return (
             kind == self.kind
             and (self.name_contains is None or self.name_contains in name)
             and (self.namespace_prefix is None or namespace.startswith(self.namespace_prefix))
+            and (
+                self.image_contains is None
+                or any(self.image_contains in image for image in images or ())
+            )
         )
 
 
@@ -60,6 +69,7 @@ class Failures:
         message: str | None,
         name_contains: str | None,
         namespace_prefix: str | None = None,
+        image_contains: str | None = None,
     ) -> None:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
@@ -68,7 +78,9 @@ class Failures:
         if reason == "BackoffLimitExceeded" and kind != "Job":
             raise ValueError("BackoffLimitExceeded only applies to Jobs")
         with self._lock:
-            self._armed.append(Failure(kind, reason, message, name_contains, namespace_prefix))
+            self._armed.append(
+                Failure(kind, reason, message, name_contains, namespace_prefix, image_contains)
+            )
             self.version += 1
 
     def add_result(self, result: JobResult) -> None:
@@ -93,6 +105,9 @@ class Failures:
         with self._lock:
             return list(self._armed)
 
-    def for_workload(self, kind: str, name: str, namespace: str) -> Failure | None:
-        """The first armed failure that applies to this workload."""
-        return next((f for f in self.armed() if f.applies_to(kind, name, namespace)), None)
+    def for_workload(
+        self, kind: str, name: str, namespace: str, images: tuple[str, ...] = ()
+    ) -> Failure | None:
+        """The first armed failure that applies to this workload (``images``: those of its pod
+        template)."""
+        return next((f for f in self.armed() if f.applies_to(kind, name, namespace, images)), None)

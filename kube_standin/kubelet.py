@@ -69,11 +69,14 @@ class Kubelet:
         message: str | None = None,
         name_contains: str | None = None,
         namespace_prefix: str | None = None,
+        image_contains: str | None = None,
     ) -> None:
         """Make matching workloads of `kind` (Deployment, StatefulSet, Job) fail with `reason`
-        until heal(); `message` replaces the realistic default text. Without `name_contains`
-        or `namespace_prefix`, every workload of that kind fails."""
-        self.failures.add(kind, reason, message, name_contains, namespace_prefix)
+        until heal(); `message` replaces the realistic default text. Without `name_contains`,
+        `namespace_prefix` or `image_contains` (a substring of an image of the pod template, so
+        a workload fails while it runs that image and recovers when it is rolled back), every
+        workload of that kind fails."""
+        self.failures.add(kind, reason, message, name_contains, namespace_prefix, image_contains)
 
     def finish_jobs(
         self,
@@ -280,7 +283,10 @@ class Kubelet:
                 failure.kind
             ]
             for workload in store.items(resource):
-                if not failure.applies_to(failure.kind, name_of(workload), namespace_of(workload)):
+                images = workloads.template_images(workload)
+                if not failure.applies_to(
+                    failure.kind, name_of(workload), namespace_of(workload), images
+                ):
                     continue
                 spec = workload.get("spec") or {}
                 claims = [

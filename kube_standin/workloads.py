@@ -31,7 +31,9 @@ MANAGER = "kube-controller-manager"
 
 def reconcile_deployment(kubelet: Kubelet, deployment: Obj) -> None:
     namespace, name = namespace_of(deployment), name_of(deployment)
-    failure = kubelet.failures.for_workload("Deployment", name, namespace)
+    failure = kubelet.failures.for_workload(
+        "Deployment", name, namespace, template_images(deployment)
+    )
     spec = deployment.get("spec") or {}
     replicas = spec.get("replicas", 1)
     template = spec.get("template") or {}
@@ -126,6 +128,13 @@ def reconcile_deployment(kubelet: Kubelet, deployment: Obj) -> None:
     )
 
 
+def template_images(workload: Obj) -> tuple[str, ...]:
+    """The images of a workload's pod template, init containers included."""
+    spec = ((workload.get("spec") or {}).get("template") or {}).get("spec") or {}
+    containers = [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]
+    return tuple(str(container.get("image", "")) for container in containers)
+
+
 def _current_replica_set(kubelet: Kubelet, deployment: Obj, template: Obj, replicas: int) -> Obj:
     """The ReplicaSet for the current pod template; older ones are scaled to zero."""
     pod_hash = stable_suffix(json.dumps(template, sort_keys=True))
@@ -172,7 +181,9 @@ def _current_replica_set(kubelet: Kubelet, deployment: Obj, template: Obj, repli
 
 def reconcile_statefulset(kubelet: Kubelet, statefulset: Obj) -> None:
     namespace, name = namespace_of(statefulset), name_of(statefulset)
-    failure = kubelet.failures.for_workload("StatefulSet", name, namespace)
+    failure = kubelet.failures.for_workload(
+        "StatefulSet", name, namespace, template_images(statefulset)
+    )
     spec = statefulset.get("spec") or {}
     replicas = spec.get("replicas", 1)
     template = spec.get("template") or {}
@@ -292,7 +303,7 @@ def reconcile_job(kubelet: Kubelet, job: Obj) -> None:
     ):
         return
     namespace, name = namespace_of(job), name_of(job)
-    failure = kubelet.failures.for_workload("Job", name, namespace)
+    failure = kubelet.failures.for_workload("Job", name, namespace, template_images(job))
     spec = job.get("spec") or {}
     completions = spec.get("completions") or 1
     started = status.get("startTime") or now()

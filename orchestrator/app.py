@@ -49,8 +49,11 @@ from orchestrator.provisioning.reconciler import Reconciler
 from orchestrator.provisioning.secret_backends import KubernetesSecrets, SecretBackend, VaultSecrets
 from orchestrator.provisioning.steps import StoreSteps
 from orchestrator.provisioning.store_objects import StoreObjects
+from orchestrator.rollouts.api import router as rollouts_router
+from orchestrator.rollouts.driver import RolloutDriver
 from orchestrator.stores.api import router as stores_router
 from orchestrator.vault.client import KubernetesLogin, VaultClient
+from orchestrator.versions.api import router as versions_router
 
 log = logging.getLogger(__name__)
 
@@ -105,11 +108,16 @@ def create_app(
             settings, app.state.sessions, steps, metrics, clock, tracer
         )
         app.state.housekeeping = Housekeeping(settings, app.state.sessions, clock)
+        app.state.rollouts = RolloutDriver(
+            settings, app.state.sessions, clock, app.state.reconciler.wake
+        )
         await app.state.reconciler.start()
         await app.state.housekeeping.start()
+        await app.state.rollouts.start()
         try:
             yield
         finally:
+            await app.state.rollouts.stop()
             await app.state.housekeeping.stop()
             await app.state.reconciler.stop()
             await secrets.close()
@@ -148,6 +156,8 @@ def create_app(
         app.add_middleware(tracing.RequestTracing, tracer=tracer)
     app.include_router(stores_router)
     app.include_router(backups_router)
+    app.include_router(versions_router)
+    app.include_router(rollouts_router)
     app.include_router(day2_router)
     app.include_router(access_router)
     app.include_router(audit_router)

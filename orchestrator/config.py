@@ -13,7 +13,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from orchestrator.naming import hostname_problem
+from orchestrator.plans import CatalogueError, Plan, load_plans
 from orchestrator.schedules import cron_problem
+from orchestrator.versions.catalogue import Version, load_versions
 
 # The checkout the package runs from; the chart, values files and built dashboard live here
 # unless the deployment points elsewhere (the container image does).
@@ -68,6 +70,13 @@ class Settings(BaseSettings):
     chart_path: Path = REPO_ROOT / "helm" / "woocommerce"
     values_dir: Path = REPO_ROOT
     release_name: str = "store"
+    # Plans (sizes) and versions: built-in, or from YAML files (orchestrator/plans.py,
+    # orchestrator/versions/catalogue.py); checked at start. A store created without a plan or
+    # version gets these (unset default version: the catalogue's first).
+    plans_file: Path | None = None
+    default_plan: str = "small"
+    versions_file: Path | None = None
+    default_version: str | None = None
 
     # --- cluster and helm -----------------------------------------------------------------
     kubeconfig: Path | None = None
@@ -92,6 +101,10 @@ class Settings(BaseSettings):
     delete_deadline_seconds: float = Field(600.0, gt=0)
     backoff_initial_seconds: float = Field(1.0, gt=0)
     backoff_max_seconds: float = Field(30.0, gt=0)
+    # A plan or version change that is not ready this long after helm upgraded it is rolled back.
+    upgrade_ready_deadline_seconds: float = Field(600.0, gt=0)
+    # How often fleet rollouts look at their stores (and start the next upgrades).
+    rollout_interval_seconds: float = Field(2.0, gt=0)
     # A Degraded store whose data is intact gets its release applied again, at most this many
     # times in a row, the first after repair_backoff_seconds, each next one after twice as long.
     repair_max_attempts: int = Field(3, ge=0, le=20)
@@ -300,6 +313,24 @@ class Settings(BaseSettings):
             )
         return self
 
+    @model_validator(mode="after")
+    def _catalogues_are_valid(self) -> Settings:
+        # Read once here so a broken plans or versions file stops the start with its reason.
+        try:
+            plans, versions = self.plans, self.versions
+        except CatalogueError as exc:
+            raise ValueError(str(exc)) from None
+        if self.default_plan not in plans:
+            raise ValueError(
+                f"WOO_DEFAULT_PLAN {self.default_plan!r} is not a plan ({', '.join(plans)})"
+            )
+        if self.default_version is not None and self.default_version not in versions:
+            raise ValueError(
+                f"WOO_DEFAULT_VERSION {self.default_version!r} is not in the version catalogue "
+                f"({', '.join(versions)})"
+            )
+        return self
+
     # ---- derived ----------------------------------------------------------------------------
     @cached_property
     def async_database_url(self) -> str:
@@ -311,6 +342,18 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return url.replace(prefix, "postgresql+psycopg:", 1)
         return url
+
+    @cached_property
+    def plans(self) -> dict[str, Plan]:
+        return load_plans(self.plans_file)
+
+    @cached_property
+    def versions(self) -> dict[str, Version]:
+        return load_versions(self.versions_file, self.chart_path)
+
+    @property
+    def version_for_new_stores(self) -> str:
+        return self.default_version or next(iter(self.versions))
 
     @property
     def backups_enabled(self) -> bool:

@@ -37,6 +37,8 @@ class Fleet:
     # backups are off.
     backed_up_stores: dict[str, str] = field(default_factory=dict)
     last_backup_success: dict[str, datetime] = field(default_factory=dict)
+    # Fleet rollouts still Running or Paused.
+    rollouts_in_progress: int = 0
 
 
 class Metrics:
@@ -91,6 +93,11 @@ class Metrics:
             "woo_store_failures_total",
             "Stores that ended Failed, by step",
             ["step"],
+            registry=self.registry,
+        )
+        self.upgrades_failed = Counter(
+            "woo_store_upgrades_failed_total",
+            "Plan or version changes that did not become ready and were rolled back",
             registry=self.registry,
         )
         self.provision_seconds = Histogram(
@@ -190,6 +197,11 @@ class _FleetCollector(Collector):
             "woo_reconcile_queue_wait_seconds",
             "How long the longest-waiting due store has waited for a pass (0 when none waits)",
             value=self._age(fleet.queue_oldest_due),
+        )
+        yield GaugeMetricFamily(
+            "woo_rollouts_in_progress",
+            "Fleet rollouts Running or Paused",
+            value=fleet.rollouts_in_progress,
         )
 
         # The one metric labelled by store: which store's backups stopped is the point. A

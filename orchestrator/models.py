@@ -11,6 +11,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -35,6 +36,7 @@ class StoreStatus(enum.StrEnum):
     RESTORING = "Restoring"
     # Workloads at zero, data kept, the storefront answered by a maintenance page.
     SUSPENDED = "Suspended"
+    UPGRADING = "Upgrading"  # a plan or version change is being rolled out (helm, readiness)
 
 
 class Scope(enum.StrEnum):
@@ -136,6 +138,7 @@ LIVE = text("status != 'Deleted'")
 NEEDS_WORK = text(
     "((desired_state = 'present' AND status IN ('Provisioning', 'Restoring'))"
     " OR (desired_state = 'absent' AND status = 'Deleting')"
+    " OR (desired_state = 'present' AND status = 'Upgrading')"
     " OR (desired_state = 'present' AND status IN ('Ready', 'Degraded', 'Suspended')"
     " AND data_lost_at IS NULL AND (applied_generation < generation OR step IS NOT NULL)))"
 )
@@ -199,6 +202,19 @@ class Store(Base):
     )
     # The restore Job created for this attempt, once it exists.
     restore_job: Mapped[str | None] = mapped_column(String(63), default=None)
+    # Plan (size) and version (orchestrator/plans.py, orchestrator/versions/): what the store
+    # runs, and while it is Upgrading, what it is being changed to (target_*). A change that
+    # does not become ready is rolled back to ``rollback_revision``, the revision before it.
+    plan: Mapped[str] = mapped_column(String(32), default="small", server_default="small")
+    version: Mapped[str | None] = mapped_column(String(32), default=None)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    target_plan: Mapped[str | None] = mapped_column(String(32), default=None)
+    target_version: Mapped[str | None] = mapped_column(String(32), default=None)
+    rollback_revision: Mapped[int | None] = mapped_column(Integer, default=None)
+    # What the store was last seen Ready with (from the values and the catalogue).
+    chart_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    wordpress_version: Mapped[str | None] = mapped_column(String(64), default=None)
+    woocommerce_version: Mapped[str | None] = mapped_column(String(64), default=None)
     # Day-2 operations. ``suspended``: the store is wanted at zero (chart values
     # storefront.paused and database.paused). ``data_lost_at``: its namespace or a volume claim
     # vanished behind the platform's back; nothing is applied until an operator chooses.
@@ -339,3 +355,70 @@ class AuditRecord(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     request_id: Mapped[str] = mapped_column(String(32))
     client: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class RolloutStatus(enum.StrEnum):
+    RUNNING = "Running"
+    PAUSED = "Paused"  # no new upgrades start; those under way finish
+    HALTED = "Halted"  # a wave failed more than max_failure_ratio allows
+    ABORTED = "Aborted"
+    SUCCEEDED = "Succeeded"
+
+
+class RolloutStoreState(enum.StrEnum):
+    PENDING = "pending"
+    UPGRADING = "upgrading"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED_PINNED = "skipped-pinned"
+
+
+# Rollouts a driver still has to look at: running ones, and stopped ones with upgrades under way.
+ROLLOUT_ACTIVE = text("status IN ('Running', 'Paused', 'Halted', 'Aborted')")
+
+
+class Rollout(Base):
+    """A fleet upgrade to ``target_version`` in waves (orchestrator/rollouts/)."""
+
+    __tablename__ = "rollouts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    target_version: Mapped[str] = mapped_column(String(32))
+    # The request's selector and wave sizes, as JSON text (shown back as they were asked).
+    selector: Mapped[str] = mapped_column(Text)
+    waves: Mapped[str] = mapped_column(Text)
+    max_failure_ratio: Mapped[float] = mapped_column(Float)
+    status: Mapped[RolloutStatus] = mapped_column(
+        EnumString(RolloutStatus), default=RolloutStatus.RUNNING
+    )
+    status_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    current_wave: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    __table_args__ = (Index("ix_rollouts_created_at", "created_at"),)
+
+
+class RolloutStore(Base):
+    """One store's place in a rollout: its wave and how its upgrade went."""
+
+    __tablename__ = "rollout_stores"
+
+    rollout_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("rollouts.id", ondelete="CASCADE"), primary_key=True
+    )
+    store_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("stores.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    wave: Mapped[int] = mapped_column(Integer)
+    state: Mapped[RolloutStoreState] = mapped_column(
+        EnumString(RolloutStoreState), default=RolloutStoreState.PENDING
+    )
+    message: Mapped[str | None] = mapped_column(Text, default=None)
+    from_version: Mapped[str | None] = mapped_column(String(32), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_rollout_stores_store_id", "store_id"),)

@@ -8,13 +8,13 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from woo_cli import backups, stores
+from woo_cli import backups, rollouts, stores
 from woo_cli.config import ConfigError, load_config
 from woo_cli.exit_codes import ExitCode
 from woo_cli.http import ApiError, WooClient
 
 # Each module adds its group of verbs with register(groups, common); a verb sets `run`.
-MODULES: tuple[ModuleType, ...] = (stores, backups)
+MODULES: tuple[ModuleType, ...] = (stores, backups, rollouts)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -13,6 +13,7 @@ STORE_STATUSES = (
     "Deleted",
     "Restoring",
     "Suspended",
+    "Upgrading",
 )
 # Where `wait` stops early: the store will not get to the status waited for by itself.
 FAILURE_STATUSES = frozenset({"Failed"})

@@ -22,6 +22,8 @@ STORE_COLUMNS = (
     column("STATUS", "status"),
     column("DOMAIN", "domain"),
     column("ENV", "environment"),
+    column("PLAN", "plan"),
+    column("VERSION", "version"),
     column("CREATED", "created_at"),
     column("REASON", "status_reason"),
 )
@@ -42,6 +44,7 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
     create.add_argument("name", help="the store's name (a DNS label)")
     create.add_argument("--domain", help="storefront hostname (default: <name>.<base domain>)")
     create.add_argument("--environment", choices=("local", "prod"), default=None)
+    create.add_argument("--plan", help="the store's size (default: the platform's default plan)")
     create.add_argument(
         "--idempotency-key", help="repeat the command safely: the same key creates one store"
     )
@@ -80,6 +83,20 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
     delete.add_argument("store_id")
     _add_wait_options(delete, "wait until the store is Deleted")
     delete.set_defaults(run=_delete)
+
+    update = verbs.add_parser(
+        "update", parents=[common], help="change a store's plan or version, or pin it"
+    )
+    update.add_argument("store_id")
+    update.add_argument("--plan", help="a new plan (volumes only grow)")
+    update.add_argument("--version", help="a version of the catalogue")
+    pin = update.add_mutually_exclusive_group()
+    pin.add_argument(
+        "--pin", dest="pinned", action="store_true", default=None, help="skip it in rollouts"
+    )
+    pin.add_argument("--unpin", dest="pinned", action="store_false", help="include it again")
+    _add_wait_options(update, "wait until the upgrade is done (Ready)")
+    update.set_defaults(run=_update)
 
     retry = verbs.add_parser("retry", parents=[common], help="resume a Failed store")
     retry.add_argument("store_id")
@@ -122,6 +139,8 @@ def _create(client: WooClient, args: argparse.Namespace) -> int:
             body["clone_from"]["backup_id"] = args.backup
     if args.backup_schedule:
         body["backup_schedule"] = args.backup_schedule
+    if args.plan:
+        body["plan"] = args.plan
     headers = {"Idempotency-Key": args.idempotency_key} if args.idempotency_key else None
     store = client.post("/stores", body, headers=headers)
     if args.wait:
@@ -174,6 +193,22 @@ def _delete(client: WooClient, args: argparse.Namespace) -> int:
     store = client.delete(f"/stores/{args.store_id}")
     if args.wait:
         return wait_for(client, store["id"], "Deleted", args.timeout, args.interval, args.output)
+    emit(store, STORE_COLUMNS, args.output)
+    return ExitCode.OK
+
+
+def _update(client: WooClient, args: argparse.Namespace) -> int:
+    body: dict[str, Any] = {
+        key: value
+        for key, value in (("plan", args.plan), ("version", args.version), ("pinned", args.pinned))
+        if value is not None
+    }
+    if not body:
+        print("woo: give --plan, --version, --pin or --unpin", file=sys.stderr)
+        return ExitCode.USAGE
+    store = client.patch(f"/stores/{args.store_id}", body)
+    if args.wait and store["status"] == "Upgrading":
+        return wait_for(client, store["id"], "Ready", args.timeout, args.interval, args.output)
     emit(store, STORE_COLUMNS, args.output)
     return ExitCode.OK
 

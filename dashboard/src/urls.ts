@@ -13,6 +13,8 @@ export const routePatterns = {
   storeList: "/",
   newStore: "/new",
   storeDetail: "/stores/:storeId",
+  rolloutList: "/rollouts",
+  rolloutDetail: "/rollouts/:rolloutId",
 } as const;
 
 export const routes = {
@@ -27,6 +29,8 @@ export const routes = {
   },
   newStore: (): string => "/new",
   storeDetail: (storeId: string): string => `/stores/${encodeURIComponent(storeId)}`,
+  rolloutList: (): string => "/rollouts",
+  rolloutDetail: (rolloutId: string): string => `/rollouts/${encodeURIComponent(rolloutId)}`,
 };
 
 /** The API is served by the same orchestrator as the dashboard (or proxied to it by `npm run dev`). */

@@ -92,6 +92,15 @@ class HelmClient:
         )
         return _parse_status(result.json())
 
+    async def rollback(self, release: str, namespace: str, revision: int) -> ReleaseStatus:
+        """Return the release to ``revision`` (helm records it as a new revision); the status
+        after it."""
+        await self.runner.rollback(release, revision, namespace=namespace, timeout=self.timeout)
+        current = await self.status(release, namespace)
+        if current is None:
+            raise HelmError(f"release {release} vanished during its rollback")
+        return current
+
     async def uninstall(self, release: str, namespace: str) -> bool:
         """Remove the release; False when there was none (which is fine)."""
         try:

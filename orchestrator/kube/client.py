@@ -21,7 +21,14 @@ from kubernetes import config as k8s_config
 
 # The client loads its API modules lazily, and the first use costs about a second of CPU with
 # the GIL held. Import them with this module (at start-up), never on a request's path.
-from kubernetes.client import AppsV1Api, BatchV1Api, CoreV1Api, CustomObjectsApi, VersionApi
+from kubernetes.client import (
+    AppsV1Api,
+    BatchV1Api,
+    CoreV1Api,
+    CustomObjectsApi,
+    StorageV1Api,
+    VersionApi,
+)
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 from opentelemetry import trace
@@ -364,6 +371,47 @@ class KubeClient:
             )
         except KubeNotFound:
             return None
+
+    # --- volumes (plan changes grow them) ---------------------------------------------------
+    async def get_statefulset(self, namespace: str, name: str) -> Json | None:
+        return await self._get(
+            lambda api, t: AppsV1Api(api).read_namespaced_stateful_set(
+                name, namespace, _preload_content=False, _request_timeout=t
+            ),
+            f"reading StatefulSet {namespace}/{name}",
+        )
+
+    async def get_claim(self, namespace: str, name: str) -> Json | None:
+        return await self._get(
+            lambda api, t: CoreV1Api(api).read_namespaced_persistent_volume_claim(
+                name, namespace, _preload_content=False, _request_timeout=t
+            ),
+            f"reading PersistentVolumeClaim {namespace}/{name}",
+        )
+
+    async def resize_claim(self, namespace: str, name: str, size: str) -> Json:
+        """Ask for a larger volume: the claim's request is the only field that may grow (the
+        storage class must allow expansion; the API server refuses it otherwise)."""
+        body = {"spec": {"resources": {"requests": {"storage": size}}}}
+        return await self._call(
+            lambda api, t: CoreV1Api(api).patch_namespaced_persistent_volume_claim(
+                name,
+                namespace,
+                body,
+                _content_type="application/merge-patch+json",
+                _preload_content=False,
+                _request_timeout=t,
+            ),
+            f"resizing PersistentVolumeClaim {namespace}/{name}",
+        )
+
+    async def get_storage_class(self, name: str) -> Json | None:
+        return await self._get(
+            lambda api, t: StorageV1Api(api).read_storage_class(
+                name, _preload_content=False, _request_timeout=t
+            ),
+            f"reading StorageClass {name}",
+        )
 
     # --- plumbing -------------------------------------------------------------------------
     async def _items(self, call: Callable[[k8s.ApiClient, float], Any], action: str) -> list[Json]:

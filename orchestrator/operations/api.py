@@ -29,6 +29,7 @@ from orchestrator.provisioning.store_values import (
     ADMIN_USER,
     ADMIN_USER_KEY,
 )
+from orchestrator.rollouts.repository import RolloutRepository
 from orchestrator.stores.repository import StoreRepository
 
 log = logging.getLogger(__name__)
@@ -131,6 +132,7 @@ async def metrics_endpoint(
         queue_oldest_due=oldest_due,
         backed_up_stores=backed_up,
         last_backup_success=last_success,
+        rollouts_in_progress=await RolloutRepository(session).count_in_progress(),
     )
     return Response(
         metrics.render(fleet, now), media_type="text/plain; version=0.0.4; charset=utf-8"

@@ -211,7 +211,8 @@ def _in_progress(store: Store) -> bool:
     return (
         (
             store.desired_state == DesiredState.PRESENT
-            and store.status in (StoreStatus.PROVISIONING, StoreStatus.RESTORING)
+            and store.status
+            in (StoreStatus.PROVISIONING, StoreStatus.RESTORING, StoreStatus.UPGRADING)
         )
         or (store.desired_state == DesiredState.ABSENT and store.status == StoreStatus.DELETING)
         or (store.desired_state == DesiredState.PRESENT and store.step is not None)

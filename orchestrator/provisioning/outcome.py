@@ -53,6 +53,13 @@ class Changes(TypedDict, total=False):
     restore_backup_id: str | None
     restore_snapshot_id: str | None
     restore_source_store_id: str | None
+    plan: str
+    version: str | None
+    target_plan: str | None
+    target_version: str | None
+    chart_version: str | None
+    wordpress_version: str | None
+    woocommerce_version: str | None
     data_lost_at: datetime | None
     repair_reason: str | None
     data_claims: str | None

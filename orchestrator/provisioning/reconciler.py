@@ -40,6 +40,7 @@ from orchestrator.provisioning.health import HealthMonitor
 from orchestrator.provisioning.outcome import Changes, Event, EventOutcome, Outcome
 from orchestrator.provisioning.readiness import Verdict
 from orchestrator.provisioning.repair import data_lost_reason, repaired_message
+from orchestrator.provisioning.sizing import running_versions, upgrade_summary
 from orchestrator.provisioning.steps import Step, StoreSteps, claims_record
 from orchestrator.provisioning.store_values import restore_pending, store_urls
 from orchestrator.provisioning.transactions import in_transaction
@@ -226,7 +227,7 @@ class Reconciler:
         the pass (the last step always does) or the fence is lost."""
         for step in _steps_to_run(store, fence.desired_state):
             if step.is_later_than(_current_step(store)) and not await self._commit(
-                store, fence, self._enter(step)
+                store, fence, self._enter(step, store)
             ):
                 return
             with self.tracer.start_as_current_span(
@@ -237,6 +238,12 @@ class Reconciler:
                 except StepError as error:
                     span.set_status(Status(StatusCode.ERROR, str(error)))
                     outcome = self._step_failed(store, step, error)
+                if (
+                    store.status == StoreStatus.UPGRADING
+                    and outcome.changes.get("status") == StoreStatus.FAILED
+                ):
+                    # A plan or version change that failed: serve the revision before it.
+                    outcome = await self._rolled_back(store, step, outcome)
             if not await self._commit(store, fence, outcome):
                 return
 
@@ -456,9 +463,10 @@ class Reconciler:
                 await self._run(Step.READINESS, self.steps.data_claims(store))
             )
             storefront, admin = store_urls(store, self.settings.values_file(store.environment))
-            timeline = [
-                Event(Step.READINESS, EventOutcome.SUCCEEDED, f"store is ready at {storefront}")
-            ]
+            message = f"store is ready at {storefront}"
+            if store.status == StoreStatus.UPGRADING:
+                message = f"{upgrade_summary(store)} done; {message}"
+            timeline = [Event(Step.READINESS, EventOutcome.SUCCEEDED, message)]
             if store.status == StoreStatus.PROVISIONING:
                 self.metrics.provision_seconds.observe((now - store.created_at).total_seconds())
             if store.repair_reason:
@@ -480,7 +488,8 @@ class Reconciler:
                     "attempt": 0,
                     "repair_reason": None,
                     "data_claims": claims,
-                },
+                }
+                | running_versions(store, self.settings),
                 tuple(timeline),
                 # Never claimed while Ready: its health follows the watch cache.
                 next_due=now,
@@ -504,11 +513,13 @@ class Reconciler:
         if deadline is not None and now >= deadline:
             if store.status in (StoreStatus.READY, StoreStatus.DEGRADED):
                 return self._repair_failed(store, assessment.reason)
+            allowed = (
+                self.settings.upgrade_ready_deadline_seconds
+                if store.status == StoreStatus.UPGRADING
+                else self.settings.ready_deadline_seconds
+            )
             return self._failed(
-                store,
-                Step.READINESS,
-                f"not ready within {self.settings.ready_deadline_seconds:.0f}s: "
-                f"{assessment.reason}",
+                store, Step.READINESS, f"not ready within {allowed:.0f}s: {assessment.reason}"
             )
         events: tuple[Event, ...] = ()
         if assessment.reason != store.status_reason:
@@ -598,12 +609,15 @@ class Reconciler:
         self.metrics.steps.labels(step=step, outcome="ok").inc()
         return result
 
-    def _enter(self, step: Step) -> Outcome:
+    def _enter(self, step: Step, store: Store) -> Outcome:
         now = self.clock.now()
+        deadline = step.deadline(self.settings)
+        if step == Step.READINESS and store.status == StoreStatus.UPGRADING:
+            deadline = timedelta(seconds=self.settings.upgrade_ready_deadline_seconds)
         return Outcome(
             {
                 "step": step,
-                "step_deadline_at": now + step.deadline(self.settings),
+                "step_deadline_at": now + deadline,
                 "step_started_at": now,
                 "attempt": 0,
                 "status_reason": step.description,
@@ -646,6 +660,37 @@ class Reconciler:
             },
             (Event(step, EventOutcome.FAILED, reason),),
             next_due=self.clock.now(),
+        )
+
+    async def _rolled_back(self, store: Store, step: Step, failed: Outcome) -> Outcome:
+        """The change failed: helm rollback to the revision that served before it, and end
+        Failed with the reason and what serves now. The store keeps its plan and version."""
+        reason = failed.changes.get("status_reason") or "failed"
+        summary = upgrade_summary(store)
+        revision = store.rollback_revision
+        changes: Changes = {
+            **failed.changes,
+            "target_plan": None,
+            "target_version": None,
+        }
+        if revision is None:
+            served = "no earlier revision to roll back to"
+        else:
+            try:
+                release = await self._run(step, self.steps.roll_back(store, revision))
+            except StepError as error:
+                served = f"rollback to revision {revision} failed: {error}"
+            else:
+                changes["release_revision"] = release.revision
+                served = (
+                    f"rolled back to revision {revision} (plan {store.plan}, "
+                    f"version {store.version or 'unversioned'}), now revision {release.revision}"
+                )
+        self.metrics.upgrades_failed.inc()
+        message = f"{summary} failed: {reason}; {served}"
+        changes["status_reason"] = message
+        return Outcome(
+            changes, (*failed.events, Event(step, EventOutcome.FAILED, message)), failed.next_due
         )
 
     def _backoff(self, attempt: int) -> float:

@@ -35,6 +35,14 @@ from orchestrator.provisioning.readiness import (
     pause_progress,
 )
 from orchestrator.provisioning.secret_backends import SecretBackend
+from orchestrator.provisioning.sizing import (
+    database_template_size,
+    grow_database_claim,
+    merged,
+    plan_of,
+    sized_values,
+    version_of,
+)
 from orchestrator.provisioning.store_objects import StoreObjects
 from orchestrator.provisioning.store_values import (
     STORE_ID_LABEL,
@@ -220,12 +228,19 @@ class StoreSteps:
         values_file = self.settings.values_file(store.environment)
         if not values_file.is_file():
             raise PermanentStepError(f"values file {values_file} does not exist")
+        plan, version = plan_of(store, self.settings), version_of(store, self.settings)
+        # A larger plan expands the database claim first; the claim template keeps its size.
+        await grow_database_claim(self.kube, store, self.settings, plan)
+        template_size = await database_template_size(self.kube, store, self.settings, plan)
         release = await self.helm.ensure_release(
             self.settings.release_name,
             store.namespace,
-            chart=self.settings.chart_path,
+            chart=version.chart_path or self.settings.chart_path,
             values_files=[values_file],
-            values=release_values(store, self.settings),
+            values=merged(
+                release_values(store, self.settings),
+                sized_values(plan, version, store.environment, template_size),
+            ),
         )
         if release.status != "deployed":
             raise TemporaryStepError(
@@ -309,6 +324,10 @@ class StoreSteps:
         except JobTemplateMissing as exc:
             raise PermanentStepError(str(exc)) from exc
         return JobOutcome(Phase.RUNNING)
+
+    async def roll_back(self, store: Store, revision: int) -> ReleaseStatus:
+        """Serve ``revision`` again after a change that did not become ready."""
+        return await self.helm.rollback(self.settings.release_name, store.namespace, revision)
 
     async def release_exists(self, store: Store) -> bool:
         return await self.helm.status(self.settings.release_name, store.namespace) is not None

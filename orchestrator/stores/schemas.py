@@ -71,6 +71,13 @@ class StoreCreate(BaseModel):
             raise ValueError(problem)
         return value
 
+    plan: str | None = Field(
+        default=None,
+        max_length=32,
+        description="The store's size (GET /plans); WOO_DEFAULT_PLAN when omitted.",
+        examples=["small"],
+    )
+
     @field_validator("store_name")
     @classmethod
     def _valid_store_name(cls, value: str) -> str:
@@ -107,6 +114,21 @@ class StoreBackups(BaseModel):
     cloned_from_store_id: str | None = None
 
 
+class StoreVersions(BaseModel):
+    """What the store was last Ready with."""
+
+    chart: str | None
+    wordpress: str | None
+    woocommerce: str | None
+
+
+class StoreChange(BaseModel):
+    """The plan and version an Upgrading store is being changed to."""
+
+    plan: str
+    version: str | None
+
+
 class StoreOut(BaseModel):
     id: str
     store_name: str
@@ -121,6 +143,11 @@ class StoreOut(BaseModel):
     backups: StoreBackups | None = Field(
         description="Backup schedule and freshness; null when the platform has backups off."
     )
+    plan: str
+    version: str | None = Field(description="Catalogue name of the version it runs.")
+    pinned: bool = Field(description="Skipped by fleet rollouts.")
+    versions: StoreVersions
+    upgrade: StoreChange | None = Field(description="The change under way while Upgrading.")
     data_lost_at: datetime | None = Field(
         default=None,
         description="When the store's namespace or a volume claim was found gone. Nothing is "
@@ -191,6 +218,22 @@ def to_store_out(store: Store, backups: StoreBackups | None = None) -> StoreOut:
         urls=urls,
         created_at=store.created_at,
         updated_at=store.updated_at,
+        plan=store.plan,
+        version=store.version,
+        pinned=store.pinned,
+        versions=StoreVersions(
+            chart=store.chart_version,
+            wordpress=store.wordpress_version,
+            woocommerce=store.woocommerce_version,
+        ),
+        upgrade=(
+            StoreChange(
+                plan=store.target_plan or store.plan,
+                version=store.target_version or store.version,
+            )
+            if store.target_plan or store.target_version
+            else None
+        ),
         backups=backups,
         data_lost_at=store.data_lost_at,
     )

@@ -67,6 +67,10 @@ class StoreService:
         Idempotency-Key looks for its first answer before the caps are counted.
         """
         domain = self._checked_domain(request)
+        plan = request.plan or self.settings.default_plan
+        if plan not in self.settings.plans:
+            problem = f"unknown plan {plan!r}; plans: {', '.join(self.settings.plans)}"
+            raise InvalidRequest(f"plan: {problem}", [FieldError("plan", problem)])
         digest = _digest(request, domain)
         if idempotency_key is not None:
             replay = await self._replay(idempotency_key, digest)
@@ -91,6 +95,8 @@ class StoreService:
             request_digest=digest,
             created_by=requested_by,
             backup_schedule=request.backup_schedule,
+            plan=plan,
+            version=self.settings.version_for_new_stores,
         )
         message = "store requested"
         if seed is not None:
@@ -331,7 +337,10 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
 
 def _digest(request: StoreCreate, domain: str) -> str:
     parts: list[object] = [request.store_name, domain, request.environment]
-    # Only requests using the newer fields digest them, so keys stored before still replay.
+    # Newer fields are digested only when a request uses them, so keys stored before still
+    # replay.
+    if request.plan is not None:
+        parts.append({"plan": request.plan})
     if request.backup_schedule is not None or request.clone_from is not None:
         clone = request.clone_from.model_dump() if request.clone_from else None
         parts += [request.backup_schedule, clone]

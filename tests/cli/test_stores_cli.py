@@ -111,7 +111,17 @@ def test_the_config_file_supplies_url_and_token(
     config.write_text(f'url = "{platform.url}"\ntoken = "{ADMIN_TOKEN}"\n')
     listed = run_woo(cli_environment(tmp_path, WOO_CONFIG=str(config)), "stores", "list")
     assert listed.code == 0, listed.stderr
-    assert listed.stdout.split() == ["ID", "NAME", "STATUS", "DOMAIN", "ENV", "CREATED", "REASON"]
+    assert listed.stdout.split() == [
+        "ID",
+        "NAME",
+        "STATUS",
+        "DOMAIN",
+        "ENV",
+        "PLAN",
+        "VERSION",
+        "CREATED",
+        "REASON",
+    ]
 
 
 def test_an_unreachable_platform_exits_1(tmp_path: Path) -> None:

@@ -107,6 +107,25 @@ CASES = [
         replicas("woo_store_oldest_provisioning_seconds", "0+60x20"),
         "14m",
     ),
+    Case(
+        "an upgrade rolled back",
+        "WooStoreUpgradeRolledBack",
+        one_replica("woo_store_upgrades_failed_total", "0 0 1 1 1"),
+        "4m",
+        fires=[{}],
+    ),
+    Case(
+        "no upgrade rolled back",
+        "WooStoreUpgradeRolledBack",
+        replicas("woo_store_upgrades_failed_total", "0x5"),
+        "4m",
+    ),
+    Case(
+        "a rollback more than an hour ago",
+        "WooStoreUpgradeRolledBack",
+        one_replica("woo_store_upgrades_failed_total", "0 1x80"),
+        "75m",
+    ),
     # --- reconciler -----------------------------------------------------------------------
     Case(
         "a third of the steps fail",

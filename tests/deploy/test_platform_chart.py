@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 import yaml
 
-from orchestrator.config import Settings
+from orchestrator.config import REPO_ROOT, Settings
+from orchestrator.plans import BUILT_IN, load_plans
+from orchestrator.versions.catalogue import load_versions
 from tests.chart.chart_docs import annotated, readme_parameters, undocumented_values
 from tests.chart.conftest import (
     KUBERNETES_VERSIONS,
@@ -155,6 +157,44 @@ def test_chart_defaults_match_the_orchestrators_defaults() -> None:
         if key == "baseDomain":
             continue
         assert defaults[field].get_default(call_default_factory=True) == value, key
+
+
+def test_a_catalogue_is_mounted_where_the_settings_point(helm_bin: Path, tmp_path: Path) -> None:
+    """catalogue.plans and catalogue.versions become files the orchestrator reads and checks
+    at start (the default has neither: the built-in catalogue)."""
+    values = tmp_path / "catalogue.yaml"
+    values.write_text(
+        yaml.safe_dump(
+            {
+                "catalogue": {
+                    "plans": {"small": BUILT_IN["small"] | {"php_workers": 2}},
+                    "versions": {
+                        "2026.12": {"wordpress": "7.1.2", "woocommerce": "11.2.0", "chart": "0.1.0"}
+                    },
+                }
+            }
+        )
+    )
+    manifest = render_platform(helm_bin, "default", "-f", str(values))
+    data = manifest.one("ConfigMap", FULLNAME)["data"]
+    files = manifest.one("ConfigMap", f"{FULLNAME}-catalogue")["data"]
+    pod = orchestrator_pod(manifest)
+    [mount] = [m for c in pod["containers"] for m in c["volumeMounts"] if m["name"] == "catalogue"]
+    for variable, name in (
+        ("WOO_PLANS_FILE", "plans.yaml"),
+        ("WOO_VERSIONS_FILE", "versions.yaml"),
+    ):
+        assert data[variable] == f"{mount['mountPath']}/{name}"
+        (tmp_path / name).write_text(files[name])
+    plans = load_plans(tmp_path / "plans.yaml")
+    assert plans["small"].php_workers == 2
+    versions = load_versions(tmp_path / "versions.yaml", REPO_ROOT / "helm" / "woocommerce")
+    assert list(versions) == ["2026.12"]
+    default = render_platform(helm_bin, "default")
+    assert "WOO_PLANS_FILE" not in default.one("ConfigMap", FULLNAME)["data"]
+    assert [c["metadata"]["name"] for c in default.of_kind("ConfigMap")].count(
+        f"{FULLNAME}-catalogue"
+    ) == 0
 
 
 def test_database_url_and_token_come_from_existing_secrets(rendered: dict[str, Manifest]) -> None:

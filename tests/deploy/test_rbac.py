@@ -15,7 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.app import running_app
+from harness.app import RunningApp, running_app
+from kube_standin.resources import find
 from kube_standin.standin import KubeStandin
 from orchestrator.config import REPO_ROOT, Settings
 from tests.chart.conftest import ingress_variant
@@ -31,6 +32,7 @@ from tests.deploy.rbac import (
 )
 from tests.orchestrator import backup_support
 from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.fleet_support import VERSIONS
 from tests.orchestrator.lifecycle_support import wait_for_status, wait_for_store
 from tests.orchestrator.vault_support import external_secrets_operator, openbao
 
@@ -42,6 +44,12 @@ VAULTED = {"store_name": "vaulted", "domain": "vaulted.localhost", "environment"
 # How stores are exposed: the platform chart's `stores.exposure`, and the store chart's values
 # files that render that kind (the repository's own, or their Ingress variants).
 EXPOSURES = ["gatewayAPI", "ingress"]
+
+
+def versions_file(tmp_path: Path) -> Path:
+    path = tmp_path / "versions.yaml"
+    path.write_text(VERSIONS)
+    return path
 
 
 def values_dir(exposure: str, tmp_path: Path) -> Path:
@@ -73,6 +81,8 @@ async def store_lifecycles(
         resync_seconds=0.3,
         # Backups on: credentials copied from the platform namespace, backup and restore Jobs.
         **backup_support.SETTINGS,
+        versions_file=versions_file(tmp_path),
+        upgrade_ready_deadline_seconds=3,
     )
     backup_support.install_credentials(kube)
     kube.kubelet.fail("Deployment", "ImagePullBackOff", message='Back-off pulling image "x"')
@@ -90,6 +100,7 @@ async def store_lifecycles(
         clone = await backup_restore_and_clone(api.client, kube, local)
         prod = (await api.client.post("/stores", json=PROD)).json()
         await wait_for_status(api.client, prod["id"], "Ready")
+        await day2_upgrades(api, kube, local["id"])
         # An admin reads a store's credentials: the one read of a store Secret.
         assert (await api.client.get(f"/stores/{prod['id']}/credentials")).status_code == 200
         # Day-2: suspended (the maintenance page replaces the workloads), resumed, repaired
@@ -157,6 +168,29 @@ async def wait_for_backup(client: httpx.AsyncClient, store_id: str, backup_id: s
             return
         await asyncio.sleep(0.1)
     raise AssertionError(f"backup {backup_id} never succeeded")
+
+
+async def day2_upgrades(api: RunningApp, kube: KubeStandin, store_id: str) -> None:
+    """A plan change whose volumes grow (the database claim is expanded: the storage class is
+    read first), then a version that never becomes ready (helm rolls it back)."""
+    storage_classes = find("storageclasses")
+    standard = kube.registry.get(storage_classes, "", "standard")
+    kube.registry.replace(
+        storage_classes,
+        "",
+        "standard",
+        {**standard, "allowVolumeExpansion": True},
+        manager="cluster-admin",
+    )
+    changed = await api.client.patch(f"/stores/{store_id}", json={"plan": "medium"})
+    assert changed.status_code == 202, changed.text
+    await wait_for_status(api.client, store_id, "Ready")
+    kube.kubelet.fail("Deployment", "CrashLoopBackOff", image_contains=":7.2.0")
+    changed = await api.client.patch(f"/stores/{store_id}", json={"version": "v2"})
+    assert changed.status_code == 202, changed.text
+    failed = await wait_for_status(api.client, store_id, "Failed")
+    assert "rolled back to revision" in failed["status_reason"], failed
+    kube.kubelet.heal()
 
 
 def made_by_the_operator(method: str, path: str) -> bool:
@@ -239,7 +273,13 @@ async def test_namespaced_requests_stay_in_store_namespaces(
     assert platform == {("get", "secrets")}
     assert [p for p in outside if f"({backup_support.PLATFORM_NAMESPACE})" not in p] == []
     cluster_wide = {(p.verb, p.resource) for p in permissions if p.scope == CLUSTER}
-    assert {r for _, r in cluster_wide} == {"namespaces", "customresourcedefinitions"}
+    assert {r for _, r in cluster_wide} == {
+        "namespaces",
+        "customresourcedefinitions",
+        "storageclasses",
+    }
+    # Storage classes are only read (may a plan change grow the volumes?).
+    assert {v for v, r in cluster_wide if r == "storageclasses"} == {"get"}
     assert ("delete", "namespaces") in cluster_wide
 
 

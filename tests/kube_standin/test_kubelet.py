@@ -259,6 +259,34 @@ def test_failures_match_by_kind_and_name(kube_standin: KubeStandin, apps: client
     kube.wait_for(lambda: waiting_reasons(kube, "broken-web") == ["ErrImagePull"])
 
 
+def test_a_failure_by_image_follows_the_pod_template(
+    kube_standin: KubeStandin, apps: client.AppsV1Api
+) -> None:
+    """A version that never becomes ready: pods of that image crash, the workload is unready;
+    the same workload rolled back to its previous image is ready again, and other workloads
+    are untouched."""
+    kube = kube_standin
+    kube.kubelet.fail("Deployment", "CrashLoopBackOff", image_contains=":2.0")
+    apps.create_namespaced_deployment(NS, deployment("web"))
+    apps.create_namespaced_deployment(NS, deployment("other"))
+    kube.wait_for(lambda: status(kube, "deployment", "web").get("readyReplicas") == 1)
+
+    def use(image: str) -> None:
+        template = {"spec": {"containers": [{"name": "web", "image": image}]}}
+        apps.patch_namespaced_deployment("web", NS, {"spec": {"template": template}})
+
+    use("example/web:2.0")
+    kube.wait_for(lambda: waiting_reasons(kube, "web") == ["CrashLoopBackOff"])
+    web = status(kube, "deployment", "web")
+    assert "readyReplicas" not in web
+    assert condition(web, "Available")["status"] == "False"
+    assert status(kube, "deployment", "other").get("readyReplicas") == 1
+
+    use("example/web:1.0")
+    kube.wait_for(lambda: status(kube, "deployment", "web").get("readyReplicas") == 1)
+    assert [p["spec"]["containers"][0]["image"] for p in pods(kube, "web")] == ["example/web:1.0"]
+
+
 def test_ready_after_delays_readiness(kube_standin: KubeStandin, apps: client.AppsV1Api) -> None:
     kube = kube_standin
     kube.kubelet.ready_after = 0.2

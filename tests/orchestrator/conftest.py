@@ -53,7 +53,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def postgres_database(_postgres_migrated: str) -> str:
     """The run's PostgreSQL database with empty tables (for tests that run on Postgres only)."""
     with psycopg.connect(_postgres_migrated, autocommit=True) as connection:
-        connection.execute("TRUNCATE store_events, stores, api_tokens, audit_records, backups")
+        connection.execute(
+            "TRUNCATE rollout_stores, rollouts, store_events, stores, api_tokens, audit_records, "
+            "backups"
+        )
     return _postgres_migrated
 
 

@@ -55,8 +55,14 @@ async def test_create_answers_202_with_location(api: RunningApp) -> None:
         "updated_at",
         "backups",
         "data_lost_at",
+        "plan",
+        "version",
+        "pinned",
+        "versions",
+        "upgrade",
     }
     assert body["data_lost_at"] is None
+    assert (body["plan"], body["pinned"], body["upgrade"]) == ("small", False, None)
     fetched = (await api.client.get(f"/stores/{body['id']}")).json()
     assert fetched["namespace"] == body["namespace"]
     events = (await api.client.get(f"/stores/{body['id']}/events")).json()["items"]

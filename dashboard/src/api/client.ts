@@ -5,9 +5,13 @@ import { ApiError } from "./errors";
 import type { paths } from "./schema.gen";
 import type {
   Backup,
+  Catalogue,
   LogQuery,
   PlatformInfo,
   Principal,
+  Rollout,
+  RolloutCreate,
+  RolloutPage,
   Store,
   StoreCreate,
   StoreCredentials,
@@ -16,8 +20,12 @@ import type {
   StoreLog,
   StoreQuery,
   RestoreRequest,
+  StoreUpdate,
   StoreWorkloads,
 } from "./types";
+
+/** What an operator can do to a rollout. */
+export type RolloutAction = "pause" | "resume" | "abort";
 
 export interface PlatformApiOptions {
   baseUrl: string;
@@ -124,6 +132,35 @@ export function createPlatformApi(options: PlatformApiOptions) {
         client.POST("/stores/{store_id}/restore", { body, params: { path: { store_id: storeId } } }),
       ),
 
+    /** Change the plan or version (the store turns Upgrading), or pin it. */
+    updateStore: (storeId: string, body: StoreUpdate): Promise<Store> =>
+      call(() =>
+        client.PATCH("/stores/{store_id}", { body, params: { path: { store_id: storeId } } }),
+      ),
+
+    /** The plans and versions a store can have. */
+    getCatalogue: (): Promise<Catalogue> => call(() => client.GET("/catalogue")),
+
+    listRollouts: (): Promise<RolloutPage> =>
+      call(() => client.GET("/rollouts", { params: { query: { limit: 50 } } })),
+
+    /** Upgrade the selected stores to a version in waves. */
+    createRollout: (body: RolloutCreate): Promise<Rollout> => call(() => client.POST("/rollouts", { body })),
+
+    getRollout: (rolloutId: string): Promise<Rollout> =>
+      call(() => client.GET("/rollouts/{rollout_id}", { params: { path: { rollout_id: rolloutId } } })),
+
+    changeRollout: (rolloutId: string, action: RolloutAction): Promise<Rollout> => {
+      const params = { params: { path: { rollout_id: rolloutId } } };
+      switch (action) {
+        case "pause":
+          return call(() => client.POST("/rollouts/{rollout_id}/pause", params));
+        case "resume":
+          return call(() => client.POST("/rollouts/{rollout_id}/resume", params));
+        case "abort":
+          return call(() => client.POST("/rollouts/{rollout_id}/abort", params));
+      }
+    },
     /** Scale the store to zero behind a maintenance page; its data is kept. */
     suspendStore: (storeId: string): Promise<Store> =>
       call(() =>

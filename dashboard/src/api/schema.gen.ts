@@ -43,6 +43,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Catalogue
+         * @description The plans and versions a store can have; `default` marks what a new store gets.
+         */
+        get: operations["getCatalogue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/config": {
         parameters: {
             query?: never;
@@ -126,6 +146,112 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/rollouts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Rollouts
+         * @description Rollouts, newest first.
+         */
+        get: operations["listRollouts"];
+        put?: never;
+        /**
+         * Create Rollout
+         * @description Upgrade the selected stores to `target_version` in waves: the canary first, then the
+         *     growing batches. A wave whose failed share exceeds `max_failure_ratio` halts the rollout;
+         *     pinned stores are skipped.
+         */
+        post: operations["createRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rollouts/{rollout_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Rollout
+         * @description The rollout with each store's progress.
+         */
+        get: operations["getRollout"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rollouts/{rollout_id}/abort": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Abort Rollout
+         * @description Stop for good: stores not yet upgraded keep their version.
+         */
+        post: operations["abortRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rollouts/{rollout_id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause Rollout
+         * @description Start no new upgrades (those under way finish). Only a Running rollout.
+         */
+        post: operations["pauseRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/rollouts/{rollout_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Rollout
+         * @description Go on: a Paused rollout where it stopped, a Halted one with the next wave.
+         */
+        post: operations["resumeRollout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/stores": {
         parameters: {
             query?: never;
@@ -172,7 +298,15 @@ export interface paths {
         delete: operations["deleteStore"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Store
+         * @description Change the store's plan or version (202: the store turns `Upgrading`; helm upgrades it
+         *     with a rolling update; a change that does not become ready is rolled back and the store
+         *     ends `Failed` with the reason), or pin it (200). Refused with nothing changed: an unknown
+         *     plan or version (422); a store that is not Ready, a volume that would shrink, or one whose
+         *     storage class does not allow expansion (409).
+         */
+        patch: operations["updateStore"];
         trace?: never;
     };
     "/stores/{store_id}/backups": {
@@ -611,6 +745,13 @@ export interface components {
          * @enum {string}
          */
         BackupStatus: "Running" | "Succeeded" | "Failed";
+        /** CatalogueOut */
+        CatalogueOut: {
+            /** Plans */
+            plans: components["schemas"]["PlanOut"][];
+            /** Versions */
+            versions: components["schemas"]["VersionOut"][];
+        };
         /**
          * CloneFrom
          * @description Seed the new store from a backup of another store (which may have been deleted).
@@ -712,6 +853,29 @@ export interface components {
              * @description True when the log was cut at 262144 bytes.
              */
             truncated: boolean;
+        };
+        /** PlanOut */
+        PlanOut: {
+            /** Database Storage */
+            database_storage: string;
+            /** Default */
+            default: boolean;
+            /** Description */
+            description: string;
+            /** Mariadb Memory Limit */
+            mariadb_memory_limit: string;
+            /** Name */
+            name: string;
+            /** Php Workers */
+            php_workers: number;
+            /** Quota Cpu Limit */
+            quota_cpu_limit: string;
+            /** Quota Memory Limit */
+            quota_memory_limit: string;
+            /** Wordpress Memory Limit */
+            wordpress_memory_limit: string;
+            /** Wordpress Storage */
+            wordpress_storage: string;
         };
         /**
          * PlatformInfo
@@ -838,6 +1002,161 @@ export interface components {
              */
             safety_backup: boolean;
         };
+        /** RolloutCounts */
+        RolloutCounts: {
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /**
+             * Pending
+             * @default 0
+             */
+            pending: number;
+            /**
+             * Skipped Pinned
+             * @default 0
+             */
+            skipped_pinned: number;
+            /**
+             * Succeeded
+             * @default 0
+             */
+            succeeded: number;
+            /**
+             * Upgrading
+             * @default 0
+             */
+            upgrading: number;
+        };
+        /** RolloutCreate */
+        RolloutCreate: {
+            /**
+             * Max Failure Ratio
+             * @description A wave whose share of failed upgrades exceeds this halts the rollout.
+             * @default 0
+             */
+            max_failure_ratio: number;
+            selector: components["schemas"]["RolloutSelector"];
+            /**
+             * Target Version
+             * @description A version of GET /catalogue.
+             */
+            target_version: string;
+            /**
+             * Waves
+             * @description Wave sizes: the canary first, then growing batches; stores beyond their sum go in further waves of the last size.
+             * @default [
+             *       1,
+             *       5,
+             *       25
+             *     ]
+             */
+            waves: number[];
+        };
+        /** RolloutOut */
+        RolloutOut: {
+            counts: components["schemas"]["RolloutCounts"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: string | null;
+            /** Current Wave */
+            current_wave: number;
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: string;
+            /** Max Failure Ratio */
+            max_failure_ratio: number;
+            selector: components["schemas"]["RolloutSelector"];
+            status: components["schemas"]["RolloutStatus"];
+            /** Status Reason */
+            status_reason: string | null;
+            /**
+             * Stores
+             * @description Each store's progress (GET /rollouts/{id} only).
+             */
+            stores?: components["schemas"]["RolloutStoreOut"][] | null;
+            /** Target Version */
+            target_version: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Wave Count
+             * @description Waves this rollout has (its stores in `waves` sizes).
+             */
+            wave_count: number;
+            /** Waves */
+            waves: number[];
+        };
+        /** RolloutPage */
+        RolloutPage: {
+            /** Items */
+            items: components["schemas"]["RolloutOut"][];
+            /** Limit */
+            limit: number;
+            /** Offset */
+            offset: number;
+            /** Total */
+            total: number;
+        };
+        /**
+         * RolloutSelector
+         * @description Which stores: every given criterion must hold (at least one is needed).
+         */
+        RolloutSelector: {
+            /** Environment */
+            environment?: ("local" | "prod") | null;
+            /** Plan */
+            plan?: string | null;
+            /** Store Ids */
+            store_ids?: string[] | null;
+        };
+        /**
+         * RolloutStatus
+         * @enum {string}
+         */
+        RolloutStatus: "Running" | "Paused" | "Halted" | "Aborted" | "Succeeded";
+        /** RolloutStoreOut */
+        RolloutStoreOut: {
+            /** From Version */
+            from_version: string | null;
+            /** Message */
+            message: string | null;
+            state: components["schemas"]["RolloutStoreState"];
+            /** Store Id */
+            store_id: string;
+            /** Store Name */
+            store_name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Version
+             * @description The version the store runs now.
+             */
+            version: string | null;
+            /**
+             * Wave
+             * @description 1 is the canary; 0: pinned when the rollout started.
+             */
+            wave: number;
+        };
+        /**
+         * RolloutStoreState
+         * @enum {string}
+         */
+        RolloutStoreState: "pending" | "upgrading" | "succeeded" | "failed" | "skipped-pinned";
         /**
          * Scope
          * @description What an API token may do; each scope includes the ones before it.
@@ -865,6 +1184,16 @@ export interface components {
             schedule: string;
         };
         /**
+         * StoreChange
+         * @description The plan and version an Upgrading store is being changed to.
+         */
+        StoreChange: {
+            /** Plan */
+            plan: string;
+            /** Version */
+            version: string | null;
+        };
+        /**
          * StoreCreate
          * @description What a user asks for. ``domain`` defaults to ``<store_name>.<base domain>``.
          */
@@ -890,6 +1219,12 @@ export interface components {
              * @enum {string}
              */
             environment: "local" | "prod";
+            /**
+             * Plan
+             * @description The store's size (GET /plans); WOO_DEFAULT_PLAN when omitted.
+             * @example small
+             */
+            plan?: string | null;
             /**
              * Store Name
              * @description DNS-1123 label; the store's namespace is '<store_name>-<8 hex>'.
@@ -969,6 +1304,13 @@ export interface components {
             id: string;
             /** Namespace */
             namespace: string;
+            /**
+             * Pinned
+             * @description Skipped by fleet rollouts.
+             */
+            pinned: boolean;
+            /** Plan */
+            plan: string;
             status: components["schemas"]["StoreStatus"];
             /** Status Reason */
             status_reason: string | null;
@@ -979,7 +1321,15 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+            /** @description The change under way while Upgrading. */
+            upgrade: components["schemas"]["StoreChange"] | null;
             urls: components["schemas"]["StoreUrls"] | null;
+            /**
+             * Version
+             * @description Catalogue name of the version it runs.
+             */
+            version: string | null;
+            versions: components["schemas"]["StoreVersions"];
         };
         /** StorePage */
         StorePage: {
@@ -1004,13 +1354,43 @@ export interface components {
          * StoreStatus
          * @enum {string}
          */
-        StoreStatus: "Provisioning" | "Ready" | "Degraded" | "Failed" | "Deleting" | "Deleted" | "Restoring" | "Suspended";
+        StoreStatus: "Provisioning" | "Ready" | "Degraded" | "Failed" | "Deleting" | "Deleted" | "Restoring" | "Suspended" | "Upgrading";
+        /**
+         * StoreUpdate
+         * @description A change to a store: its plan, its version, or whether rollouts skip it.
+         */
+        StoreUpdate: {
+            /**
+             * Pinned
+             * @description Pinned stores are skipped by rollouts.
+             */
+            pinned?: boolean | null;
+            /**
+             * Plan
+             * @example medium
+             */
+            plan?: string | null;
+            /** Version */
+            version?: string | null;
+        };
         /** StoreUrls */
         StoreUrls: {
             /** Admin */
             admin: string;
             /** Storefront */
             storefront: string;
+        };
+        /**
+         * StoreVersions
+         * @description What the store was last Ready with.
+         */
+        StoreVersions: {
+            /** Chart */
+            chart: string | null;
+            /** Woocommerce */
+            woocommerce: string | null;
+            /** Wordpress */
+            wordpress: string | null;
         };
         /** TokenCreate */
         TokenCreate: {
@@ -1070,6 +1450,19 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** VersionOut */
+        VersionOut: {
+            /** Chart */
+            chart: string;
+            /** Default */
+            default: boolean;
+            /** Name */
+            name: string;
+            /** Woocommerce */
+            woocommerce: string;
+            /** Wordpress */
+            wordpress: string;
         };
         /** WarningList */
         WarningList: {
@@ -1254,6 +1647,80 @@ export interface operations {
             };
         };
     };
+    getCatalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CatalogueOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with a live store or the store's status, or a store cap */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was created */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     getPlatformInfo: {
         parameters: {
             query?: never;
@@ -1337,6 +1804,465 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReadyOut"];
+                };
+            };
+        };
+    };
+    listRollouts: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutPage"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such rollout */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Another rollout is in progress, no store matches, or the rollout's status does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was started */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    createRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RolloutCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such rollout */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Another rollout is in progress, no store matches, or the rollout's status does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was started */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rollout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such rollout */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Another rollout is in progress, no store matches, or the rollout's status does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was started */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    abortRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rollout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such rollout */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Another rollout is in progress, no store matches, or the rollout's status does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was started */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    pauseRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rollout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such rollout */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Another rollout is in progress, no store matches, or the rollout's status does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was started */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    resumeRollout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                rollout_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RolloutOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such rollout */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Another rollout is in progress, no store matches, or the rollout's status does not allow this */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was started */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
         };
@@ -1612,6 +2538,95 @@ export interface operations {
                 };
             };
             /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with a live store or the store's status, or a store cap */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was created */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    updateStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StoreUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
+            /** @description An upgrade was started */
             202: {
                 headers: {
                     [name: string]: unknown;
@@ -2970,8 +3985,11 @@ export const healthOutStatusValues: ReadonlyArray<FlattenedDeepRequired<componen
 export const platformInfoEnvironmentsValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["PlatformInfo"]["environments"]> = ["local", "prod"];
 export const readyOutAuthValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadyOut"]["auth"]> = ["on", "off"];
 export const readyOutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["ReadyOut"]["status"]> = ["ok", "unavailable"];
+export const rolloutSelectorEnvironmentAnyOf0Values: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RolloutSelector"]["environment"]> = ["local", "prod"];
+export const rolloutStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RolloutStatus"]> = ["Running", "Paused", "Halted", "Aborted", "Succeeded"];
+export const rolloutStoreStateValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["RolloutStoreState"]> = ["pending", "upgrading", "succeeded", "failed", "skipped-pinned"];
 export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["Scope"]> = ["read", "write", "admin"];
 export const storeCreateEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreCreate"]["environment"]> = ["local", "prod"];
 export const storeOrderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOrder"]> = ["newest", "oldest", "name", "status"];
 export const storeOutEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOut"]["environment"]> = ["local", "prod"];
-export const storeStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreStatus"]> = ["Provisioning", "Ready", "Degraded", "Failed", "Deleting", "Deleted", "Restoring", "Suspended"];
+export const storeStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreStatus"]> = ["Provisioning", "Ready", "Degraded", "Failed", "Deleting", "Deleted", "Restoring", "Suspended", "Upgrading"];

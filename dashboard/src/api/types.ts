@@ -1,6 +1,7 @@
 // Names the dashboard uses for the API's shapes and enums; all of them come from the generated
 // schema, so a change in the API (a new status, a new environment) reaches every view through it.
 import {
+  rolloutStatusValues,
   storeCreateEnvironmentValues,
   storeOrderValues,
   storeStatusValues,
@@ -29,6 +30,16 @@ export type BackupKind = Schemas["BackupKind"];
 export type BackupStatus = Schemas["BackupStatus"];
 export type StoreBackups = Schemas["StoreBackups"];
 export type RestoreRequest = Schemas["RestoreRequest"];
+export type StoreUpdate = Schemas["StoreUpdate"];
+export type Catalogue = Schemas["CatalogueOut"];
+export type Plan = Schemas["PlanOut"];
+export type Version = Schemas["VersionOut"];
+export type Rollout = Schemas["RolloutOut"];
+export type RolloutStatus = Schemas["RolloutStatus"];
+export type RolloutPage = Schemas["RolloutPage"];
+export type RolloutCreate = Schemas["RolloutCreate"];
+export type RolloutStore = Schemas["RolloutStoreOut"];
+export type RolloutStoreState = Schemas["RolloutStoreState"];
 export type StoreWorkloads = Schemas["WorkloadsOut"];
 export type Pod = Schemas["PodOut"];
 export type WarningEvent = Schemas["WarningOut"];
@@ -41,3 +52,5 @@ export const STORE_STATUSES: readonly StoreStatus[] = storeStatusValues;
 export const STORE_ORDERS: readonly StoreOrder[] = storeOrderValues;
 /** Every environment the API accepts for a new store. */
 export const ENVIRONMENTS: readonly Environment[] = storeCreateEnvironmentValues;
+/** Every rollout status, in the API's order. */
+export const ROLLOUT_STATUSES: readonly RolloutStatus[] = rolloutStatusValues;

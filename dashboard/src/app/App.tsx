@@ -6,6 +6,8 @@ import { usePlatformInfo } from "../stores/queries";
 import { CreateStorePage } from "../stores/CreateStorePage";
 import { StoreDetailPage } from "../stores/StoreDetailPage";
 import { StoreListPage } from "../stores/StoreListPage";
+import { RolloutDetailPage } from "../rollouts/RolloutDetailPage";
+import { RolloutListPage } from "../rollouts/RolloutListPage";
 import { routePatterns, routes } from "../urls";
 import { usePlatform } from "./platform";
 
@@ -20,6 +22,10 @@ export function App() {
           woo-platform
         </Link>
         <span className="brand-note">WooCommerce stores on demand</span>
+        <nav aria-label="Sections" className="sections">
+          <Link to={routes.storeList()}>Stores</Link>
+          <Link to={routes.rolloutList()}>Rollouts</Link>
+        </nav>
         <TokenButton />
       </header>
       <main id="main" tabIndex={-1}>
@@ -27,6 +33,8 @@ export function App() {
           <Route path={routePatterns.storeList} element={<StoreListPage />} />
           <Route path={routePatterns.newStore} element={<CreateStorePage />} />
           <Route path={routePatterns.storeDetail} element={<StoreDetailPage />} />
+          <Route path={routePatterns.rolloutList} element={<RolloutListPage />} />
+          <Route path={routePatterns.rolloutDetail} element={<RolloutDetailPage />} />
           <Route path="*" element={<NotFound />} />
         </Routes>
       </main>

@@ -10,10 +10,17 @@ import { Tabs } from "../components/Tabs";
 import { routes } from "../urls";
 import { useAllows } from "../auth/access";
 import { AdminPasswordDialog } from "./AdminPasswordDialog";
+import { ChangeStoreDialog } from "./ChangeStoreDialog";
 import { DeleteStoreDialog } from "./DeleteStoreDialog";
 import { EventTimeline } from "./EventTimeline";
 import { ProvisioningProgress } from "./ProvisioningProgress";
-import { usePlatformInfo, useRetryStore, useStore, useStoreEvents } from "./queries";
+import {
+  usePlatformInfo,
+  useRetryStore,
+  useStore,
+  useStoreEvents,
+  useUpdateStore,
+} from "./queries";
 import { SignIn } from "./SignIn";
 import { STATUS_LOOK } from "./status";
 import { StatusBadge } from "./StatusBadge";
@@ -107,7 +114,10 @@ function StoreSummary({ store, events }: { store: Store; events: readonly StoreE
   const retry = useRetryStore();
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const [revealing, setRevealing] = useState(false);
+  const [changing, setChanging] = useState(false);
+  const pin = useUpdateStore();
   const canWrite = useAllows("write");
+  const canChange = canWrite && (store.status === "Ready" || store.status === "Degraded");
   const canReadSecrets = useAllows("admin");
   const canDelete = canWrite && store.status !== "Deleting" && store.status !== "Deleted";
 
@@ -121,6 +131,21 @@ function StoreSummary({ store, events }: { store: Store; events: readonly StoreE
           {canReadSecrets && store.status !== "Deleted" && (
             <button type="button" className="button" onClick={() => setRevealing(true)}>
               Show admin password…
+            </button>
+          )}
+          {canChange && (
+            <button type="button" className="button" onClick={() => setChanging(true)}>
+              Change plan or version…
+            </button>
+          )}
+          {canDelete && (
+            <button
+              type="button"
+              className="button"
+              disabled={pin.isPending}
+              onClick={() => pin.mutate({ storeId: store.id, change: { pinned: !store.pinned } })}
+            >
+              {store.pinned ? "Unpin" : "Pin (skip rollouts)"}
             </button>
           )}
           {canWrite && store.status === "Failed" && (
@@ -144,6 +169,7 @@ function StoreSummary({ store, events }: { store: Store; events: readonly StoreE
 
       <StatusCallout store={store} events={events} />
       {retry.isError && <ErrorNotice title="Could not retry the store" error={retry.error} />}
+      {pin.isError && <ErrorNotice title="Could not change the pin" error={pin.error} />}
 
       <dl className="facts">
         <dt>Storefront</dt>
@@ -170,6 +196,24 @@ function StoreSummary({ store, events }: { store: Store; events: readonly StoreE
         <dd>{store.domain}</dd>
         <dt>Environment</dt>
         <dd>{store.environment}</dd>
+        <dt>Plan</dt>
+        <dd>
+          {store.plan}
+          {store.upgrade && store.upgrade.plan !== store.plan && <> → {store.upgrade.plan}</>}
+        </dd>
+        <dt>Version</dt>
+        <dd>
+          {store.version ?? "unversioned"}
+          {store.upgrade && store.upgrade.version !== store.version && <> → {store.upgrade.version}</>}
+          {store.versions.wordpress && (
+            <span className="muted">
+              {" "}
+              (WordPress {store.versions.wordpress}, WooCommerce {store.versions.woocommerce}, chart{" "}
+              {store.versions.chart})
+            </span>
+          )}
+          {store.pinned && <span className="muted"> · pinned: skipped by rollouts</span>}
+        </dd>
         <dt>Namespace</dt>
         <dd>
           <code>{store.namespace}</code>
@@ -181,6 +225,7 @@ function StoreSummary({ store, events }: { store: Store; events: readonly StoreE
       </dl>
 
       {revealing && <AdminPasswordDialog store={store} onClose={() => setRevealing(false)} />}
+      {changing && <ChangeStoreDialog store={store} onClose={() => setChanging(false)} />}
       {confirmingDelete && (
         <DeleteStoreDialog
           store={store}
@@ -209,6 +254,15 @@ function StatusCallout({ store, events }: { store: Store; events: readonly Store
             <strong>Provisioning.</strong> {reason ? `Waiting on: ${reason}` : "Starting."}
           </p>
           {events && <ProvisioningProgress store={store} events={events} />}
+        </div>
+      );
+    case "Upgrading":
+      return (
+        <div className="notice notice-progress status-callout" role="status">
+          <p>
+            <strong>Upgrading.</strong> {reason ? `Waiting on: ${reason}` : "Starting."} A new
+            revision that is not ready in time is rolled back to the previous one.
+          </p>
         </div>
       );
     case "Deleting":

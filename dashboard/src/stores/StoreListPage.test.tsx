@@ -39,6 +39,28 @@ describe("store list", () => {
     expect(within(beta).queryByRole("link", { name: "beta.shop.test" })).not.toBeInTheDocument();
   });
 
+  it("shows each store's plan and version, the version an upgrade goes to, and pins", async () => {
+    const api = fakeApi().on("GET /stores", () =>
+      page([
+        makeStore({ store_name: "steady", plan: "medium", pinned: true }),
+        makeStore({
+          store_name: "moving",
+          status: "Upgrading",
+          status_reason: "upgrade requested: version 2026.11 -> 2026.12",
+          upgrade: { plan: "small", version: "2026.12" },
+        }),
+      ]),
+    );
+    renderApp(api);
+
+    const steady = await screen.findByRole("row", { name: /steady/ });
+    expect(within(steady).getByText("medium")).toBeInTheDocument();
+    expect(within(steady).getByText("(pinned)")).toHaveAttribute("title", "Skipped by rollouts");
+    const moving = screen.getByRole("row", { name: /moving/ });
+    expect(within(moving).getByText("Upgrading")).toHaveTextContent("↻Upgrading");
+    expect(within(moving).getByText("→ 2026.12")).toBeInTheDocument();
+  });
+
   it("says the status in words and a symbol, not by colour alone", async () => {
     const api = fakeApi().on("GET /stores", () => page([makeStore({ status: "Failed", status_reason: "chart render error" })]));
     renderApp(api);

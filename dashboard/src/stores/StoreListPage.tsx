@@ -168,6 +168,8 @@ function StoreTable({ stores }: { stores: readonly Store[] }) {
             <th scope="col">Name</th>
             <th scope="col">Domain</th>
             <th scope="col">Environment</th>
+            <th scope="col">Plan</th>
+            <th scope="col">Version</th>
             <th scope="col">Status</th>
             <th scope="col">Reason</th>
             <th scope="col">Age</th>
@@ -189,6 +191,12 @@ function StoreTable({ stores }: { stores: readonly Store[] }) {
                 )}
               </td>
               <td data-label="Environment">{store.environment}</td>
+              <td data-label="Plan">{store.plan}</td>
+              <td data-label="Version">
+                {store.version ?? <span className="muted">unversioned</span>}
+                {store.upgrade && <span className="muted"> → {store.upgrade.version}</span>}
+                {store.pinned && <span className="pin" title="Skipped by rollouts"> (pinned)</span>}
+              </td>
               <td className="status-cell" data-label="Status">
                 <StatusBadge status={store.status} /> <BackupOverdueBadge store={store} />
               </td>

@@ -1,7 +1,7 @@
 // Server state for stores, through TanStack Query. Views that show a changing store keep
 // polling until it settles; mutations write their answer into the cache at once.
 import { useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
-import type { Store, StoreCreate, StoreQuery } from "../api/types";
+import type { Store, StoreCreate, StoreQuery, StoreUpdate } from "../api/types";
 import { usePlatform } from "../app/platform";
 import { isChanging, refreshInterval } from "./status";
 
@@ -107,6 +107,21 @@ export function useRetryStore() {
     mutationFn: (storeId: string) => api.retryStore(storeId),
     onSuccess: (store) => remember(queryClient, store),
   });
+}
+
+export function useUpdateStore() {
+  const { api } = usePlatform();
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ storeId, change }: { storeId: string; change: StoreUpdate }) =>
+      api.updateStore(storeId, change),
+    onSuccess: (store) => remember(queryClient, store),
+  });
+}
+
+export function useCatalogue() {
+  const { api } = usePlatform();
+  return useQuery({ queryKey: ["catalogue"], queryFn: api.getCatalogue, staleTime: Infinity });
 }
 
 /** A mutation answered with the store's new state: show it now, then refresh what it touches. */

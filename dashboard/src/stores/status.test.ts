@@ -2,9 +2,10 @@ import { describe, expect, it } from "vitest";
 import { refreshInterval } from "./status";
 
 describe("refreshInterval", () => {
-  it("polls fast while a store is provisioning, deleting or restoring", () => {
+  it("polls fast while a store is provisioning, upgrading, restoring or deleting", () => {
     expect(refreshInterval(["Ready", "Provisioning"], 2000)).toBe(2000);
     expect(refreshInterval(["Deleting"], 2000)).toBe(2000);
+    expect(refreshInterval(["Ready", "Upgrading"], 2000)).toBe(2000);
     expect(refreshInterval(["Ready", "Restoring"], 2000)).toBe(2000);
   });
 

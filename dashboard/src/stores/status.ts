@@ -15,6 +15,11 @@ export const STATUS_LOOK: Record<StoreStatus, StatusLook> = {
   Deleting: { symbol: "⌫", tone: "progress", description: "being removed" },
   Deleted: { symbol: "–", tone: "muted", description: "removed from the cluster" },
   Restoring: { symbol: "↺", tone: "progress", description: "its data is being replaced from a backup" },
+  Upgrading: {
+    symbol: "↻",
+    tone: "progress",
+    description: "a plan or version change is being applied; a revision that fails is rolled back",
+  },
   Suspended: {
     symbol: "⏸",
     tone: "muted",
@@ -24,7 +29,12 @@ export const STATUS_LOOK: Record<StoreStatus, StatusLook> = {
 
 /** A store in one of these is changing on its own; the console keeps refreshing while it is. */
 export function isChanging(status: StoreStatus): boolean {
-  return status === "Provisioning" || status === "Deleting" || status === "Restoring";
+  return (
+    status === "Provisioning" ||
+    status === "Deleting" ||
+    status === "Upgrading" ||
+    status === "Restoring"
+  );
 }
 
 /**

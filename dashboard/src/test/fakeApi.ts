@@ -1,6 +1,6 @@
 // A stand-in for the orchestrator's HTTP API inside unit tests: the real client and query code
 // run against it, only fetch is replaced.
-import type { Backup, PlatformInfo, Store, StoreEvent } from "../api/types";
+import type { Backup, Catalogue, PlatformInfo, Store, StoreEvent } from "../api/types";
 
 type Respond = (request: Request, params: Record<string, string>) => Response | Promise<Response>;
 
@@ -55,6 +55,7 @@ export function fakeApi(): FakeApi {
   return api
     .on("GET /config", () => json(200, PLATFORM_INFO))
     .on("GET /whoami", () => json(200, { name: "anonymous", scope: "admin" }))
+    .on("GET /catalogue", () => json(200, CATALOGUE))
     // Every store page reads its workloads; an empty namespace unless a test says otherwise.
     .on("GET /stores/:id/workloads", () => json(200, { pods: [], warnings: [] }));
 }
@@ -109,6 +110,11 @@ export function makeStore(overrides: Partial<Store> = {}): Store {
     urls: { storefront: `http://${name}.shop.test/`, admin: `http://${name}.shop.test/wp-admin/` },
     created_at: created,
     updated_at: created,
+    plan: "small",
+    version: "2026.11",
+    pinned: false,
+    versions: { chart: "0.1.0", wordpress: "7.1.2", woocommerce: "11.2.0" },
+    upgrade: null,
     backups: { schedule: "30 2 * * *", last_success_at: created, overdue: false },
     ...overrides,
   };
@@ -131,6 +137,25 @@ export function makeBackup(overrides: Partial<Backup> = {}): Backup {
     ...overrides,
   };
 }
+
+export const CATALOGUE: Catalogue = {
+  plans: ["small", "medium", "large"].map((name, index) => ({
+    name,
+    description: `${name} plan`,
+    php_workers: [3, 6, 10][index] ?? 3,
+    wordpress_storage: ["2Gi", "5Gi", "10Gi"][index] ?? "2Gi",
+    database_storage: ["2Gi", "10Gi", "20Gi"][index] ?? "2Gi",
+    wordpress_memory_limit: "1Gi",
+    mariadb_memory_limit: "768Mi",
+    quota_cpu_limit: "9",
+    quota_memory_limit: "8Gi",
+    default: index === 0,
+  })),
+  versions: [
+    { name: "2026.11", wordpress: "7.1.2", woocommerce: "11.2.0", chart: "0.1.0", default: true },
+    { name: "2026.12", wordpress: "7.2.0", woocommerce: "11.3.0", chart: "0.1.0", default: false },
+  ],
+};
 
 export function makeEvent(overrides: Partial<StoreEvent> = {}): StoreEvent {
   return {

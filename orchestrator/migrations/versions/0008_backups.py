@@ -1,7 +1,7 @@
 """backups: the backups table, a store's restore in progress, Restoring stores are claimed
 
 Revision ID: 0008
-Revises: 0006_day2_ops
+Revises: 0007_plans_versions_rollouts
 Create Date: 2026-11-30
 """
 
@@ -13,20 +13,22 @@ from alembic import op
 from orchestrator.models import UTCDateTime
 
 revision = "0008"
-down_revision = "0006_day2_ops"
+down_revision = "0007_plans_versions_rollouts"
 branch_labels = None
 depends_on = None
 
-# orchestrator.models.NEEDS_WORK as this revision writes it, and as 0006 wrote it.
+# orchestrator.models.NEEDS_WORK as this revision writes it, and as 0007 wrote it.
 NEEDS_WORK = sa.text(
     "((desired_state = 'present' AND status IN ('Provisioning', 'Restoring'))"
     " OR (desired_state = 'absent' AND status = 'Deleting')"
+    " OR (desired_state = 'present' AND status = 'Upgrading')"
     " OR (desired_state = 'present' AND status IN ('Ready', 'Degraded', 'Suspended')"
     " AND data_lost_at IS NULL AND (applied_generation < generation OR step IS NOT NULL)))"
 )
-NEEDS_WORK_0006 = sa.text(
+NEEDS_WORK_0007 = sa.text(
     "((desired_state = 'present' AND status = 'Provisioning')"
     " OR (desired_state = 'absent' AND status = 'Deleting')"
+    " OR (desired_state = 'present' AND status = 'Upgrading')"
     " OR (desired_state = 'present' AND status IN ('Ready', 'Degraded', 'Suspended')"
     " AND data_lost_at IS NULL AND (applied_generation < generation OR step IS NOT NULL)))"
 )
@@ -74,7 +76,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    _due_index(NEEDS_WORK_0006)
+    _due_index(NEEDS_WORK_0007)
     with op.batch_alter_table("stores") as batch:
         batch.drop_column("safety_backup_pending")
         for name, _ in reversed(STORE_COLUMNS):

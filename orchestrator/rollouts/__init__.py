@@ -1,0 +1,1 @@
+"""Fleet rollouts: one version to many stores, in waves, halting on failures."""

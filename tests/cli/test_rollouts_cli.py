@@ -1,0 +1,119 @@
+"""``woo stores create --plan``, ``woo stores update`` and ``woo rollouts ...`` against a
+running platform (its own process, real HTTP, PostgreSQL, helm and the stand-in): output forms
+and exit codes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from harness.orchestrator import OrchestratorProcess
+from harness.ports import free_port
+from harness.postgres import temporary_database
+from harness.tokens import ADMIN_TOKEN
+from kube_standin import KubeStandin
+from tests.cli.conftest import Run, cli_environment, run_woo
+from tests.orchestrator.fleet_support import VERSIONS
+
+
+@pytest.fixture
+def fleet(kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """The platform with versions v1 (default) and v2, upgrades rolled back after 3 s; yields
+    the environment `woo` runs in."""
+    versions = tmp_path / "versions.yaml"
+    versions.write_text(VERSIONS)
+    with temporary_database("woo_cli_fleet") as database:
+        env = {
+            **os.environ,
+            "WOO_PORT": str(free_port()),
+            "WOO_DATABASE_URL": database.url,
+            "WOO_KUBECONFIG": str(kube_standin.kubeconfig),
+            "WOO_HELM_BIN": str(helm_bin),
+            "WOO_READINESS_POLL_SECONDS": "0.3",
+            "WOO_BACKOFF_INITIAL_SECONDS": "0.2",
+            "WOO_HELM_TIMEOUT_SECONDS": "30",
+            "WOO_DATA_DIR": str(tmp_path / "var"),
+            "WOO_API_TOKEN": ADMIN_TOKEN,
+            "WOO_LOG_LEVEL": "warning",
+            "WOO_VERSIONS_FILE": str(versions),
+            "WOO_UPGRADE_READY_DEADLINE_SECONDS": "3",
+            "WOO_ROLLOUT_INTERVAL_SECONDS": "0.2",
+        }
+        process = OrchestratorProcess(env, tmp_path / "orchestrator.log")
+        process.start()
+        try:
+            yield cli_environment(tmp_path, WOO_URL=process.url, WOO_TOKEN=ADMIN_TOKEN)
+        finally:
+            process.stop()
+
+
+def test_plans_versions_and_rollouts_from_the_command_line(
+    fleet: dict[str, str], kube_standin: KubeStandin
+) -> None:
+    def woo(*args: str) -> Run:
+        return run_woo(fleet, *args, timeout=120)
+
+    stores = []
+    for name in ("alpha", "beta", "gamma"):
+        created = woo("stores", "create", name, "--plan", "small", "--wait", "-o", "json")
+        assert created.code == 0, created.stderr
+        assert (created.json()["plan"], created.json()["version"]) == ("small", "v1")
+        stores.append(created.json())
+    alpha, beta, gamma = (store["id"] for store in stores)
+
+    unknown = woo("stores", "create", "delta", "--plan", "huge")
+    assert unknown.code == 4
+    assert "unknown plan 'huge'" in unknown.stderr
+    assert woo("stores", "update", alpha).code == 2
+    unknown_plan = woo("stores", "update", alpha, "--plan", "huge")
+    assert unknown_plan.code == 4
+    assert "unknown plan 'huge'" in unknown_plan.stderr
+
+    pinned = woo("stores", "update", gamma, "--pin", "-o", "json")
+    assert pinned.code == 0, pinned.stderr
+    assert pinned.json()["pinned"] is True
+
+    done = woo(
+        "rollouts", "start", "v2", "--environment", "local", "--waves", "1,1", "--wait", "-o",
+        "json",
+    )  # fmt: skip
+    assert done.code == 0, done.stderr
+    rollout = done.json()
+    assert rollout["status"] == "Succeeded"
+    assert {s["store_name"]: s["state"] for s in rollout["stores"]} == {
+        "alpha": "succeeded",
+        "beta": "succeeded",
+        "gamma": "skipped-pinned",
+    }
+    listed = woo("rollouts", "list", "-o", "json")
+    assert [item["id"] for item in listed.json()] == [rollout["id"]]
+    table = woo("rollouts", "status", rollout["id"])
+    assert table.code == 0
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:3] == ["ID", "VERSION", "STATUS"]
+    assert lines[1].split()[:3] == [rollout["id"], "v2", "Succeeded"]
+    assert "skipped-pinned" in table.stdout
+    assert woo("rollouts", "pause", rollout["id"]).code == 4
+    assert woo("rollouts", "status", "no-such-rollout").code == 3
+
+    # Back to v1 for alpha, then a v2 that never becomes ready there: the rollout halts.
+    back = woo("stores", "update", alpha, "--version", "v1", "--wait", "-o", "json")
+    assert back.code == 0, back.stderr
+    assert back.json()["version"] == "v1"
+    namespace = stores[0]["namespace"]
+    kube_standin.kubelet.fail(
+        "Deployment", "CrashLoopBackOff", namespace_prefix=namespace, image_contains=":7.2.0"
+    )
+    halted = woo("rollouts", "start", "v2", "--store", alpha, "--wait", "-o", "json")
+    assert halted.code == 7, halted.stderr
+    assert halted.json()["status"] == "Halted"
+    assert "is Halted: halted after wave 1 (canary)" in halted.stderr
+    failed = woo("stores", "get", alpha, "-o", "json").json()
+    assert (failed["status"], failed["version"]) == ("Failed", "v1")
+    assert woo("stores", "get", beta, "-o", "json").json()["version"] == "v2"
+    aborted = woo("rollouts", "abort", halted.json()["id"], "-o", "json")
+    assert aborted.code == 0
+    assert aborted.json()["status"] == "Aborted"
