@@ -99,7 +99,7 @@ def create_app(
         app.state.reconciler = Reconciler(
             settings, app.state.sessions, steps, metrics, clock, tracer
         )
-        app.state.housekeeping = Housekeeping(settings, app.state.sessions)
+        app.state.housekeeping = Housekeeping(settings, app.state.sessions, clock)
         await app.state.reconciler.start()
         await app.state.housekeeping.start()
         try:

@@ -16,17 +16,21 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from orchestrator.audit.repository import AuditRepository
+from orchestrator.clock import Clock
 from orchestrator.config import Settings
-from orchestrator.models import utcnow
 from orchestrator.stores.repository import StoreRepository
 
 log = logging.getLogger(__name__)
 
 
 class Housekeeping:
-    def __init__(self, settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, settings: Settings, sessions: async_sessionmaker[AsyncSession], clock: Clock
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
+        # The platform's one clock: retention is measured like every other age.
+        self.clock = clock
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -39,7 +43,7 @@ class Housekeeping:
 
     async def sweep(self) -> None:
         """One pass: expire keys, purge old Deleted stores and old audit records."""
-        now = utcnow()
+        now = self.clock.now()
         async with self.sessions() as session:
             repository = StoreRepository(session)
             expired = await repository.expire_idempotency_keys(

@@ -11,6 +11,8 @@
 #   3. the platform image (Dockerfile) and the prebuilt WordPress+WooCommerce image that
 #      values-local.yaml names (helm/woocommerce/prebuilt), both loaded into the cluster;
 #   4. namespace woo-platform (Pod Security `restricted`) with a generated API token Secret;
+#      the backup target: MinIO in woo-backups (backup-target.yaml) with a generated key pair,
+#      copied into woo-platform for the orchestrator (platform-values.yaml: settings.backup*);
 #   5. helm/platform with platform-values.yaml (development PostgreSQL, HTTPRoute on the
 #      Gateway), `helm test` (GET /readyz), then /readyz through the Gateway from the host;
 #   6. prints the dashboard URL and how to read the token.
@@ -24,6 +26,8 @@ cluster=${WOO_KIND_CLUSTER:-woo-platform}
 namespace=woo-platform
 release=woo-platform
 host=platform.localhost
+backup_namespace=woo-backups
+backup_credentials=woo-platform-backup-credentials
 # Envoy Gateway's chart, pinned; it installs the Gateway API CRDs (v1.6.1, the version the store
 # chart's HTTPRoute is checked against) and supports Kubernetes 1.33 to 1.36.
 envoy_gateway_chart=oci://docker.io/envoyproxy/gateway-helm
@@ -79,6 +83,24 @@ if ! kube -n "$namespace" get secret woo-platform-api-token >/dev/null 2>&1; the
   kube -n "$namespace" create secret generic woo-platform-api-token --from-literal=token="$token" >/dev/null
 fi
 
+log "deploying the backup target (MinIO) in $backup_namespace"
+kube create namespace "$backup_namespace" --dry-run=client -o yaml | kube apply -f - >/dev/null
+# Generated once; the key pair is read from files, so it never is on a command line.
+if ! kube -n "$backup_namespace" get secret minio-credentials >/dev/null 2>&1; then
+  kube -n "$backup_namespace" create secret generic minio-credentials \
+    --from-file=root-user=<(python3 -c 'import secrets; print("woo" + secrets.token_hex(8), end="")') \
+    --from-file=root-password=<(python3 -c 'import secrets; print(secrets.token_hex(24), end="")') >/dev/null
+fi
+kube apply -f scripts/kind/backup-target.yaml >/dev/null
+kube -n "$backup_namespace" rollout status deployment/minio --timeout=300s >/dev/null
+minio_key() { kube -n "$backup_namespace" get secret minio-credentials -o "jsonpath={.data.$1}" | base64 -d; }
+# The orchestrator's copy (settings.backupCredentialsSecret), with the keys a store's backup
+# Secret has; it hands them to each store's backup Jobs.
+kube -n "$namespace" create secret generic "$backup_credentials" \
+  --from-file=aws-access-key-id=<(minio_key root-user) \
+  --from-file=aws-secret-access-key=<(minio_key root-password) \
+  --dry-run=client -o yaml | kube apply -f - >/dev/null
+
 log "installing helm/platform ($tag) with the development database, routed through the Gateway"
 "$helm" upgrade --install "$release" helm/platform --kube-context "$context" -n "$namespace" \
   -f scripts/kind/platform-values.yaml --set image.tag="$tag" --wait --timeout 10m
@@ -99,5 +121,6 @@ The platform runs in kind cluster "$cluster" (kubectl context $context).
   API:        http://$host/stores
   Token:      kubectl --context $context -n $namespace get secret woo-platform-api-token -o jsonpath='{.data.token}' | base64 -d
   Logs:       kubectl --context $context -n $namespace logs deploy/$release -f
+  Backups:    s3 bucket woo-backups on MinIO (namespace $backup_namespace, Service minio:9000)
   Remove it:  make cluster-down
 DONE

@@ -21,6 +21,9 @@ HERE = Path(__file__).resolve().parent
 # The per-store values the orchestrator passes (contract), used with every environment file.
 STORE_VALUES = HERE / "store-values.yaml"
 INGRESS_VALUES = HERE / "ingress-values.yaml"
+# What the orchestrator adds when the platform has a backup target: every environment rendering
+# carries it, the chart's defaults ("default") do not, so both sides of backup.enabled render.
+BACKUP_VALUES = HERE / "backup-values.yaml"
 
 
 def ingress_variant(environment_file: Path) -> Path:
@@ -59,7 +62,8 @@ def run_helm(helm_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def values_args(environment: str, *extra_files: Path, store: bool = True) -> list[str]:
-    files = [*ENVIRONMENT_FILES[environment], *([STORE_VALUES] if store else []), *extra_files]
+    per_store = [STORE_VALUES] + ([BACKUP_VALUES] if environment in RENDERINGS else [])
+    files = [*ENVIRONMENT_FILES[environment], *(per_store if store else []), *extra_files]
     return [arg for path in files for arg in ("-f", str(path))]
 
 

@@ -7,6 +7,11 @@ wordpress.org publishes, kept in $FAKE_UPSTREAM/checksums/<version>.json. Where 
 secret (a generated admin password, or what readline echoes for --prompt), this does too, so a
 test sees the leak. Every call is appended to $FAKE_WP_LOG with its arguments and standard input;
 $FAKE_WP_FAIL names a command ("core install") that fails as WP-CLI does.
+
+A restored database is modelled too: "home" and "siteurl" are the rows the database holds (what
+files/site-identity.php reads and writes; WP-CLI's own `option get` would answer with wp-config's
+WP_HOME), "posts" carry a guid and content, and `search-replace` rewrites every stored string,
+serialized PHP values with their lengths, except in skipped columns.
 """
 
 from __future__ import annotations
@@ -97,6 +102,53 @@ def verify_checksums() -> int:
     return 0
 
 
+def admin_login(state: dict[str, Any]) -> int:
+    login, password = os.environ["WORDPRESS_ADMIN_USER"], os.environ["WORDPRESS_ADMIN_PASSWORD"]
+    adopt = os.environ.get("WOO_PLATFORM_ADOPT_ADMIN") == "1"
+    if state.get("admin_login", login) != login:
+        if not adopt:
+            print(f"Error: the admin user '{login}' does not exist", file=sys.stderr)
+            return 1
+        state.update(
+            admin_login=login,
+            admin_password=password,
+            admin_email=os.environ["WORDPRESS_ADMIN_EMAIL"],
+        )
+        print("created")
+        return 0
+    if adopt and state.get("admin_email") != os.environ["WORDPRESS_ADMIN_EMAIL"]:
+        state["admin_email"] = os.environ["WORDPRESS_ADMIN_EMAIL"]
+        print("email updated")
+    if state["admin_password"] == password:
+        print("unchanged")
+    else:
+        state["admin_password"] = password
+        print("updated")
+    return 0
+
+
+SERIALIZED_STRING = re.compile(r's:(\d+):"(.*?)";', re.DOTALL)
+
+
+def replace_in(value: Any, old: str, new: str) -> Any:
+    """What `wp search-replace --precise` does to one stored value: plain strings are replaced,
+    serialized PHP strings get their new byte length, nested data is walked."""
+    if isinstance(value, dict):
+        return {key: replace_in(item, old, new) for key, item in value.items()}
+    if isinstance(value, list):
+        return [replace_in(item, old, new) for item in value]
+    if not isinstance(value, str):
+        return value
+    if SERIALIZED_STRING.search(value):
+
+        def fix(match: re.Match[str]) -> str:
+            text = match.group(2).replace(old, new)
+            return f's:{len(text.encode())}:"{text}";'
+
+        return SERIALIZED_STRING.sub(fix, value)
+    return value.replace(old, new)
+
+
 def dispatch(state: dict[str, Any], args: list[str], flags: dict[str, str], stdin: str) -> int:
     options = state["options"]
     command = tuple(args[:2])
@@ -119,21 +171,40 @@ def dispatch(state: dict[str, Any], args: list[str], flags: dict[str, str], stdi
                 print(f"Admin password: {password}")
             state["installed"] = True
             state["admin_password"] = password
+            state["admin_login"] = flags["admin_user"]
+            state["admin_email"] = flags["admin_email"]
             options.update(
                 blogname=flags["title"],
                 db_version=DATABASE_REVISION,
                 permalink_structure="",
                 siteurl=flags["url"],
+                home=flags["url"],
             )
             print("Success: WordPress installed successfully.")
         case ["eval-file", script] if script.endswith("/admin-login.php"):
             # What files/admin-login.php does, reading the same environment.
             assert flags == {}, "the password must not come as an argument"
-            if state["admin_password"] == os.environ["WORDPRESS_ADMIN_PASSWORD"]:
-                print("unchanged")
+            return admin_login(state)
+        case ["eval-file", script, action] if script.endswith("/site-identity.php"):
+            if action == "stored-url":
+                print(options["home"])
+            elif action == "adopt-url":
+                options["home"] = options["siteurl"] = os.environ["WORDPRESS_HOME_URL"]
+                print("home and siteurl set")
             else:
-                state["admin_password"] = os.environ["WORDPRESS_ADMIN_PASSWORD"]
-                print("updated")
+                return 1
+        case ["search-replace", old, new]:
+            assert {"all-tables-with-prefix", "precise", "skip-columns"} <= set(flags), flags
+            skipped = set(flags["skip-columns"].split(","))
+            state["options"] = replace_in(options, old, new)
+            state["posts"] = [
+                {
+                    column: value if column in skipped else replace_in(value, old, new)
+                    for column, value in post.items()
+                }
+                for post in state.get("posts", [])
+            ]
+            print("Success: Made replacements.")
         case ["core", "version"]:
             print(f"WordPress version: {CORE_VERSION}\nDatabase revision: {DATABASE_REVISION}")
         case ["core", "update-db"]:

@@ -206,10 +206,10 @@ class Store:
     def run(self, script: Path, **overrides: str) -> Run:
         return self.run_command(["bash", str(script)], overrides)
 
-    def run_without_read_override(self, script: Path) -> Run:
+    def run_without_read_override(self, script: Path, **overrides: str) -> Run:
         """Without root's power to read any file, as a Job runs."""
         no_override = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"]
-        return self.run_command([*no_override, "bash", str(script)], {})
+        return self.run_command([*no_override, "bash", str(script)], overrides)
 
     def run_command(self, argv: list[str], overrides: dict[str, str]) -> Run:
         script = Path(argv[-1])
@@ -473,6 +473,73 @@ def test_a_backup_restores_into_another_store_with_its_own_user(
         assert set(definers.split()) == {f"{clone.database}@%"}
     finally:
         clone.destroy()
+
+
+def test_a_clone_reads_the_source_through_the_restore_jobs_source_variables(
+    store: Store, tmp_path: Path, s3_endpoint: str
+) -> None:
+    """The chart's restore Job keeps the clone's own STORE_ID, repository and password file; the
+    orchestrator sets SOURCE_REPOSITORY and SOURCE_STORE_ID, and the source's password comes from
+    SOURCE_RESTIC_PASSWORD_FILE."""
+    clone_root = tmp_path / "clone"
+    clone_root.mkdir()
+    clone = Store(clone_root, s3_endpoint)
+    try:
+        clone.create()
+        (clone.secrets_dir / "restic-password").write_text("the clone's own restic password")
+        (clone.secrets_dir / "source-restic-password").write_text(RESTIC_PASSWORD)
+        files = store.files_state()
+        backup = store.backup()
+
+        result = clone.restore(
+            backup["snapshot_id"][:8],
+            SOURCE_REPOSITORY=store.repository,
+            SOURCE_STORE_ID=store.store_id,
+            SOURCE_RESTIC_PASSWORD_FILE=str(clone.secrets_dir / "source-restic-password"),
+        )
+
+        assert (result["snapshot_id"], result["store_id"]) == (
+            backup["snapshot_id"],
+            store.store_id,
+        )
+        assert clone.files_state() == files
+        # Without the source's id the snapshot is refused as another store's, changing nothing.
+        change_everything(clone)
+        before = clone.database_state(), clone.files_state()
+        run = clone.run(
+            RESTORE,
+            SNAPSHOT_ID=backup["snapshot_id"],
+            SOURCE_REPOSITORY=store.repository,
+            SOURCE_RESTIC_PASSWORD_FILE=str(clone.secrets_dir / "source-restic-password"),
+        )
+        assert run.code == 3, run.stdout + run.stderr
+        assert f"is not a backup of store {clone.store_id}" in run.result("restore")["reason"]
+        assert (clone.database_state(), clone.files_state()) == before
+    finally:
+        clone.destroy()
+
+
+def test_the_volumes_lost_and_found_is_neither_backed_up_nor_replaced(store: Store) -> None:
+    """An ext4 block volume's root holds lost+found, root's and unreadable to the Job: a backup
+    leaves it out instead of failing, a restore leaves it where it is."""
+    lost_and_found = store.content / "lost+found"
+    lost_and_found.mkdir()
+    (lost_and_found / "#1234").write_bytes(b"orphan")
+    lost_and_found.chmod(0)
+    try:
+        files = store.files_state()
+        run = store.run_without_read_override(BACKUP)
+        assert run.code == 0, run.stdout + run.stderr
+        snapshot_id = run.result("backup")["snapshot_id"]
+        listing = store.restic("ls", snapshot_id)
+        assert "lost+found" not in listing
+        change_everything(store)
+        run = store.run_without_read_override(RESTORE, SNAPSHOT_ID=snapshot_id)
+        assert run.code == 0, run.stdout + run.stderr
+        assert store.files_state() == files
+        assert (lost_and_found / "#1234").read_bytes() == b"orphan"
+    finally:
+        lost_and_found.chmod(0o700)
 
 
 def test_a_wrong_restic_password_fails_clearly_and_changes_nothing(store: Store) -> None:

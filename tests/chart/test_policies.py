@@ -36,7 +36,7 @@ SELECTOR_KEYS = {
     "app.kubernetes.io/instance",
     "app.kubernetes.io/component",
 }
-OFFICIAL_IMAGES = {"wordpress", "mariadb"}
+OFFICIAL_IMAGES = {"wordpress", "mariadb", "restic/restic"}
 # Built FROM the official WordPress image by helm/woocommerce/prebuilt/Dockerfile.
 PREBUILT_IMAGE = "woo-platform/wordpress-woocommerce"
 PREBUILT_DOCKERFILE = CHART / "prebuilt" / "Dockerfile"
@@ -138,8 +138,17 @@ def test_pods_run_as_the_users_the_official_images_expect(manifest: Manifest) ->
         component_of(labels): spec["securityContext"]["runAsUser"]
         for _, labels, spec in manifest.pod_specs()
     }
-    # www-data of the Debian WordPress image owns wp-content; mysql of the MariaDB image.
-    assert users == {"wordpress": 33, "setup": 33, "cron": 33, "test": 33, "mariadb": 999}
+    # www-data of the Debian WordPress image owns wp-content; mysql of the MariaDB image. The
+    # backup and restore pods run the MariaDB image as www-data: they read and write wp-content.
+    assert users == {
+        "wordpress": 33,
+        "setup": 33,
+        "cron": 33,
+        "test": 33,
+        "mariadb": 999,
+        "backup": 33,
+        "restore": 33,
+    }
 
 
 def test_no_pod_talks_to_the_kubernetes_api(manifest: Manifest) -> None:
@@ -172,8 +181,9 @@ def test_everything_is_denied_by_default(manifest: Manifest) -> None:
 
 
 def test_mariadb_is_reachable_only_from_wordpress_pods(manifest: Manifest) -> None:
-    """Only pods of this release that run WordPress code reach MariaDB: the WordPress Deployment
-    and the setup Job (WP-CLI). No other namespace, no address block, only port 3306."""
+    """Only pods of this release that run WordPress code reach MariaDB (the WordPress Deployment,
+    the setup and cron Jobs), and the backup and restore Jobs. No other namespace, no address
+    block, only port 3306."""
     mariadb = pod_labels(manifest, "mariadb")
     peers = []
     for policy in policies_for(manifest, mariadb):
@@ -189,7 +199,7 @@ def test_mariadb_is_reachable_only_from_wordpress_pods(manifest: Manifest) -> No
         for _, labels, _ in manifest.pod_specs()
         if any(selects(peer["podSelector"], labels) for peer in peers)
     }
-    assert allowed == {"wordpress", "setup", "cron"}
+    assert allowed == {"wordpress", "setup", "cron", "backup", "restore"}
     container_port = manifest.one("StatefulSet", "store-mariadb")["spec"]["template"]["spec"][
         "containers"
     ][0]["ports"][0]
@@ -323,6 +333,79 @@ def test_the_ingress_controller_reaches_the_acme_solver_when_a_cluster_issuer_is
         ] == ["store-default-deny"]
 
 
+def test_backup_and_restore_pods_reach_only_dns_mariadb_and_the_backup_target(
+    manifest: Manifest,
+) -> None:
+    """Every egress rule of every policy that selects a backup or restore pod, taken together:
+    cluster DNS, this store's MariaDB on 3306, and the backup target on its port. Nothing else
+    (no web egress of WordPress's, no data plane), and nothing may connect to them."""
+    for component in ("backup", "restore"):
+        labels = pod_labels(manifest, component)
+        policies = policies_for(manifest, labels)
+        assert sorted(p["metadata"]["name"] for p in policies) == [
+            "store-backup",
+            "store-default-deny",
+        ]
+        assert [rule for p in policies for rule in p["spec"].get("ingress", [])] == []
+        rules = egress_rules(manifest, component)
+        assert reaches_dns(rules)
+        assert not reaches_web(rules)
+        mariadb = pod_labels(manifest, "mariadb")
+        [database] = [
+            rule for rule in rules if rule["ports"] == [{"port": 3306, "protocol": "TCP"}]
+        ]
+        assert [set(peer) for peer in database["to"]] == [{"podSelector"}]
+        assert selects(database["to"][0]["podSelector"], mariadb)
+        [target] = [rule for rule in rules if rule not in (database,) and not reaches_dns([rule])]
+        assert target == {
+            "to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}],
+            "ports": [{"port": 443, "protocol": "TCP"}],
+        }
+        assert len(rules) == 3
+
+
+def test_the_backup_target_is_narrowed_to_its_address_ranges_and_port(helm_bin: Path) -> None:
+    manifest = render(
+        helm_bin,
+        "prod",
+        "--set",
+        "backup.target.cidrs={203.0.113.0/24,2001:db8::/48}",
+        "--set",
+        "backup.target.port=9000",
+    )
+    [target] = [
+        rule
+        for rule in egress_rules(manifest, "backup")
+        if not reaches_dns([rule]) and rule["ports"][0]["port"] != 3306
+    ]
+    assert target == {
+        "to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}, {"ipBlock": {"cidr": "2001:db8::/48"}}],
+        "ports": [{"port": 9000, "protocol": "TCP"}],
+    }
+
+
+def test_no_backup_policy_and_no_database_path_without_backups(
+    rendered: Callable[[str], Manifest],
+) -> None:
+    """backup.enabled false (the chart's default) renders nothing backup-related, and MariaDB's
+    policy admits no backup or restore pod."""
+    manifest = rendered("default")
+    names = {obj["metadata"]["name"] for obj in manifest.objects}
+    assert not {"store-backup", "store-restore", "store-backup-scripts"} & names
+    assert not [
+        obj
+        for obj in manifest.objects
+        if obj["metadata"]["labels"].get("app.kubernetes.io/component") in ("backup", "restore")
+    ]
+    mariadb = manifest.one("NetworkPolicy", "store-mariadb")
+    [rule] = mariadb["spec"]["ingress"]
+    assert rule["from"][0]["podSelector"]["matchExpressions"][0]["values"] == [
+        "wordpress",
+        "setup",
+        "cron",
+    ]
+
+
 def test_setup_job_needs_no_web_with_a_prebuilt_image(helm_bin: Path) -> None:
     manifest = render(helm_bin, "local", "--set", "woocommerce.source=image")
     setup = manifest.one("NetworkPolicy", "store-setup")
@@ -417,16 +500,38 @@ def test_tls_follows_the_environment(rendered: Callable[[str], Manifest]) -> Non
     assert storefront == {"local": "http://demo.localhost", "prod": "https://demo.localhost"}
 
 
+def secret_file_paths(spec: dict[str, Any], container: dict[str, Any]) -> dict[str, str]:
+    """Mount path -> Secret name, for the Secret volumes this container mounts."""
+    secrets = {
+        volume["name"]: volume["secret"]["secretName"]
+        for volume in spec.get("volumes", [])
+        if "secret" in volume
+    }
+    return {
+        mount["mountPath"]: secrets[mount["name"]]
+        for mount in container.get("volumeMounts", [])
+        if mount["name"] in secrets
+    }
+
+
 def test_no_password_in_any_object_except_through_secret_key_ref(manifest: Manifest) -> None:
+    """Secrets reach pods only from Secrets: through secretKeyRef, or as files of a mounted Secret
+    volume named by a *_FILE variable (the backup Jobs' database and restic passwords)."""
     assert manifest.of_kind("Secret") == []
     secret_refs = set()
+    secret_files = set()
     for where, _, spec in manifest.pod_specs():
         for container in all_containers(spec):
+            mounted = secret_file_paths(spec, container)
             for variable in container.get("env", []):
                 sensitive = any(
                     word in variable["name"] for word in ("PASSWORD", "SECRET", "TOKEN")
                 )
-                if sensitive:
+                if sensitive and variable["name"].endswith("_FILE"):
+                    directory, _, key = variable["value"].rpartition("/")
+                    assert directory in mounted, (where, variable["name"])
+                    secret_files.add((mounted[directory], key))
+                elif sensitive:
                     assert "value" not in variable, (where, variable["name"])
                     ref = variable["valueFrom"]["secretKeyRef"]
                     secret_refs.add((ref["name"], ref["key"]))
@@ -436,6 +541,12 @@ def test_no_password_in_any_object_except_through_secret_key_ref(manifest: Manif
         ("store-db-credentials", "mariadb-root-password"),
         ("store-db-credentials", "mariadb-password"),
         ("store-admin-credentials", "admin-password"),
+        ("store-backup", "aws-secret-access-key"),
+    }
+    assert secret_files == {
+        ("store-db-credentials", "mariadb-password"),
+        ("store-backup", "restic-password"),
+        ("store-backup", "source-restic-password"),
     }
     wp_config = manifest.one("ConfigMap", "store-wordpress-config")["data"]["wp-config.php"]
     assert "define( 'DB_PASSWORD', woo_platform_env( 'WORDPRESS_DB_PASSWORD' ) );" in wp_config

@@ -36,6 +36,7 @@ MUTATING = {
     ("wc", "tool"),
     ("wc", "payment_gateway"),
     ("wc", "product", "create"),
+    ("search-replace",),
 }
 
 
@@ -90,7 +91,7 @@ def test_the_chart_ships_the_checked_scripts(rendered: Callable[[str], Manifest]
     docroot_scripts = {k: v for k, v in wordpress_config.items() if k.endswith(".sh")}
     assert set(setup_scripts).isdisjoint(backup_scripts)
     shipped = setup_scripts | backup_scripts | docroot_scripts
-    expected = [*SHELL_SCRIPTS, FILES / "admin-login.php"]
+    expected = [*SHELL_SCRIPTS, FILES / "admin-login.php", FILES / "site-identity.php"]
     assert set(shipped) == {path.name for path in expected}
     assert "prepare-docroot.sh" in wordpress_config
     for path in expected:
@@ -196,7 +197,7 @@ exec "{real_unzip}" "$@"
         # As in the pod: setup.sh beside the files of the setup-scripts ConfigMap.
         scripts = self.root / "scripts"
         scripts.mkdir(exist_ok=True)
-        for name in ("setup.sh", "cron.sh", "admin-login.php"):
+        for name in ("setup.sh", "cron.sh", "admin-login.php", "site-identity.php"):
             shutil.copy(FILES / name, scripts / name)
         return subprocess.run(
             ["bash", str(scripts / script)],
@@ -216,7 +217,9 @@ exec "{real_unzip}" "$@"
         changed = []
         for call in self.calls():
             words = [arg for arg in call["argv"] if not arg.startswith("--")]
-            if tuple(words[:2]) in MUTATING or tuple(words[:3]) in MUTATING:
+            if any(tuple(words[:length]) in MUTATING for length in (1, 2, 3)) or words[-1:] == [
+                "adopt-url"
+            ]:
                 changed.append(call["argv"])
         return changed
 
@@ -603,3 +606,134 @@ def test_a_failing_cron_run_exits_1_for_the_next_schedule(store: Store) -> None:
     assert result.returncode == 1
     assert "[cron] failed (line " in result.stderr
     assert "action_scheduler_runs" not in store.state()
+
+
+# --- adopting a restored or cloned database (setup.adoptRestoredSite) ---------------------------
+
+SOURCE_URL = "http://source.localhost"
+SOURCE_ADMIN_PASSWORD = "the source store's admin password"
+
+
+def serialized(data: dict[str, str]) -> str:
+    """A PHP-serialized array of strings, as WordPress stores widget and plugin settings."""
+    items = "".join(f's:{len(k)}:"{k}";s:{len(v.encode())}:"{v}";' for k, v in data.items())
+    return f"a:{len(data)}:{{{items}}}"
+
+
+def restore_from_source(store: Store) -> None:
+    """The store's database replaced by a backup of another store (a clone): its URL everywhere,
+    its admin's password and email."""
+    state = store.state()
+    state["options"].update(
+        home=SOURCE_URL,
+        siteurl=SOURCE_URL,
+        widget_custom_html=serialized({"content": f'<a href="{SOURCE_URL}/shop/">Shop</a>'}),
+    )
+    state["posts"] = [
+        {
+            "guid": f"{SOURCE_URL}/?p=1",
+            "post_content": f'<img src="{SOURCE_URL}/wp-content/uploads/a.png">',
+            "block_attributes": '{"url":"http:\\/\\/source.localhost\\/shop\\/"}',
+        }
+    ]
+    state.update(admin_password=SOURCE_ADMIN_PASSWORD, admin_email="owner@source.localhost")
+    (store.root / "state.json").write_text(json.dumps(state))
+
+
+def test_an_adopted_restore_takes_this_stores_url_and_admin(store: Store) -> None:
+    succeed(store)
+    restore_from_source(store)
+    store.env["ADOPT_RESTORED_SITE"] = "true"
+    result = store.run()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"rewriting the restored site's URL {SOURCE_URL} to http://demo.localhost" in (
+        result.stdout
+    )
+    state = store.state()
+    options = state["options"]
+    assert (options["home"], options["siteurl"]) == ("http://demo.localhost",) * 2
+    # Serialized values keep valid lengths, JSON-escaped URLs are rewritten, guid is not.
+    assert options["widget_custom_html"] == serialized(
+        {"content": '<a href="http://demo.localhost/shop/">Shop</a>'}
+    )
+    [post] = state["posts"]
+    assert post["guid"] == f"{SOURCE_URL}/?p=1"
+    assert post["post_content"] == '<img src="http://demo.localhost/wp-content/uploads/a.png">'
+    assert post["block_attributes"] == '{"url":"http:\\/\\/demo.localhost\\/shop\\/"}'
+    replaces = [c["argv"] for c in store.calls() if c["argv"][0] == "search-replace"]
+    assert [argv[1:3] for argv in replaces] == [
+        [SOURCE_URL, "http://demo.localhost"],
+        ["http:\\/\\/source.localhost", "http:\\/\\/demo.localhost"],
+    ]
+    for argv in replaces:
+        assert {"--all-tables-with-prefix", "--precise", "--skip-columns=guid"} <= set(argv)
+    # The admin's credentials are this store's Secret's again.
+    assert (state["admin_password"], state["admin_email"]) == (
+        ADMIN_PASSWORD,
+        "admin@demo.localhost",
+    )
+    assert "[setup] admin email: updated" in result.stdout
+    assert "[setup] admin password: updated" in result.stdout
+
+
+def test_adoption_puts_no_secret_in_the_output_or_on_a_command_line(store: Store) -> None:
+    """The Job's log becomes the store's status reason on failure: neither the Secret's admin
+    password, nor the database password, nor the restored site's admin password may be in it."""
+    succeed(store)
+    restore_from_source(store)
+    store.env["ADOPT_RESTORED_SITE"] = "true"
+    result = store.run()
+    assert result.returncode == 0, result.stdout + result.stderr
+    secrets = [ADMIN_PASSWORD, store.env["WORDPRESS_DB_PASSWORD"], SOURCE_ADMIN_PASSWORD]
+    for secret in secrets:
+        assert secret not in result.stdout + result.stderr
+        for call in store.calls():
+            assert not any(secret in arg for arg in call["argv"]), call
+            assert secret not in call["stdin"], call
+
+
+def test_adoption_again_changes_nothing(store: Store) -> None:
+    """setup.adoptRestoredSite may stay on for later upgrades: once the URL is this store's, a run
+    rewrites nothing."""
+    succeed(store)
+    restore_from_source(store)
+    store.env["ADOPT_RESTORED_SITE"] = "true"
+    succeed(store)
+    succeed(store)
+    assert store.changes() == []
+
+
+def test_without_adoption_a_restored_site_keeps_its_url(store: Store) -> None:
+    """A restore of the store's own backup needs no rewrite; only the flag triggers one."""
+    succeed(store)
+    restore_from_source(store)
+    succeed(store)
+    assert store.state()["options"]["home"] == SOURCE_URL
+    assert not [c for c in store.calls() if c["argv"][0] in ("search-replace",)]
+
+
+def test_adoption_creates_an_admin_the_restored_database_lacks(store: Store) -> None:
+    succeed(store)
+    restore_from_source(store)
+    state = store.state()
+    state["admin_login"] = "someone-else"
+    (store.root / "state.json").write_text(json.dumps(state))
+    store.env["ADOPT_RESTORED_SITE"] = "true"
+    result = store.run()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "[setup] admin user: created from the store's Secret" in result.stdout
+    assert store.state()["admin_login"] == "admin"
+    assert ADMIN_PASSWORD not in result.stdout + result.stderr
+
+
+def test_a_failed_url_rewrite_is_retryable_and_shows_no_secret(store: Store) -> None:
+    succeed(store)
+    restore_from_source(store)
+    store.env.update(ADOPT_RESTORED_SITE="true", FAKE_WP_FAIL="search-replace")
+    result = store.run()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[setup] failed (line " in result.stderr
+    assert ADMIN_PASSWORD not in result.stdout + result.stderr
+    del store.env["FAKE_WP_FAIL"]
+    succeed(store)
+    assert store.state()["options"]["home"] == "http://demo.localhost"

@@ -25,8 +25,9 @@ MiB = 2**20
 APACHE_AND_OPCACHE = 160 * MiB
 # A WP-CLI container runs one PHP process: its memory_limit plus the interpreter and opcache.
 WP_CLI_OVERHEAD = 64 * MiB
-# Connections MariaDB must keep free besides the WordPress workers: the setup Job and the cron Job.
-OTHER_DATABASE_CLIENTS = 2
+# Connections MariaDB must keep free besides the WordPress workers: the setup Job, the cron Job,
+# a backup and a restore Job.
+OTHER_DATABASE_CLIENTS = 4
 
 
 @pytest.fixture(params=["default", *RENDERINGS])
@@ -77,6 +78,17 @@ def test_php_workers_fit_the_wordpress_container(manifest: Manifest) -> None:
     )
 
 
+def test_the_quota_without_room_for_backups_refuses_them(
+    rendered: Callable[[str], Manifest],
+) -> None:
+    """The backup and restore pods are what needed the larger quota: the sum of every pod exceeds
+    the limits the environments had before backups."""
+    pods = worst_case_pods(rendered("local"))
+    total = sum(effective_pod_resources(spec, "limits")["memory"] for _, spec in pods)
+    assert total > 5 * 2**30
+    assert len(pods) > 8
+
+
 @pytest.mark.parametrize(("component", "container"), [("setup", "setup"), ("cron", "cron")])
 def test_a_wp_cli_process_fits_its_container(
     manifest: Manifest, component: str, container: str
@@ -96,17 +108,14 @@ def test_mariadb_accepts_every_worker_during_a_rolling_update(manifest: Manifest
 
 def test_resource_quota_admits_every_pod_that_can_exist_at_once(manifest: Manifest) -> None:
     """A rolling update's surge pod, the setup Job (two pods across a revision change), the cron
-    run, the helm test pod and, with an Ingress and cert-manager, the ACME solver pod: all admitted
-    together, requests, limits and pod count."""
+    run, the helm test pod, a backup and a restore Job (when backups are on) and, with an Ingress
+    and cert-manager, the ACME solver pod: all admitted together, requests, limits and pod
+    count."""
     hard = manifest.of_kind("ResourceQuota")[0]["spec"]["hard"]
     pods = worst_case_pods(manifest)
-    assert {component_of(labels) for _, labels, _ in manifest.pod_specs()} == {
-        "wordpress",
-        "mariadb",
-        "setup",
-        "cron",
-        "test",
-    }
+    store = {"wordpress", "mariadb", "setup", "cron", "test"}
+    backups = {"backup", "restore"} if backups_enabled(manifest) else set()
+    assert {component_of(labels) for _, labels, _ in manifest.pod_specs()} == store | backups
     assert len(pods) <= int(hard["pods"])
     for kind in ("requests", "limits"):
         for resource in RESOURCES:
@@ -114,15 +123,26 @@ def test_resource_quota_admits_every_pod_that_can_exist_at_once(manifest: Manife
             assert total <= amount(resource, hard[f"{kind}.{resource}"]), (kind, resource, total)
 
 
+def backups_enabled(manifest: Manifest) -> bool:
+    return any(obj["metadata"]["name"] == "store-backup" for obj in manifest.of_kind("CronJob"))
+
+
 def test_the_worst_case_counts_what_the_environment_runs(
     rendered: Callable[[str], Manifest],
 ) -> None:
     """The sum above is not vacuous: prod counts three WordPress pods (two replicas and a surge
-    pod) and, with an Ingress and cert-manager, cert-manager's solver pod."""
+    pod), a backup and a restore pod (both can run while the store serves: a manual backup, or a
+    clone's restore beside a scheduled backup) and, with an Ingress and cert-manager,
+    cert-manager's solver pod."""
     names = [where for where, _ in worst_case_pods(rendered("prod-ingress"))]
     assert names.count("Deployment/store-wordpress") == 3
     assert names.count("Job/store-setup-r1") == 2
     assert names.count("CronJob/store-cron") == 1
+    assert names.count("CronJob/store-backup") == 1
+    assert names.count("CronJob/store-restore") == 1
+    assert "CronJob/store-backup" not in [
+        where for where, _ in worst_case_pods(rendered("default"))
+    ]
     assert "Pod/cm-acme-http-solver" in names
     assert "Pod/cm-acme-http-solver" not in [
         where for where, _ in worst_case_pods(rendered("prod"))

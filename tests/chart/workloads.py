@@ -76,8 +76,10 @@ def acme_solver_pods(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
 def worst_case_pods(manifest: Manifest) -> list[tuple[str, dict[str, Any]]]:
     """Every pod that can exist at once: WordPress replicas plus a rolling-update surge pod,
     MariaDB, two setup pods (the previous revision's still terminating while the new one starts),
-    one cron pod (concurrencyPolicy Forbid), the helm test pod and, with a cert-manager
-    ClusterIssuer on the Ingress, the ACME HTTP-01 solver pod."""
+    one cron pod (concurrencyPolicy Forbid), the helm test pod, with backups on one backup pod
+    (scheduled or manual) and one restore pod (the orchestrator creates it from the suspended
+    restore CronJob) and, with a cert-manager ClusterIssuer on the Ingress, the ACME HTTP-01
+    solver pod."""
     pods = []
     for where, labels, spec in manifest.pod_specs():
         component = component_of(labels)

@@ -16,7 +16,13 @@ import yaml
 from orchestrator.config import REPO_ROOT
 from orchestrator.models import Store
 from orchestrator.provisioning.store_values import namespace_labels
-from tests.chart.conftest import Manifest, render
+from tests.chart.conftest import (
+    KUBERNETES_VERSIONS,
+    Manifest,
+    assert_valid_for_kubernetes,
+    render,
+)
+from tests.chart.test_pod_security import violations
 from tests.deploy.platform_chart import render_platform
 
 KIND = REPO_ROOT / "scripts" / "kind"
@@ -233,3 +239,78 @@ def test_cluster_up_builds_and_loads_the_store_image_values_local_names() -> Non
     assert built == f"{image['repository']}:{image['tag']}"
     assert 'kind load docker-image --name "$cluster" "$store_image"' in CLUSTER_UP
     assert VALUES_LOCAL["woocommerce"]["source"] == "image"
+
+
+# --- the backup target: MinIO in woo-backups, wired to the platform and the stores ----------
+BACKUP_TARGET = [
+    obj for obj in yaml.safe_load_all((KIND / "backup-target.yaml").read_text()) if obj
+]
+
+
+def backup_target(kind: str) -> dict[str, Any]:
+    found: list[dict[str, Any]] = [obj for obj in BACKUP_TARGET if obj["kind"] == kind]
+    assert len(found) == 1, kind
+    return found[0]
+
+
+@pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
+def test_the_backup_target_is_valid_and_meets_pod_security_restricted(
+    tmp_path: Path, version: str
+) -> None:
+    manifest = Manifest(objects=BACKUP_TARGET, text="")
+    assert_valid_for_kubernetes(manifest, version, tmp_path)
+    namespace = backup_target("Namespace")
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    pod = backup_target("Deployment")["spec"]["template"]["spec"]
+    assert violations(pod, {}) == []
+    repository, _, tag = pod["containers"][0]["image"].rpartition(":")
+    assert repository == "quay.io/minio/minio" and tag.startswith("RELEASE.")
+
+
+def test_cluster_up_deploys_the_target_and_hands_its_keys_to_the_platform() -> None:
+    assert "apply -f scripts/kind/backup-target.yaml" in CLUSTER_UP
+    assert shell_variable("backup_namespace") == backup_target("Namespace")["metadata"]["name"]
+    env = backup_target("Deployment")["spec"]["template"]["spec"]["containers"][0]["env"]
+    refs = {v["valueFrom"]["secretKeyRef"]["name"] for v in env if "valueFrom" in v}
+    assert refs == {"minio-credentials"}
+    assert "secret generic minio-credentials" in CLUSTER_UP
+    settings = yaml.safe_load((KIND / "platform-values.yaml").read_text())["settings"]
+    assert settings["backupCredentialsSecret"] == shell_variable("backup_credentials")
+    assert '"$backup_credentials"' in CLUSTER_UP
+    assert "--from-literal" not in CLUSTER_UP.split("deploying the backup target")[1]
+
+
+def test_the_platform_points_the_orchestrator_at_the_targets_service(platform: Manifest) -> None:
+    data = platform.one("ConfigMap", "woo-platform")["data"]
+    service = backup_target("Service")
+    [port] = service["spec"]["ports"]
+    host = f"{service['metadata']['name']}.{service['metadata']['namespace']}.svc.cluster.local"
+    assert data["WOO_BACKUP_ENDPOINT"] == f"http://{host}:{port['port']}"
+    assert data["WOO_BACKUP_BUCKET"] == "woo-backups"
+    assert data["WOO_BACKUP_PREFIX"] == "stores"
+    assert data["WOO_BACKUP_CREDENTIALS_SECRET"] == shell_variable("backup_credentials")
+
+
+def test_a_stores_backup_jobs_and_the_target_let_each_other_through(helm_bin: Path) -> None:
+    """The store's policy lets its backup pods out to the target's port (no address ranges: the
+    target is in the cluster), and the target's policy lets them in, from a store namespace."""
+    service_port = backup_target("Service")["spec"]["ports"][0]
+    store = render(helm_bin, "local", "--set", f"backup.target.port={service_port['port']}")
+    [egress] = [
+        rule
+        for rule in store.one("NetworkPolicy", "store-backup")["spec"]["egress"]
+        if any("ipBlock" in peer for peer in rule["to"])
+    ]
+    assert egress["ports"] == [{"port": 9000, "protocol": "TCP"}]
+    [rule] = backup_target("NetworkPolicy")["spec"]["ingress"]
+    assert rule["ports"] == [{"port": 9000, "protocol": "TCP"}]
+    namespace = namespace_labels(Store(id="s1", store_name="demo", domain="demo.localhost"))
+    for _, labels, _ in store.pod_specs():
+        admitted = any(
+            all(namespace.get(k) == v for k, v in peer["namespaceSelector"]["matchLabels"].items())
+            and "podSelector" in peer
+            and labels.get("app.kubernetes.io/component")
+            in peer["podSelector"]["matchExpressions"][0]["values"]
+            for peer in rule["from"]
+        )
+        assert admitted == (labels["app.kubernetes.io/component"] in ("backup", "restore"))

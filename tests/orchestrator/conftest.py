@@ -1,10 +1,12 @@
 """Databases for the orchestrator tests: a real PostgreSQL database created for this run (and
-dropped after it), and an SQLite file per test; both migrated by our own migrations."""
+dropped after it), and an SQLite file per test; both migrated by our own migrations. And the two
+kinds of settings the tests run the platform with: on the stand-in with the real helm and chart
+(`settings_for`), or with a cluster that never answers, for the API alone (`offline_settings`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from harness.postgres import temporary_database
 from harness.tokens import ADMIN_TOKEN
+from kube_standin import KubeStandin
 from orchestrator import db
-from orchestrator.config import Settings
+from orchestrator.config import REPO_ROOT, Settings
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +77,52 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
     }
     values.update(overrides)
     return Settings(**values)
+
+
+# A cluster that never answers: nothing gets provisioned, so a test sees the API alone.
+UNREACHABLE_KUBECONFIG = """apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+users: [{name: u, user: {}}]
+current-context: c
+"""
+
+
+def offline_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings whose cluster never answers (see UNREACHABLE_KUBECONFIG)."""
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
+    return make_settings(database_url, tmp_path, **{"kubeconfig": kubeconfig, **overrides})
+
+
+def standin_settings(
+    database_url: str, tmp_path: Path, kube_standin: KubeStandin, helm: Path, **overrides: Any
+) -> Settings:
+    """Settings for a platform on the stand-in, with the real helm, the repository's store chart
+    and its values files; keywords win (``helm_bin=`` a wrapper, say)."""
+    values: dict[str, Any] = {
+        "kubeconfig": kube_standin.kubeconfig,
+        "helm_bin": helm,
+        "chart_path": REPO_ROOT / "helm" / "woocommerce",
+        "values_dir": REPO_ROOT,
+    }
+    return make_settings(database_url, tmp_path, **{**values, **overrides})
+
+
+SettingsFor = Callable[..., Settings]
+
+
+@pytest.fixture
+def settings_for(
+    postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path
+) -> SettingsFor:
+    """``settings_for(**overrides)``: `standin_settings` on the run's PostgreSQL database."""
+
+    def build(**overrides: Any) -> Settings:
+        return standin_settings(postgres_database, tmp_path, kube_standin, helm_bin, **overrides)
+
+    return build
 
 
 @pytest.fixture

@@ -15,25 +15,14 @@ from sqlalchemy.engine import Engine
 from harness.app import RunningApp, running_app
 from harness.postgres import temporary_database
 from orchestrator.db import session_factory
-from tests.orchestrator.conftest import count_rows, make_settings
-
-UNREACHABLE_KUBECONFIG = """apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "http://127.0.0.1:1"}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-users: [{name: u, user: {}}]
-current-context: c
-"""
+from tests.orchestrator.conftest import count_rows, offline_settings
 
 
 @pytest.fixture
 async def api(database_url: str, tmp_path: Path) -> AsyncIterator[RunningApp]:
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
-    settings = make_settings(
+    settings = offline_settings(
         database_url,
         tmp_path,
-        kubeconfig=kubeconfig,
         backoff_initial_seconds=30,
         base_domain="shops.example.com",
         allowed_domain_suffixes=["localhost"],
@@ -413,10 +402,8 @@ async def test_empty_idempotency_key_is_refused(api: RunningApp) -> None:
 
 
 async def test_database_gone_is_503_not_a_stack_trace(tmp_path: Path) -> None:
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
     with temporary_database("woo_test_gone") as database:
-        settings = make_settings(database.url, tmp_path, kubeconfig=kubeconfig)
+        settings = offline_settings(database.url, tmp_path)
         async with running_app(settings) as api:
             assert (await api.client.get("/stores")).status_code == 200
             database.drop()

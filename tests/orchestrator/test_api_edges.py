@@ -13,16 +13,17 @@ import pytest
 
 from harness.app import RunningApp, running_app
 from kube_standin.standin import KubeStandin
-from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.conftest import make_settings, offline_settings
 from tests.orchestrator.lifecycle_support import wait_for_status
-from tests.orchestrator.test_api import UNREACHABLE_KUBECONFIG, rows
+from tests.orchestrator.test_api import rows
 
 
 @pytest.fixture
 async def api(database_url: str, tmp_path: Path) -> AsyncIterator[RunningApp]:
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
-    settings = make_settings(database_url, tmp_path, kubeconfig=kubeconfig)
+    settings = offline_settings(
+        database_url,
+        tmp_path,
+    )
     async with running_app(settings) as running:
         yield running
 

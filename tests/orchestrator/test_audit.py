@@ -12,19 +12,15 @@ import pytest
 
 from harness.app import RunningApp, running_app
 from harness.tokens import bearer
+from orchestrator.clock import Clock
 from orchestrator.housekeeping import Housekeeping
 from orchestrator.models import AuditRecord, utcnow
-from tests.orchestrator.conftest import make_settings
-from tests.orchestrator.test_api import UNREACHABLE_KUBECONFIG
+from tests.orchestrator.conftest import make_settings, offline_settings
 
 
 @pytest.fixture
 async def api(database_url: str, tmp_path: Path) -> AsyncIterator[RunningApp]:
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
-    settings = make_settings(
-        database_url, tmp_path, kubeconfig=kubeconfig, backoff_initial_seconds=30
-    )
+    settings = offline_settings(database_url, tmp_path, backoff_initial_seconds=30)
     async with running_app(settings) as running:
         yield running
 
@@ -100,7 +96,7 @@ async def test_old_records_are_purged(api: RunningApp, database_url: str, tmp_pa
             )
         await session.commit()
     settings = make_settings(database_url, tmp_path, audit_retention_days=365)
-    await Housekeeping(settings, sessions).sweep()
+    await Housekeeping(settings, sessions, Clock()).sweep()
     assert [r["request_id"] for r in await audit(api)] == ["r10"]
 
 

@@ -19,7 +19,7 @@ from harness.tokens import ADMIN_TOKEN, bearer
 from kube_standin import KubeStandin
 from orchestrator.auth.gate import is_public
 from orchestrator.config import REPO_ROOT, Settings
-from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.conftest import make_settings, standin_settings
 from tests.orchestrator.lifecycle_support import wait_for_status
 
 STORE = "00000000-0000-0000-0000-000000000000"  # replaced by a real store's id in the tests
@@ -51,14 +51,7 @@ TOO_WEAK = {"read": None, "write": "read", "admin": "write"}
 async def platform(
     postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path
 ) -> AsyncIterator[RunningApp]:
-    settings = make_settings(
-        postgres_database,
-        tmp_path,
-        kubeconfig=kube_standin.kubeconfig,
-        helm_bin=helm_bin,
-        chart_path=REPO_ROOT / "helm" / "woocommerce",
-        values_dir=REPO_ROOT,
-    )
+    settings = standin_settings(postgres_database, tmp_path, kube_standin, helm_bin)
     async with running_app(settings) as running:
         yield running
 

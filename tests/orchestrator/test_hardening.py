@@ -17,20 +17,18 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from harness.app import RunningApp, running_app
+from orchestrator.clock import Clock
 from orchestrator.housekeeping import Housekeeping
 from orchestrator.models import DesiredState, Store, StoreEvent, StoreStatus, utcnow
-from tests.orchestrator.conftest import count_rows, make_settings
-from tests.orchestrator.test_api import UNREACHABLE_KUBECONFIG
+from tests.orchestrator.conftest import count_rows, make_settings, offline_settings
+from tests.orchestrator.manual_clock import ManualClock
 
 
 @pytest.fixture
 async def api(database_url: str, tmp_path: Path) -> AsyncIterator[RunningApp]:
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
-    settings = make_settings(
+    settings = offline_settings(
         database_url,
         tmp_path,
-        kubeconfig=kubeconfig,
         backoff_initial_seconds=30,
         base_domain="shops.example.com",
     )
@@ -212,16 +210,23 @@ async def test_deleted_stores_are_purged_after_the_retention(
     now = utcnow()
     async with sessions() as session:
         for name, deleted_days_ago, status in [
-            ("old", 31, StoreStatus.DELETED),
-            ("recent", 29, StoreStatus.DELETED),
+            ("old", 1.0, StoreStatus.DELETED),
+            ("recent", 0.25, StoreStatus.DELETED),
             ("live", None, StoreStatus.READY),
         ]:
             session.add(_store(name, status, deleted_days_ago, now))
             session.add(StoreEvent(store_id=name, step="request", outcome="accepted", message="-"))
         await session.commit()
 
+    # Retention is measured on the platform's clock: 29.5 days on, "old" (deleted 30.5 days
+    # before) goes and "recent" (29.75 days) stays.
+    clock = ManualClock()
+    clock.advance(timedelta(days=29.5).total_seconds())
     settings = make_settings(database_url, tmp_path, deleted_store_retention_days=30)
-    await Housekeeping(settings, sessions).sweep()
+    await Housekeeping(settings, sessions, Clock()).sweep()
+    async with sessions() as session:
+        assert len((await session.scalars(select(Store.id))).all()) == 3, "nothing is old yet"
+    await Housekeeping(settings, sessions, clock).sweep()
 
     async with sessions() as session:
         left = (await session.scalars(select(Store.id).order_by(Store.id))).all()
@@ -230,7 +235,7 @@ async def test_deleted_stores_are_purged_after_the_retention(
     assert events == 2
 
 
-def _store(name: str, status: StoreStatus, deleted_days_ago: int | None, now: Any) -> Store:
+def _store(name: str, status: StoreStatus, deleted_days_ago: float | None, now: Any) -> Store:
     deleted_at = now - timedelta(days=deleted_days_ago) if deleted_days_ago else None
     return Store(
         id=name,

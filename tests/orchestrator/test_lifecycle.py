@@ -12,9 +12,8 @@ import pytest
 
 from harness.app import RunningApp, running_app
 from kube_standin import KubeStandin
-from orchestrator.config import REPO_ROOT
 from orchestrator.provisioning.store_values import STORE_ID_LABEL
-from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.conftest import SettingsFor
 from tests.orchestrator.lifecycle_support import (
     core_api,
     events,
@@ -28,22 +27,7 @@ DEMO = {"store_name": "demo", "domain": "demo.localhost", "environment": "local"
 
 
 @pytest.fixture
-def settings_for(postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path):  # type: ignore[no-untyped-def]
-    def build(**overrides: Any) -> Any:
-        values = {
-            "kubeconfig": kube_standin.kubeconfig,
-            "helm_bin": helm_bin,
-            "chart_path": REPO_ROOT / "helm" / "woocommerce",
-            "values_dir": REPO_ROOT,
-        }
-        values.update(overrides)
-        return make_settings(postgres_database, tmp_path, **values)
-
-    return build
-
-
-@pytest.fixture
-async def api(settings_for: Any) -> AsyncIterator[RunningApp]:
+async def api(settings_for: SettingsFor) -> AsyncIterator[RunningApp]:
     async with running_app(settings_for()) as running:
         yield running
 

@@ -9,16 +9,11 @@ from typing import Any
 from harness.app import running_app
 from harness.tokens import bearer
 from orchestrator.auth.limits import RateLimiter
-from tests.orchestrator.conftest import count_rows, make_settings
-from tests.orchestrator.test_api import UNREACHABLE_KUBECONFIG
+from tests.orchestrator.conftest import count_rows, offline_settings
 
 
 def settings_with(database_url: str, tmp_path: Path, **overrides: Any) -> Any:
-    kubeconfig = tmp_path / "kubeconfig"
-    kubeconfig.write_text(UNREACHABLE_KUBECONFIG)
-    return make_settings(
-        database_url, tmp_path, kubeconfig=kubeconfig, backoff_initial_seconds=30, **overrides
-    )
+    return offline_settings(database_url, tmp_path, backoff_initial_seconds=30, **overrides)
 
 
 async def test_changes_beyond_the_burst_get_429_with_retry_after(

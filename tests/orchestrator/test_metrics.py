@@ -12,12 +12,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from harness.app import RunningApp, running_app
 from kube_standin import KubeStandin
-from orchestrator.config import REPO_ROOT
 from orchestrator.helm.errors import ReleaseNotFound
 from orchestrator.helm.runner import HelmRunner
 from orchestrator.kube.client import KubeClient
 from orchestrator.kube.errors import KubeUnavailable
-from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.conftest import UNREACHABLE_KUBECONFIG, SettingsFor
 from tests.orchestrator.lifecycle_support import helm_wrapper, wait_for_status, wait_for_store
 from tests.orchestrator.manual_clock import ManualClock
 
@@ -44,22 +43,7 @@ async def scrape(api: RunningApp) -> Samples:
 
 
 @pytest.fixture
-def settings_for(postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path):  # type: ignore[no-untyped-def]
-    def build(**overrides: Any) -> Any:
-        values = {
-            "kubeconfig": kube_standin.kubeconfig,
-            "helm_bin": helm_bin,
-            "chart_path": REPO_ROOT / "helm" / "woocommerce",
-            "values_dir": REPO_ROOT,
-        }
-        values.update(overrides)
-        return make_settings(postgres_database, tmp_path, **values)
-
-    return build
-
-
-@pytest.fixture
-async def api(settings_for: Any) -> AsyncIterator[RunningApp]:
+async def api(settings_for: SettingsFor) -> AsyncIterator[RunningApp]:
     async with running_app(settings_for()) as running:
         yield running
 
@@ -195,13 +179,3 @@ async def _status_or_none(runner: HelmRunner) -> object:
         return await runner.status("store", namespace="ns", timeout=5)
     except ReleaseNotFound:
         return None
-
-
-UNREACHABLE_KUBECONFIG = """
-apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
-contexts: [{name: c, context: {cluster: c, user: u}}]
-current-context: c
-users: [{name: u, user: {token: t}}]
-"""

@@ -21,8 +21,7 @@ import pytest
 from harness.app import RunningApp, running_app
 from harness.tokens import bearer
 from kube_standin import KubeStandin
-from orchestrator.config import REPO_ROOT
-from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.conftest import standin_settings
 from tests.orchestrator.lifecycle_support import wait_for_status
 
 SECRETS = ("store-db-credentials", "store-admin-credentials")
@@ -32,14 +31,8 @@ SECRETS = ("store-db-credentials", "store-admin-credentials")
 async def platform(
     postgres_database: str, tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path
 ) -> AsyncIterator[RunningApp]:
-    settings = make_settings(
-        postgres_database,
-        tmp_path,
-        kubeconfig=kube_standin.kubeconfig,
-        helm_bin=helm_bin,
-        chart_path=REPO_ROOT / "helm" / "woocommerce",
-        values_dir=REPO_ROOT,
-        log_level="debug",
+    settings = standin_settings(
+        postgres_database, tmp_path, kube_standin, helm_bin, log_level="debug"
     )
     async with running_app(settings) as running:
         yield running

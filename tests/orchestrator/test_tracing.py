@@ -26,9 +26,9 @@ from harness.app import running_app
 from harness.ports import free_port
 from kube_standin import KubeStandin
 from orchestrator import tracing
-from orchestrator.config import REPO_ROOT
+from orchestrator.config import Settings
 from orchestrator.logs import StoreAndTrace, current_store
-from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.conftest import SettingsFor, standin_settings
 from tests.orchestrator.lifecycle_support import wait_for_status
 
 DEMO = {"store_name": "demo", "domain": "demo.localhost", "environment": "local"}
@@ -36,16 +36,12 @@ CALLER_TRACE = "0af7651916cd43dd8448eb211c80319c"
 
 
 @pytest.fixture
-def settings_for(tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path):  # type: ignore[no-untyped-def]
-    def build(**overrides: Any) -> Any:
-        values = {
-            "kubeconfig": kube_standin.kubeconfig,
-            "helm_bin": helm_bin,
-            "chart_path": REPO_ROOT / "helm" / "woocommerce",
-            "values_dir": REPO_ROOT,
-        }
-        values.update(overrides)
-        return make_settings(f"sqlite:///{tmp_path / 'woo.sqlite3'}", tmp_path, **values)
+def settings_for(tmp_path: Path, kube_standin: KubeStandin, helm_bin: Path) -> SettingsFor:
+    """As the shared fixture, on an SQLite file: the traces are the same on either database."""
+
+    def build(**overrides: Any) -> Settings:
+        database = f"sqlite:///{tmp_path / 'woo.sqlite3'}"
+        return standin_settings(database, tmp_path, kube_standin, helm_bin, **overrides)
 
     return build
 
@@ -61,14 +57,8 @@ def lifecycle_spans(
     provider = tracing.new_provider(SimpleSpanProcessor(exporter))
 
     async def lifecycle(standin: KubeStandin) -> str:
-        settings = make_settings(
-            f"sqlite:///{tmp_path / 'woo.sqlite3'}",
-            tmp_path,
-            kubeconfig=standin.kubeconfig,
-            helm_bin=helm_bin,
-            chart_path=REPO_ROOT / "helm" / "woocommerce",
-            values_dir=REPO_ROOT,
-        )
+        database = f"sqlite:///{tmp_path / 'woo.sqlite3'}"
+        settings = standin_settings(database, tmp_path, standin, helm_bin)
         async with running_app(settings, tracer_provider=provider) as api:
             created = await api.client.post(
                 "/stores",

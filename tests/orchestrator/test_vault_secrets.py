@@ -19,14 +19,14 @@ import pytest
 from harness.app import running_app
 from harness.ports import free_port
 from kube_standin import KubeStandin
-from orchestrator.config import REPO_ROOT, Settings
+from orchestrator.config import Settings
 from orchestrator.kube.client import KubeClient
 from orchestrator.models import Store
 from orchestrator.provisioning.secret_backends import VaultSecrets, external_secret
 from orchestrator.provisioning.store_values import ADMIN_SECRET, DB_SECRET, generated_secrets
 from orchestrator.vault.client import VaultClient
 from orchestrator.vault.errors import VaultUnavailable
-from tests.orchestrator.conftest import make_settings
+from tests.orchestrator.conftest import standin_settings
 from tests.orchestrator.lifecycle_support import wait_for_status, wait_for_store
 from tests.orchestrator.vault_support import OpenBao, external_secrets_operator, openbao
 
@@ -46,13 +46,11 @@ def bao() -> Iterator[OpenBao]:
 
 
 def vault_settings(tmp_path: Path, standin: KubeStandin, helm_bin: Path, bao: OpenBao) -> Settings:
-    return make_settings(
+    return standin_settings(
         f"sqlite:///{tmp_path / 'woo.sqlite3'}",
         tmp_path,
-        kubeconfig=standin.kubeconfig,
-        helm_bin=helm_bin,
-        chart_path=REPO_ROOT / "helm" / "woocommerce",
-        values_dir=REPO_ROOT,
+        standin,
+        helm_bin,
         secrets_backend="vault",
         vault_addr=bao.address,
         vault_token=bao.token,

@@ -15,20 +15,18 @@ from sqlalchemy.engine import Engine
 
 from harness.app import running_app
 from kube_standin import KubeStandin
-from orchestrator.config import REPO_ROOT, Settings
-from tests.orchestrator.conftest import make_settings
+from orchestrator.config import Settings
+from tests.orchestrator.conftest import standin_settings
 from tests.orchestrator.lifecycle_support import events, wait_for_status, wait_for_store
 from tests.orchestrator.manual_clock import ManualClock
 
 
 def settings(database_url: str, tmp_path: Path, kube: KubeStandin, helm_bin: Path) -> Settings:
-    return make_settings(
+    return standin_settings(
         database_url,
         tmp_path,
-        kubeconfig=kube.kubeconfig,
-        helm_bin=helm_bin,
-        chart_path=REPO_ROOT / "helm" / "woocommerce",
-        values_dir=REPO_ROOT,
+        kube,
+        helm_bin,
         # The safety net never runs within these tests: what happens, the watch did.
         resync_seconds=3600,
     )

@@ -17,9 +17,11 @@ readonly TASK
 # Where restore.sh stages a snapshot's wp-content on the store's own volume (then swaps it in by
 # renaming), and where the replaced files wait until the swap is done. backup.sh leaves both out.
 # mariadb-dump writes DUMP_COMPLETE_MARKER as its last line only when the dump is complete.
+# FILE_SYSTEM_ENTRY is what an ext4-formatted block volume keeps at its root, owned
+# by root and unreadable to the Job: not the store's, so neither backed up nor replaced.
 # shellcheck disable=SC2034 # read by backup.sh and restore.sh, which source this file
 readonly STAGED_CONTENT=.woo-platform-restore REPLACED_CONTENT=.woo-platform-replaced \
-	DUMP_COMPLETE_MARKER='-- Dump completed'
+	DUMP_COMPLETE_MARKER='-- Dump completed' FILE_SYSTEM_ENTRY=lost+found
 
 log() {
 	printf '[%s] %s\n' "$TASK" "$*" >&2

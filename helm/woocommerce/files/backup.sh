@@ -83,6 +83,7 @@ take_snapshot() {
 	logged_restic backup --json --host "$STORE_ID" \
 		--tag "store=${STORE_ID}" --tag "kind=${BACKUP_KIND}" \
 		--exclude "wp-content/${STAGED_CONTENT}" --exclude "wp-content/${REPLACED_CONTENT}" \
+		--exclude "wp-content/${FILE_SYSTEM_ENTRY}" \
 		database.sql wp-content >"${PRIVATE_DIR}/backup.json" || status=$?
 	grep '"message_type":"summary"' "${PRIVATE_DIR}/backup.json" >"${PRIVATE_DIR}/summary.json" || true
 	if [ "$status" -eq 3 ]; then

@@ -10,7 +10,13 @@
 #   SNAPSHOT_ID    the snapshot to restore (8 to 64 hex digits, as listed by restic)
 # STORE_ID names the store the snapshot belongs to: a snapshot without the tag store=<STORE_ID>
 # is refused. A clone passes the source store's id and repository, and its own database and
-# wp-content.
+# wp-content: either directly as STORE_ID and RESTIC_REPOSITORY, or (as the chart's restore Job
+# is given them) as
+#   SOURCE_REPOSITORY            the source store's repository; when set, it replaces
+#                                RESTIC_REPOSITORY,
+#   SOURCE_STORE_ID              the source store's id, replacing STORE_ID, and
+#   SOURCE_RESTIC_PASSWORD_FILE  the source repository's password, used instead of
+#                                RESTIC_PASSWORD_FILE when the file exists.
 #
 # Last line on success:
 #   woo-platform-restore-result {"status":"succeeded","snapshot_id":"<64 hex>","store_id":"…",
@@ -22,6 +28,7 @@ set -Eeuo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/backup-common.sh"
 
 main() {
+	use_clone_source
 	require_common_environment
 	require_environment SNAPSHOT_ID
 	if [[ ! "$SNAPSHOT_ID" =~ ^[0-9a-f]{8,64}$ ]]; then
@@ -35,6 +42,19 @@ main() {
 	replace_database
 	replace_wp_content
 	report
+}
+
+use_clone_source() {
+	if [ -z "${SOURCE_REPOSITORY:-}" ]; then
+		return
+	fi
+	RESTIC_REPOSITORY=$SOURCE_REPOSITORY
+	STORE_ID=${SOURCE_STORE_ID:-${STORE_ID:-}}
+	if [ -n "${SOURCE_RESTIC_PASSWORD_FILE:-}" ] && [ -f "$SOURCE_RESTIC_PASSWORD_FILE" ]; then
+		RESTIC_PASSWORD_FILE=$SOURCE_RESTIC_PASSWORD_FILE
+	fi
+	export RESTIC_REPOSITORY STORE_ID RESTIC_PASSWORD_FILE
+	log "restoring from the repository of store ${STORE_ID} at ${RESTIC_REPOSITORY}"
 }
 
 # restic prints an empty list for an unknown id; an ambiguous prefix is an error.
@@ -108,15 +128,16 @@ replace_database() {
 }
 
 # The store's entries move aside, the snapshot's move in (renames on one volume), then the old
-# ones are deleted: files created after the backup do not survive.
+# ones are deleted: files created after the backup do not survive. lost+found, which a block
+# volume's file system keeps at its root (owned by root, so the Job could not move it), stays.
 replace_wp_content() {
 	local content="${STORE_DATA_DIR}/wp-content"
 	local staged="${content}/${STAGED_CONTENT}/wp-content" replaced="${content}/${REPLACED_CONTENT}"
 	log "replacing wp-content"
 	mkdir -m 700 "$replaced"
 	find "$content" -mindepth 1 -maxdepth 1 ! -name "$STAGED_CONTENT" ! -name "$REPLACED_CONTENT" \
-		-exec mv -t "$replaced" {} +
-	find "$staged" -mindepth 1 -maxdepth 1 -exec mv -t "$content" {} +
+		! -name "$FILE_SYSTEM_ENTRY" -exec mv -t "$replaced" {} +
+	find "$staged" -mindepth 1 -maxdepth 1 ! -name "$FILE_SYSTEM_ENTRY" -exec mv -t "$content" {} +
 	rm -rf "$replaced" "${content:?}/${STAGED_CONTENT}"
 }
 

@@ -8,6 +8,10 @@
 # Exit status: 1 = failed, a new pod may succeed (the Job retries up to its backoffLimit);
 #              3 = configuration error or an image without a working WP-CLI, retrying cannot
 #                  help (the Job fails at once).
+#
+# With ADOPT_RESTORED_SITE=true (setup.adoptRestoredSite, after a restore or a clone) the run
+# first makes the restored database this store's: its site URL becomes WORDPRESS_HOME_URL, and
+# the admin user's email and password become the Secret's.
 set -Eeuo pipefail
 
 # Where the Job pod mounts the store's wp-content volume and the image's bundled WooCommerce.
@@ -39,6 +43,7 @@ main() {
 	require_wp_cli
 	wait_for_database
 	ensure_wordpress_installed
+	adopt_restored_site
 	ensure_admin_password
 	ensure_wordpress_database_current
 	ensure_woocommerce_files
@@ -127,12 +132,46 @@ ensure_wordpress_installed() {
 	log "WordPress is installed"
 }
 
+# A restored database carries the URL of the site it was backed up from: another store's after
+# a clone, or an older domain. Links in posts, options and WooCommerce data (serialized PHP,
+# which --precise rewrites with its lengths; JSON-escaped in blocks) move to this store's URL.
+# The guid column keeps the old URL: it identifies posts to feed readers and must never change.
+adopt_restored_site() {
+	if [ "${ADOPT_RESTORED_SITE:-false}" != true ]; then
+		return
+	fi
+	local stored
+	stored="$(wp eval-file "${SCRIPTS_DIR}/site-identity.php" stored-url)"
+	stored="${stored%/}"
+	if [ "${stored}" = "${WORDPRESS_HOME_URL}" ]; then
+		log "the restored site's URL is this store's: ${stored}"
+		return
+	fi
+	log "rewriting the restored site's URL ${stored} to ${WORDPRESS_HOME_URL}"
+	rewrite_url "${stored}" "${WORDPRESS_HOME_URL}"
+	rewrite_url "${stored//\//\\/}" "${WORDPRESS_HOME_URL//\//\\/}"
+	wp eval-file "${SCRIPTS_DIR}/site-identity.php" adopt-url
+}
+
+rewrite_url() {
+	wp search-replace "$1" "$2" --all-tables-with-prefix --precise --skip-columns=guid \
+		--report-changed-only
+}
+
 # The admin's password is the one in the store's Secret, on every run: admin-login.php reads
-# it from the environment inside PHP, so it is on no command line and in no output.
+# it from the environment inside PHP, so it is on no command line and in no output. After a
+# restore it also sets the admin's email (and creates the admin if the database lacks it).
 ensure_admin_password() {
-	local outcome
-	outcome="$(wp eval-file "${SCRIPTS_DIR}/admin-login.php")"
-	log "admin password: ${outcome}"
+	local outcome adopt=0
+	if [ "${ADOPT_RESTORED_SITE:-false}" = true ]; then
+		adopt=1
+	fi
+	outcome="$(WOO_PLATFORM_ADOPT_ADMIN="${adopt}" wp eval-file "${SCRIPTS_DIR}/admin-login.php")"
+	case "${outcome}" in
+	*created*) log "admin user: created from the store's Secret" ;;
+	*"email updated"*) log "admin email: updated" ;;
+	esac
+	log "admin password: ${outcome##*$'\n'}"
 }
 
 # A newer WordPress image brings newer core files; its database schema follows here.

@@ -207,9 +207,11 @@ is the store's volume. "bundle" adds /bundled, where the init container hands ov
 WooCommerce (woocommerce.source image) for the setup Job to swap in.
 */}}
 {{- define "woocommerce.contentAffinity" -}}
-{{- if ne .Values.wordpress.persistence.accessMode "ReadWriteMany" -}}
+{{- if and (ne .Values.wordpress.persistence.accessMode "ReadWriteMany") (not (include "woocommerce.storefrontPaused" .)) -}}
 # wp-content is ReadWriteOnce: it can be mounted by several pods, but only on one node. This pod
 # therefore runs on the node of a WordPress pod, so it works on the very volume WordPress serves.
+# With the storefront paused no WordPress pod holds the volume (and none could be followed), so
+# the pod may run on any node.
 affinity:
   podAffinity:
     requiredDuringSchedulingIgnoredDuringExecution:
@@ -218,6 +220,14 @@ affinity:
           matchLabels:
             {{- include "woocommerce.selectorLabels" (dict "ctx" . "component" "wordpress") | nindent 12 }}
 {{- end -}}
+{{- end -}}
+
+{{/*
+"true" while storefront.paused stops WordPress (restore, suspend), else empty. Read so that the
+chart renders the same whether or not the values carry a storefront block.
+*/}}
+{{- define "woocommerce.storefrontPaused" -}}
+{{- if (.Values.storefront | default dict).paused -}}true{{- end -}}
 {{- end -}}
 
 {{- define "woocommerce.docrootInitContainer" -}}
