@@ -120,9 +120,10 @@ def status_for(pod: Obj, state: str, message: str) -> Obj:
     return status
 
 
-def log_of(pod: Obj, container: str | None) -> str:
-    """What `pods/<name>/log` answers: a line per start of the container, or the apiserver's
-    400 when there is nothing to read yet."""
+def log_of(pod: Obj, container: str | None, *, previous: bool = False) -> tuple[str, str]:
+    """What `pods/<name>/log` answers (and for which container): a line per start of the
+    container, or the apiserver's 400 when there is nothing to read yet. ``previous``: the
+    instance before the last restart, which exists only once the container has terminated."""
     meta = pod["metadata"]
     names = [c.get("name", "") for c in _containers(pod)]
     if container is None:
@@ -143,6 +144,14 @@ def log_of(pod: Obj, container: str | None) -> str:
         {},
     )
     state = status.get("state") or {}
+    if previous:
+        last = (status.get("lastState") or {}).get("terminated")
+        if not last:
+            raise errors.bad_request(
+                f'previous terminated container "{container}" in pod "{meta["name"]}" not found'
+            )
+        ended_line = f"exited with code {last.get('exitCode')} ({last.get('reason')})"
+        return f"{container}: the previous instance {ended_line}\n", container
     waiting = state.get("waiting")
     if not status or (waiting and status.get("restartCount", 0) == 0):
         reason = (waiting or {}).get("reason", "ContainerCreating")
@@ -155,7 +164,7 @@ def log_of(pod: Obj, container: str | None) -> str:
         lines.append(
             f"{container}: exited with code {ended.get('exitCode')} ({ended.get('reason')})"
         )
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n", container
 
 
 def _container_status(pod_uid: str, container: Obj, state: str, message: str, started: str) -> Obj:

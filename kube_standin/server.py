@@ -17,8 +17,9 @@ from typing import Any
 import yaml
 from aiohttp import web
 
-from kube_standin import discovery, errors, patches, podstatus, protobuf
+from kube_standin import discovery, errors, patches, podlogs, podstatus, protobuf
 from kube_standin.faults import Faults
+from kube_standin.podlogs import PodLogs
 from kube_standin.registry import Registry
 from kube_standin.resources import PODS, ResourceType, at_path
 from kube_standin.selectors import field_selector, label_selector
@@ -72,8 +73,9 @@ def build_app(
     *,
     kube_version: str,
     server_address: Callable[[], str],
+    pod_logs: PodLogs | None = None,
 ) -> web.Application:
-    api = _Api(registry, faults, kube_version, server_address)
+    api = _Api(registry, faults, kube_version, server_address, pod_logs or PodLogs())
     app = web.Application(middlewares=[_recorder(requests)], client_max_size=16 * 1024 * 1024)
     app[WATCHES] = watches
     app.router.add_route("*", "/{tail:.*}", api.handle)
@@ -115,7 +117,9 @@ class _Api:
         faults: Faults,
         kube_version: str,
         server_address: Callable[[], str],
+        pod_logs: PodLogs,
     ) -> None:
+        self.pod_logs = pod_logs
         self.registry = registry
         self.faults = faults
         self.kube_version = kube_version
@@ -199,8 +203,14 @@ class _Api:
                 )
             )
         if method == "GET" and sub == "log" and name is not None:
-            log = podstatus.log_of(self.registry.get(r, namespace, name), query.get("container"))
-            return web.Response(text=log, content_type="text/plain")
+            pod = self.registry.get(r, namespace, name)
+            previous = _is_true(query.get("previous"))
+            log, container = podstatus.log_of(pod, query.get("container"), previous=previous)
+            # What was written belongs to the running instance.
+            written = [] if previous else self.pod_logs.written(namespace, name, container)
+            text = log + "".join(line + "\n" for line in written)
+            text = podlogs.bounded(text, query.get("tailLines"), query.get("limitBytes"))
+            return web.Response(text=text, content_type="text/plain")
         if sub == "log":
             raise errors.method_not_allowed(method)
         if method == "GET" and name is not None:

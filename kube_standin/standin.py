@@ -32,6 +32,7 @@ from kube_standin import snapshot
 from kube_standin.faults import Faults
 from kube_standin.kubelet import Kubelet, Mode
 from kube_standin.lifecycle import NamespaceController
+from kube_standin.podlogs import PodLogs
 from kube_standin.registry import PROTECTED_NAMESPACES, Registry
 from kube_standin.resources import NAMESPACES, find
 from kube_standin.server import RequestLog, RequestRecord, build_app
@@ -64,6 +65,8 @@ class KubeStandin:
             self.registry, namespace_termination_seconds
         )
         self.faults = Faults()
+        # What containers "wrote", served by the pod log subresource (write_log).
+        self.pod_logs = PodLogs()
         self.watches = Watches(self.store)
         self._requests = RequestLog(keep=10_000)
         self.controller_errors: builtins.list[BaseException] = []
@@ -181,6 +184,10 @@ class KubeStandin:
     def list(self, kind_or_plural: str, namespace: str | None = None) -> list[Obj]:
         return self.store.items(find(kind_or_plural), namespace)
 
+    def write_log(self, namespace: str, pod: str, container: str, text: str) -> None:
+        """Append lines to a container's log, as its process would write them."""
+        self.pod_logs.write(namespace, pod, container, text)
+
     def namespaces(self) -> builtins.list[str]:
         return [o["metadata"]["name"] for o in self.store.items(NAMESPACES)]
 
@@ -236,6 +243,7 @@ class KubeStandin:
             self.watches,
             kube_version=self.kube_version,
             server_address=lambda: f"127.0.0.1:{self._port}",
+            pod_logs=self.pod_logs,
         )
         runner = web.AppRunner(
             app, shutdown_timeout=1.0, handler_cancellation=True, access_log=None

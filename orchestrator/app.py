@@ -30,6 +30,7 @@ from orchestrator.auth.api import router as access_router
 from orchestrator.auth.gate import ApiGate
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
+from orchestrator.day2.api import router as day2_router
 from orchestrator.edges.docs import install_docs
 from orchestrator.edges.routing import HeadAsGet, TrailingSlashInsensitive
 from orchestrator.edges.validation import invalid_request
@@ -142,6 +143,7 @@ def create_app(
         # Added last, so it is the outermost middleware: the span covers the whole request.
         app.add_middleware(tracing.RequestTracing, tracer=tracer)
     app.include_router(stores_router)
+    app.include_router(day2_router)
     app.include_router(access_router)
     app.include_router(audit_router)
     app.include_router(operations_router)

@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     delete_deadline_seconds: float = Field(600.0, gt=0)
     backoff_initial_seconds: float = Field(1.0, gt=0)
     backoff_max_seconds: float = Field(30.0, gt=0)
+    # A Degraded store whose data is intact gets its release applied again, at most this many
+    # times in a row, the first after repair_backoff_seconds, each next one after twice as long.
+    repair_max_attempts: int = Field(3, ge=0, le=20)
+    repair_backoff_seconds: float = Field(30.0, gt=0)
 
     # --- retention -----------------------------------------------------------------------
     # An Idempotency-Key can be replayed for this long, then it is forgotten (and reusable).

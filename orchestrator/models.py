@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -29,6 +30,8 @@ class StoreStatus(enum.StrEnum):
     FAILED = "Failed"
     DELETING = "Deleting"
     DELETED = "Deleted"
+    # Workloads at zero, data kept, the storefront answered by a maintenance page.
+    SUSPENDED = "Suspended"
 
 
 class Scope(enum.StrEnum):
@@ -123,9 +126,15 @@ LIVE = text("status != 'Deleted'")
 # Stores the reconciler still has to drive. Literal SQL, so that the claim query states the
 # partial index's own predicate and the planner uses that index even with a generic plan.
 # Parenthesised whole: SQLAlchemy puts a text clause into an AND as it is.
+# Besides provisioning and deleting: an installed store (Ready, Degraded, Suspended) whose
+# release is to be applied again (repair, suspend, resume: a newer generation) or whose pass is
+# waiting (a step recorded), unless its data is lost (nothing is applied until an operator
+# decides).
 NEEDS_WORK = text(
     "((desired_state = 'present' AND status = 'Provisioning')"
-    " OR (desired_state = 'absent' AND status = 'Deleting'))"
+    " OR (desired_state = 'absent' AND status = 'Deleting')"
+    " OR (desired_state = 'present' AND status IN ('Ready', 'Degraded', 'Suspended')"
+    " AND data_lost_at IS NULL AND (applied_generation < generation OR step IS NOT NULL)))"
 )
 
 
@@ -170,6 +179,21 @@ class Store(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(String(120), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    # Day-2 operations. ``suspended``: the store is wanted at zero (chart values
+    # storefront.paused and database.paused). ``data_lost_at``: its namespace or a volume claim
+    # vanished behind the platform's back; nothing is applied until an operator chooses.
+    # ``repair_*``: automatic re-applies of the release of a Degraded store, counted so that a
+    # store that keeps breaking is repaired a few times with backoff, not in a hot loop.
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    data_lost_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    repair_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_repair_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # What the pending re-apply is to restore (the Degraded reason when it was asked for).
+    repair_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # The data claims the store was Ready with, "name=uid,name=uid": a claim deleted and
+    # recreated (empty) under the same name has another uid, and is lost data too.
+    data_claims: Mapped[str | None] = mapped_column(Text, default=None)
 
     __table_args__ = (
         # A name or domain is held by a live store; a deleted store frees both. Partial unique

@@ -35,13 +35,17 @@ fi
 
 # Debian packages, installed only when missing: restic and the MariaDB client run the store's
 # backup scripts for real in tests/chart/test_backup_scripts.py; promtool (Debian's prometheus)
-# runs the alert rules' unit tests; chromium runs the browser tests.
+# runs the alert rules' unit tests; nginx serves the store chart's maintenance page in
+# tests/chart/test_maintenance.py; chromium runs the browser tests; PHP's command line parses the
+# store chart's PHP files (php -l).
 # restic is pinned: the scripts read its messages and exit codes. The MariaDB client follows
 # Debian's security updates, whose exact versions come and go.
 debian_packages=()
 command -v restic >/dev/null || debian_packages+=("restic=0.14.0-1+b5")
 command -v mariadb-dump >/dev/null || debian_packages+=(mariadb-client)
+command -v php >/dev/null || debian_packages+=(php-cli)
 [ -x /usr/bin/promtool ] || debian_packages+=(prometheus)
+[ -x /usr/sbin/nginx ] || debian_packages+=(nginx-light)
 if [ "$with_browser" = 1 ] && [ ! -x /usr/bin/chromium ]; then
   debian_packages+=(chromium)
 fi

@@ -4,6 +4,14 @@
 
 from __future__ import annotations
 
-STORE_STATUSES = ("Provisioning", "Ready", "Degraded", "Failed", "Deleting", "Deleted")
+STORE_STATUSES = (
+    "Provisioning",
+    "Ready",
+    "Degraded",
+    "Failed",
+    "Deleting",
+    "Deleted",
+    "Suspended",
+)
 # Where `wait` stops early: the store will not get to the status waited for by itself.
 FAILURE_STATUSES = frozenset({"Failed"})

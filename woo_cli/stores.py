@@ -1,4 +1,5 @@
-"""``woo stores ...``: create, list, inspect, delete, retry and wait for stores."""
+"""``woo stores ...``: create, list, inspect, delete, retry and wait for stores; and day-2
+operations: suspend, resume, reconcile (repair), workloads and logs."""
 
 from __future__ import annotations
 
@@ -86,6 +87,8 @@ def register(groups: Any, common: argparse.ArgumentParser) -> None:
     wait.add_argument("--timeout", type=duration, default=600.0, help="e.g. 90s, 10m (default)")
     wait.add_argument("--interval", type=duration, default=1.0, help=argparse.SUPPRESS)
     wait.set_defaults(run=_wait)
+
+    _register_day2(verbs, common)
 
 
 def _add_wait_options(parser: argparse.ArgumentParser, what: str) -> None:
@@ -189,5 +192,158 @@ def wait_for(
                 f"woo: store {store_id} is still {store['status']} after {timeout:g}s",
                 file=sys.stderr,
             )
+            return ExitCode.TIMEOUT
+        time.sleep(interval)
+
+
+# --- day-2 operations ---------------------------------------------------------------------------
+POD_COLUMNS = (
+    column("POD", "name"),
+    column("COMPONENT", "component"),
+    column("PHASE", "phase"),
+    column("READY", "ready"),
+    column("RESTARTS", "restarts"),
+    column("LAST TERMINATION", "last_termination_reason"),
+    column("IMAGE", "image"),
+)
+WARNING_COLUMNS = (
+    column("LAST SEEN", "last_seen"),
+    column("REASON", "reason"),
+    column("OBJECT", "object"),
+    column("COUNT", "count"),
+    column("MESSAGE", "message"),
+)
+# What the API answers at most (GET /stores/{id}/logs).
+MAX_TAIL = 1000
+
+
+def _register_day2(verbs: Any, common: argparse.ArgumentParser) -> None:
+    suspend = verbs.add_parser(
+        "suspend",
+        parents=[common],
+        help="scale a store to zero behind a maintenance page, keeping its data",
+    )
+    suspend.add_argument("store_id")
+    _add_wait_options(suspend, "wait until WordPress and MariaDB are at zero")
+    suspend.set_defaults(run=_suspend)
+
+    resume = verbs.add_parser("resume", parents=[common], help="start a Suspended store again")
+    resume.add_argument("store_id")
+    _add_wait_options(resume, "wait until the store is Ready")
+    resume.set_defaults(run=_resume)
+
+    reconcile = verbs.add_parser(
+        "reconcile",
+        parents=[common],
+        help="repair a store: apply its release again (existing Secrets and volumes kept)",
+    )
+    reconcile.add_argument("store_id")
+    reconcile.add_argument(
+        "--recreate-empty",
+        action="store_true",
+        help="only for a store whose data is lost: provision it again, empty (nothing comes back)",
+    )
+    _add_wait_options(reconcile, "wait until the store is Ready")
+    reconcile.set_defaults(run=_reconcile)
+
+    workloads = verbs.add_parser(
+        "workloads", parents=[common], help="a store's pods and recent Warning events"
+    )
+    workloads.add_argument("store_id")
+    workloads.set_defaults(run=_workloads)
+
+    logs = verbs.add_parser(
+        "logs", parents=[common], help="the last lines of a container's log (secrets redacted)"
+    )
+    logs.add_argument("store_id")
+    logs.add_argument("--container", "-c", required=True, help="e.g. wordpress, mariadb")
+    logs.add_argument("--pod", help="the pod (default: the first that runs the container)")
+    logs.add_argument(
+        "--tail", type=int, default=200, help=f"lines from the end, 1 to {MAX_TAIL} (default 200)"
+    )
+    logs.add_argument(
+        "--previous", "-p", action="store_true", help="the instance before the last restart"
+    )
+    logs.set_defaults(run=_logs)
+
+
+def _suspend(client: WooClient, args: argparse.Namespace) -> int:
+    store = client.post(f"/stores/{args.store_id}/suspend")
+    if args.wait:
+        return _wait_until_suspended(client, store["id"], args.timeout, args.interval, args.output)
+    emit(store, STORE_COLUMNS, args.output)
+    return ExitCode.OK
+
+
+def _resume(client: WooClient, args: argparse.Namespace) -> int:
+    store = client.post(f"/stores/{args.store_id}/resume")
+    if args.wait:
+        return wait_for(client, store["id"], "Ready", args.timeout, args.interval, args.output)
+    emit(store, STORE_COLUMNS, args.output)
+    return ExitCode.OK
+
+
+def _reconcile(client: WooClient, args: argparse.Namespace) -> int:
+    body = {"recreate_empty": True} if args.recreate_empty else {}
+    store = client.post(f"/stores/{args.store_id}/reconcile", body)
+    if args.wait and store["status"] == "Suspended":
+        return _wait_until_suspended(client, store["id"], args.timeout, args.interval, args.output)
+    if args.wait:
+        return wait_for(client, store["id"], "Ready", args.timeout, args.interval, args.output)
+    emit(store, STORE_COLUMNS, args.output)
+    return ExitCode.OK
+
+
+def _workloads(client: WooClient, args: argparse.Namespace) -> int:
+    workloads = client.get(f"/stores/{args.store_id}/workloads")
+    if args.output == "json":
+        emit(workloads, (), "json")
+        return ExitCode.OK
+    emit(workloads["pods"], POD_COLUMNS, "table")
+    if workloads["warnings"]:
+        print()
+        emit(workloads["warnings"], WARNING_COLUMNS, "table")
+    return ExitCode.OK
+
+
+def _logs(client: WooClient, args: argparse.Namespace) -> int:
+    if not 1 <= args.tail <= MAX_TAIL:
+        print(f"woo: --tail must be between 1 and {MAX_TAIL}", file=sys.stderr)
+        return ExitCode.USAGE
+    params = {
+        "container": args.container,
+        "pod": args.pod,
+        "tail": args.tail,
+        "previous": "true" if args.previous else None,
+    }
+    log = client.get(f"/stores/{args.store_id}/logs", params)
+    if args.output == "json":
+        emit(log, (), "json")
+        return ExitCode.OK
+    for line in log["lines"]:
+        print(line)
+    if log["truncated"]:
+        print("woo: the log was cut at the API's size limit", file=sys.stderr)
+    return ExitCode.OK
+
+
+def _wait_until_suspended(
+    client: WooClient, store_id: str, timeout: float, interval: float, output: str
+) -> int:
+    """A suspension is done when the store is Suspended and says so ("suspended: ...")."""
+    deadline = time.monotonic() + timeout
+    while True:
+        store = client.get(f"/stores/{store_id}")
+        reason = store.get("status_reason") or ""
+        if store["status"] == "Suspended" and reason.startswith("suspended"):
+            emit(store, STORE_COLUMNS, output)
+            return ExitCode.OK
+        if store["status"] in FAILURE_STATUSES or store["status"] == "Degraded":
+            emit(store, STORE_COLUMNS, output)
+            print(f"woo: store {store_id} is {store['status']}: {reason}", file=sys.stderr)
+            return ExitCode.FAILED
+        if time.monotonic() + interval > deadline:
+            emit(store, STORE_COLUMNS, output)
+            print(f"woo: store {store_id} is not suspended after {timeout:g}s", file=sys.stderr)
             return ExitCode.TIMEOUT
         time.sleep(interval)

@@ -233,6 +233,82 @@ class KubeClient:
         stream never holds one the calls above need); call ``start()`` on the event loop."""
         return ObjectCache(kind, self._new_api_client(), on_change, watch_seconds=watch_seconds)
 
+    # --- day-2 diagnostics and checks -------------------------------------------------------
+    async def claims(self, namespace: str) -> list[Json]:
+        """The namespace's PersistentVolumeClaims."""
+        return await self._items(
+            lambda a, t: CoreV1Api(a).list_namespaced_persistent_volume_claim(
+                namespace, _request_timeout=t, _preload_content=False
+            ),
+            f"listing PersistentVolumeClaims in {namespace}",
+        )
+
+    async def pods(self, namespace: str, selector: str) -> list[Json]:
+        return await self._items(
+            lambda a, t: CoreV1Api(a).list_namespaced_pod(
+                namespace, label_selector=selector, _request_timeout=t, _preload_content=False
+            ),
+            f"listing Pods in {namespace}",
+        )
+
+    async def warning_events(self, namespace: str, limit: int) -> list[Json]:
+        """Up to ``limit`` Warning events of the namespace (the API server's order)."""
+        return await self._items(
+            lambda a, t: CoreV1Api(a).list_namespaced_event(
+                namespace,
+                field_selector="type=Warning",
+                limit=limit,
+                _request_timeout=t,
+                _preload_content=False,
+            ),
+            f"listing Events in {namespace}",
+        )
+
+    async def pod_log(
+        self,
+        namespace: str,
+        pod: str,
+        container: str,
+        *,
+        tail_lines: int,
+        limit_bytes: int,
+        previous: bool = False,
+    ) -> str:
+        """The last ``tail_lines`` lines of a container's log, at most ``limit_bytes`` of it
+        (both bounds applied by the API server); ``previous``: of the instance before the last
+        restart."""
+        document = await self._call(
+            lambda api, t: CoreV1Api(api).read_namespaced_pod_log(
+                pod,
+                namespace,
+                container=container,
+                tail_lines=tail_lines,
+                limit_bytes=limit_bytes,
+                previous=previous,
+                _preload_content=False,
+                _request_timeout=t,
+            ),
+            f"reading the log of {namespace}/{pod} container {container}",
+            text=True,
+        )
+        return str(document["text"])
+
+    async def secret_exists(self, namespace: str, name: str) -> bool:
+        """Whether a Secret exists, learnt from a dry-run create (409: it exists), so no value
+        is ever read back."""
+        body = k8s.V1Secret(type="Opaque", metadata=k8s.V1ObjectMeta(name=name))
+        try:
+            await self._call(
+                lambda api, t: CoreV1Api(api).create_namespaced_secret(
+                    namespace, body, dry_run="All", _preload_content=False, _request_timeout=t
+                ),
+                f"checking Secret {namespace}/{name}",
+                quote_message=False,
+            )
+        except KubeConflict:
+            return True
+        return False
+
     async def server_version(self) -> str:
         version = await self._call(
             lambda api, t: VersionApi(api).get_code(_preload_content=False, _request_timeout=t),
@@ -271,12 +347,17 @@ class KubeClient:
         action: str,
         *,
         quote_message: bool = True,
+        text: bool = False,
     ) -> Json:
+        """One API request in a worker thread; its JSON answer (``text``: the answer as text,
+        under the key "text", for the log subresource)."""
         api = self._client()
 
         def request() -> Any:
             # Decoding happens here too, off the event loop.
             response = call(api, self._timeout)
+            if text:
+                return {"text": (response.data or b"").decode("utf-8", errors="replace")}
             return json.loads(response.data) if response.data else {}
 
         loop = asyncio.get_running_loop()

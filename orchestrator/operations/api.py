@@ -53,7 +53,8 @@ async def platform_info(settings: SettingsDep) -> PlatformInfo:
         provisioning_steps=[
             ProvisioningStep(step=step, description=step.description)
             for step in Step
-            if step.towards is DesiredState.PRESENT
+            # The data check runs only before an installed store's release is applied again.
+            if step.towards is DesiredState.PRESENT and step is not Step.DATA
         ],
         admin_user=ADMIN_USER,
         admin_secret=AdminSecret(

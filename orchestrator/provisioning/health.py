@@ -8,6 +8,9 @@ database statement (nothing changed, nothing is looked at). A full check of ever
 against the cache runs every ``WOO_RESYNC_SECONDS`` as a safety net; it writes only verdicts that
 changed.
 
+A Degraded verdict on a store whose data is intact also schedules an automatic repair
+(``provisioning/repair.py``: bounded, with backoff).
+
 A verdict is written only if the store is still as it was read (``record_health``), so replicas
 that all see the same change write it once, and a DELETE or retry is never overwritten.
 """
@@ -17,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from opentelemetry.context import Context
 from opentelemetry.trace import Tracer
@@ -29,6 +32,7 @@ from orchestrator.logs import current_store
 from orchestrator.models import DesiredState, Store, StoreStatus
 from orchestrator.provisioning.outcome import HEALTH, Event, EventOutcome
 from orchestrator.provisioning.readiness import Verdict
+from orchestrator.provisioning.repair import gave_up_message, plan_repair, scheduled_message
 from orchestrator.provisioning.steps import StoreSteps
 from orchestrator.provisioning.transactions import in_transaction
 from orchestrator.stores.repository import StoreRepository
@@ -118,6 +122,8 @@ class HealthMonitor:
                 await self._check(store)
 
     async def _check(self, store: Store) -> None:
+        if not _watched(store):
+            return
         current_store.set(store.id)
         # A trace of its own, like a reconciler pass.
         with self.tracer.start_as_current_span(
@@ -140,45 +146,72 @@ class HealthMonitor:
                 store,
                 StoreStatus.READY,
                 None,
-                Event(HEALTH, EventOutcome.SUCCEEDED, "store healthy again"),
+                (Event(HEALTH, EventOutcome.SUCCEEDED, "store healthy again"),),
             )
         elif not healthy and (
             store.status == StoreStatus.READY or store.status_reason != assessment.reason
         ):
+            now = self.clock.now()
+            events = [Event(HEALTH, EventOutcome.DEGRADED, assessment.reason)]
+            changes: dict[str, Any] = {}
+            plan = plan_repair(store, self.settings, now)
+            if plan is not None and plan.due is not None:
+                changes = plan.store_changes(store, assessment.reason, now)
+                events.append(
+                    Event(HEALTH, EventOutcome.WAITING, scheduled_message(plan, self.settings, now))
+                )
+            elif plan is not None:
+                # Said once per new reason: a verdict is written only when the reason changes.
+                events.append(Event(HEALTH, EventOutcome.FAILED, gave_up_message(store, plan)))
             await self._record(
-                store,
-                StoreStatus.DEGRADED,
-                assessment.reason,
-                Event(HEALTH, EventOutcome.DEGRADED, assessment.reason),
+                store, StoreStatus.DEGRADED, assessment.reason, tuple(events), changes
             )
+            if changes:
+                self._wake()
 
     async def _record(
-        self, store: Store, status: StoreStatus, reason: str | None, event: Event
+        self,
+        store: Store,
+        status: StoreStatus,
+        reason: str | None,
+        events: tuple[Event, ...],
+        changes: dict[str, Any] | None = None,
     ) -> None:
         async def write(repository: StoreRepository) -> bool:
-            if not await repository.record_health(store, status, reason, self.clock.now()):
+            if not await repository.record_health(
+                store, status, reason, self.clock.now(), **(changes or {})
+            ):
                 return False
-            await repository.add_event(store.id, event.step, event.outcome, event.message)
+            for event in events:
+                await repository.add_event(store.id, event.step, event.outcome, event.message)
             return True
 
         if await self._transaction(write):
-            log.info("%s %s: %s", event.step, event.outcome, event.message)
+            for event in events:
+                log.info("%s %s: %s", event.step, event.outcome, event.message)
 
     async def _transaction(self, work: Callable[[StoreRepository], Awaitable[T]]) -> T:
         return await in_transaction(self.sessions, work)
 
 
 def _watched(store: Store) -> bool:
-    return store.desired_state == DesiredState.PRESENT and store.status in (
-        StoreStatus.READY,
-        StoreStatus.DEGRADED,
+    """Ready and Degraded stores, unless a pass is working on them (it judges them itself) or
+    their data is lost (they wait for an operator). Suspended stores are at zero on purpose."""
+    return (
+        store.desired_state == DesiredState.PRESENT
+        and store.status in (StoreStatus.READY, StoreStatus.DEGRADED)
+        and store.step is None
+        and store.data_lost_at is None
     )
 
 
 def _in_progress(store: Store) -> bool:
+    # A pass waiting on the store: provisioning, deleting, or applying its release again.
     return (
-        store.desired_state == DesiredState.PRESENT and store.status == StoreStatus.PROVISIONING
-    ) or (store.desired_state == DesiredState.ABSENT and store.status == StoreStatus.DELETING)
+        (store.desired_state == DesiredState.PRESENT and store.status == StoreStatus.PROVISIONING)
+        or (store.desired_state == DesiredState.ABSENT and store.status == StoreStatus.DELETING)
+        or (store.desired_state == DesiredState.PRESENT and store.step is not None)
+    )
 
 
 def _batches(items: list[str]) -> Iterable[list[str]]:

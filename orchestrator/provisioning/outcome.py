@@ -48,6 +48,9 @@ class Changes(TypedDict, total=False):
     step_started_at: datetime
     step_deadline_at: datetime | None
     attempt: int
+    data_lost_at: datetime | None
+    repair_reason: str | None
+    data_claims: str | None
 
 
 @dataclass(frozen=True)

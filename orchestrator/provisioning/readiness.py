@@ -64,6 +64,17 @@ def assess(snapshot: Snapshot, revision: int, *, require_setup: bool = True) -> 
             Verdict.WAITING, "missing from the cluster: " + ", ".join(absent), missing=True
         )
 
+    # Replicas set to zero by hand count as broken: only a suspension scales a store to zero.
+    scaled = [
+        name
+        for name, obj in (("MariaDB StatefulSet", mariadb), ("WordPress Deployment", wordpress))
+        if _wanted(obj) == 0
+    ]
+    if scaled:
+        return Assessment(
+            Verdict.WAITING, "scaled to zero outside the platform: " + ", ".join(scaled)
+        )
+
     job_failure = _job_failure(setup) if require_setup else None
     if job_failure:
         return Assessment(Verdict.FAILED, job_failure)
@@ -81,6 +92,34 @@ def assess(snapshot: Snapshot, revision: int, *, require_setup: bool = True) -> 
     blocker = _blocking_reason(snapshot)
     waiting = "waiting for " + ", ".join(pending)
     return Assessment(Verdict.WAITING, f"{blocker} ({waiting})" if blocker else waiting)
+
+
+def assess_suspended(snapshot: Snapshot) -> Assessment:
+    """A suspended store is settled when WordPress and MariaDB are at zero and the maintenance
+    page is served in their place."""
+    mariadb = _by_component(snapshot.statefulsets, "mariadb")
+    wordpress = _by_component(snapshot.deployments, "wordpress")
+    maintenance = _by_component(snapshot.deployments, "maintenance")
+    if maintenance is None:
+        return Assessment(
+            Verdict.WAITING, "missing from the cluster: maintenance Deployment", missing=True
+        )
+    pending = [
+        f"{name} to stop"
+        for name, obj in (("MariaDB", mariadb), ("WordPress", wordpress))
+        if obj is not None and (_wanted(obj) != 0 or _running(obj))
+    ]
+    if not _deployment_available(maintenance):
+        pending.append(f"maintenance page {_available_count(maintenance)} available")
+    if pending:
+        blocker = _blocking_reason(snapshot)
+        waiting = "waiting for " + ", ".join(pending)
+        return Assessment(Verdict.WAITING, f"{blocker} ({waiting})" if blocker else waiting)
+    return Assessment(
+        Verdict.READY,
+        "suspended: WordPress and MariaDB at zero, data kept; the storefront shows a "
+        "maintenance page",
+    )
 
 
 # --- workloads ----------------------------------------------------------------------------
@@ -137,6 +176,15 @@ def _observed(obj: Json) -> bool:
     generation = _meta(obj).get("generation")
     observed = (obj.get("status") or {}).get("observedGeneration")
     return generation is None or (observed is not None and int(observed) >= int(generation))
+
+
+def _wanted(obj: Json) -> int:
+    return int((obj.get("spec") or {}).get("replicas", 1))
+
+
+def _running(obj: Json) -> bool:
+    status = obj.get("status") or {}
+    return any(int(status.get(key) or 0) > 0 for key in ("readyReplicas", "availableReplicas"))
 
 
 def _ready_count(sts: Json) -> str:

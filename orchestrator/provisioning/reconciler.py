@@ -37,7 +37,8 @@ from orchestrator.provisioning.errors import StepError, as_step_error
 from orchestrator.provisioning.health import HealthMonitor
 from orchestrator.provisioning.outcome import Changes, Event, EventOutcome, Outcome
 from orchestrator.provisioning.readiness import Verdict
-from orchestrator.provisioning.steps import Step, StoreSteps
+from orchestrator.provisioning.repair import data_lost_reason, repaired_message
+from orchestrator.provisioning.steps import Step, StoreSteps, claims_record
 from orchestrator.provisioning.store_values import store_urls
 from orchestrator.provisioning.transactions import in_transaction
 from orchestrator.stores.repository import Fence, StoreRepository
@@ -236,6 +237,8 @@ class Reconciler:
     async def _perform(self, store: Store, step: Step) -> Outcome:
         """Run one step and decide what it means for the store; StepError when it failed."""
         match step:
+            case Step.DATA:
+                return await self._data_check(store)
             case Step.NAMESPACE:
                 return _succeeded(
                     store, step, await self._run(step, self.steps.ensure_namespace(store))
@@ -259,15 +262,69 @@ class Reconciler:
             case Step.NAMESPACE_DELETE:
                 return await self._namespace_deletion(store)
 
+    async def _data_check(self, store: Store) -> Outcome:
+        """An installed store's release is about to be applied again: only over its data."""
+        lost = await self._run(Step.DATA, self.steps.lost_data(store))
+        if lost is None:
+            return _succeeded(
+                store, Step.DATA, "data intact: namespace, volume claims and Secrets present"
+            )
+        now = self.clock.now()
+        reason = data_lost_reason(store, lost)
+        log.warning("store %s lost its data: %s", store.id, lost)
+        return Outcome(
+            {
+                "status": StoreStatus.DEGRADED,
+                "status_reason": reason,
+                "data_lost_at": now,
+                "step": None,
+                "step_deadline_at": None,
+                "attempt": 0,
+                "repair_reason": None,
+            },
+            (Event(Step.DATA, EventOutcome.FAILED, reason),),
+            # Not claimed again until an operator chooses (NEEDS_WORK skips lost data).
+            next_due=now,
+        )
+
     async def _readiness(self, store: Store) -> Outcome:
         revision = store.release_revision or 0
         assessment = await self._run(
             Step.READINESS, self.steps.observe(store, revision, require_setup=True)
         )
         now = self.clock.now()
+        if assessment.verdict == Verdict.READY and store.suspended:
+            return Outcome(
+                {
+                    "status": StoreStatus.SUSPENDED,
+                    "status_reason": assessment.reason,
+                    "step": None,
+                    "step_deadline_at": None,
+                    "attempt": 0,
+                    "repair_reason": None,
+                },
+                (Event(Step.READINESS, EventOutcome.SUCCEEDED, assessment.reason),),
+                next_due=now,
+            )
         if assessment.verdict == Verdict.READY:
+            # Which claims hold the data, so that one replaced later is known for lost data.
+            claims = store.data_claims or claims_record(
+                await self._run(Step.READINESS, self.steps.data_claims(store))
+            )
             storefront, admin = store_urls(store, self.settings.values_file(store.environment))
-            self.metrics.provision_seconds.observe((now - store.created_at).total_seconds())
+            timeline = [
+                Event(Step.READINESS, EventOutcome.SUCCEEDED, f"store is ready at {storefront}")
+            ]
+            if store.storefront_url is None:
+                self.metrics.provision_seconds.observe((now - store.created_at).total_seconds())
+            if store.repair_reason:
+                timeline.append(
+                    Event(
+                        Step.READINESS,
+                        EventOutcome.SUCCEEDED,
+                        repaired_message(store, store.release_revision),
+                    )
+                )
             return Outcome(
                 {
                     "status": StoreStatus.READY,
@@ -277,8 +334,10 @@ class Reconciler:
                     "step": None,
                     "step_deadline_at": None,
                     "attempt": 0,
+                    "repair_reason": None,
+                    "data_claims": claims,
                 },
-                (Event(Step.READINESS, EventOutcome.SUCCEEDED, f"store is ready at {storefront}"),),
+                tuple(timeline),
                 # Never claimed while Ready: its health follows the watch cache.
                 next_due=now,
             )
@@ -299,6 +358,8 @@ class Reconciler:
             )
         deadline = store.step_deadline_at
         if deadline is not None and now >= deadline:
+            if store.status in (StoreStatus.READY, StoreStatus.DEGRADED):
+                return self._repair_failed(store, assessment.reason)
             return self._failed(
                 store,
                 Step.READINESS,
@@ -313,6 +374,27 @@ class Reconciler:
         delay = min(max(waited / 4, 0.05), self.settings.readiness_poll_seconds)
         return Outcome(
             {"status_reason": assessment.reason}, events, next_due=now + timedelta(seconds=delay)
+        )
+
+    def _repair_failed(self, store: Store, reason: str) -> Outcome:
+        """A repair that did not make an installed store healthy leaves it Degraded, not
+        Failed: its data is there and it keeps serving what it can. The health monitor may
+        schedule the next (bounded) attempt."""
+        message = (
+            f"repair did not make the store healthy within "
+            f"{self.settings.ready_deadline_seconds:.0f}s: {reason}"
+        )
+        return Outcome(
+            {
+                "status": StoreStatus.DEGRADED,
+                "status_reason": message,
+                "step": None,
+                "step_deadline_at": None,
+                "attempt": 0,
+                "repair_reason": None,
+            },
+            (Event(Step.READINESS, EventOutcome.FAILED, message),),
+            next_due=self.clock.now(),
         )
 
     async def _namespace_deletion(self, store: Store) -> Outcome:
@@ -475,16 +557,19 @@ class Reconciler:
 
 
 def _steps_to_run(store: Store, desired: DesiredState) -> list[Step]:
-    """The steps of this pass, in order. Towards present: install (namespace, secrets,
-    release) unless helm already installed this generation, then wait for readiness. Towards
+    """The steps of this pass, in order. Towards present: install (data check for a store
+    that was Ready once, namespace, secrets, release) unless helm already installed this
+    generation, then wait for readiness. Towards
     absent: uninstall unless the namespace is already being deleted, then delete it."""
     if desired == DesiredState.PRESENT:
+        if store.applied_generation >= store.generation:
+            return [Step.READINESS]
         install = [Step.NAMESPACE, Step.SECRETS, Step.RELEASE]
-        return (
-            [*install, Step.READINESS]
-            if store.applied_generation < store.generation
-            else [Step.READINESS]
-        )
+        # A store that was Ready once has data: its release is applied again (repair, suspend,
+        # resume, retry) only after checking that the data is still there.
+        if store.storefront_url is not None:
+            install.insert(0, Step.DATA)
+        return [*install, Step.READINESS]
     if store.step == Step.NAMESPACE_DELETE:
         return [Step.NAMESPACE_DELETE]
     return [Step.UNINSTALL, Step.NAMESPACE_DELETE]

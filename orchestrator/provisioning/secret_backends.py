@@ -45,6 +45,15 @@ class SecretBackend(Protocol):
         """The store is gone: remove what the backend keeps outside its namespace."""
         ...
 
+    async def missing(self, store: Store) -> list[str]:
+        """Names of the store's Secrets that were created once and are gone now, which the
+        backend cannot bring back with the same values."""
+        ...
+
+    async def values(self, store: Store) -> list[str]:
+        """Every value of the store's Secrets, to keep them out of what is shown (logs)."""
+        ...
+
     async def admin_values(self, store: Store) -> dict[str, str] | None:
         """The keys of the store's admin Secret as the backend keeps them (None: none yet)."""
         ...
@@ -76,8 +85,24 @@ class KubernetesSecrets:
         # The Secrets went with the namespace.
         return None
 
+    async def missing(self, store: Store) -> list[str]:
+        return [
+            name
+            for name in generated_secrets(store)
+            if not await self.kube.secret_exists(store.namespace, name)
+        ]
+
+    async def values(self, store: Store) -> list[str]:
+        found: list[str] = []
+        for name in generated_secrets(store):
+            found.extend((await self._secret_values(store, name) or {}).values())
+        return found
+
     async def admin_values(self, store: Store) -> dict[str, str] | None:
-        secret = await self.kube.read_secret(store.namespace, ADMIN_SECRET)
+        return await self._secret_values(store, ADMIN_SECRET)
+
+    async def _secret_values(self, store: Store, name: str) -> dict[str, str] | None:
+        secret = await self.kube.read_secret(store.namespace, name)
         labels = ((secret or {}).get("metadata") or {}).get("labels") or {}
         if secret is None or labels.get(STORE_ID_LABEL) != store.id:
             # Not created yet, or a Secret of that name that is not this store's: never hand out.
@@ -135,6 +160,18 @@ class VaultSecrets:
     async def forget(self, store: Store) -> None:
         for name in generated_secrets(store):
             await self.vault.delete(kv_path(self.settings, store, name))
+
+    async def missing(self, store: Store) -> list[str]:
+        # The KV engine keeps the values; the operator writes a deleted Secret again from there.
+        return []
+
+    async def values(self, store: Store) -> list[str]:
+        found: list[str] = []
+        for name in generated_secrets(store):
+            found.extend(
+                (await self.vault.read(kv_path(self.settings, store, name)) or {}).values()
+            )
+        return found
 
     async def admin_values(self, store: Store) -> dict[str, str] | None:
         # The KV engine is the source; the Secret in the namespace is only the operator's copy.

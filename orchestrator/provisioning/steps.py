@@ -10,14 +10,15 @@ from enum import StrEnum
 
 from orchestrator.config import Settings
 from orchestrator.helm.client import HelmClient, ReleaseStatus
-from orchestrator.kube.client import Json, KubeClient
+from orchestrator.kube.client import Json, KubeClient, Snapshot
 from orchestrator.models import DesiredState, Store
 from orchestrator.provisioning.errors import PermanentStepError, TemporaryStepError
-from orchestrator.provisioning.readiness import Assessment, Verdict, assess
+from orchestrator.provisioning.readiness import Assessment, Verdict, assess, assess_suspended
 from orchestrator.provisioning.secret_backends import SecretBackend
 from orchestrator.provisioning.store_objects import StoreObjects
 from orchestrator.provisioning.store_values import (
     STORE_ID_LABEL,
+    data_claims,
     namespace_labels,
     release_values,
 )
@@ -51,6 +52,12 @@ class Step(StrEnum):
         step._deadline = deadline
         return step
 
+    DATA = (
+        "data",
+        DesiredState.PRESENT,
+        "checking that the store's data is intact",
+        lambda settings: settings.step_deadline_seconds,
+    )
     NAMESPACE = (
         "namespace",
         DesiredState.PRESENT,
@@ -118,6 +125,38 @@ class StoreSteps:
             raise TemporaryStepError(f"namespace {store.namespace} is still terminating")
         return f"namespace {store.namespace} exists"
 
+    async def lost_data(self, store: Store) -> str | None:
+        """Before the release of an installed store is applied again: what of its data is gone
+        (None: nothing). Applying it over a missing namespace, claim or Secret would hand the
+        shop an empty database or new credentials, so that is for an operator to decide."""
+        namespace = await self.kube.get_namespace(store.namespace)
+        if namespace is None:
+            return f"namespace {store.namespace} is gone"
+        self._check_owned(store, namespace)
+        if (namespace.get("metadata") or {}).get("deletionTimestamp"):
+            return f"namespace {store.namespace} is being deleted"
+        present = await self.data_claims(store)
+        known = _parse_claims(store.data_claims)
+        for name in data_claims(self.settings.release_name):
+            if name not in present:
+                return f"volume claim {name} is gone"
+            if name in known and known[name] != present[name]:
+                return f"volume claim {name} was deleted and replaced by a new, empty one"
+        missing = await self.secrets.missing(store)
+        if missing:
+            return "Secret " + ", ".join(missing) + " is gone (the data was written with it)"
+        return None
+
+    async def data_claims(self, store: Store) -> dict[str, str]:
+        """The store's data claims that exist (not being deleted), by name, with their uids."""
+        wanted = data_claims(self.settings.release_name)
+        found = {}
+        for claim in await self.kube.claims(store.namespace):
+            meta = claim.get("metadata") or {}
+            if meta.get("name") in wanted and not meta.get("deletionTimestamp"):
+                found[str(meta["name"])] = str(meta.get("uid"))
+        return found
+
     async def ensure_secrets(self, store: Store) -> str:
         return await self.secrets.ensure(store)
 
@@ -148,18 +187,24 @@ class StoreSteps:
             waiting = await self.secrets.waiting_for(store)
             if waiting is not None:
                 return Assessment(Verdict.WAITING, waiting)
+
+        def rule(snapshot: Snapshot) -> Assessment:
+            # A suspended store is judged by its own rule: at zero, the maintenance page up.
+            if store.suspended:
+                return assess_suspended(snapshot)
+            return assess(snapshot, revision, require_setup=require_setup)
+
         if self.objects.synced:
-            snapshot = self.objects.snapshot(store.namespace)
-            assessment = assess(snapshot, revision, require_setup=require_setup)
+            assessment = rule(self.objects.snapshot(store.namespace))
             if not assessment.missing:
                 return assessment
         selector = f"app.kubernetes.io/instance={self.settings.release_name}"
         snapshot = await self.kube.workloads(store.namespace, selector)
-        assessment = assess(snapshot, revision, require_setup=require_setup)
+        assessment = rule(snapshot)
         if assessment.verdict != Verdict.WAITING:
             return assessment
         await self.kube.add_diagnostics(snapshot, store.namespace, selector)
-        return assess(snapshot, revision, require_setup=require_setup)
+        return rule(snapshot)
 
     async def release_exists(self, store: Store) -> bool:
         return await self.helm.status(self.settings.release_name, store.namespace) is not None
@@ -204,6 +249,16 @@ class StoreSteps:
             raise PermanentStepError(
                 f"namespace {store.namespace} does not belong to this store; left untouched"
             )
+
+
+def claims_record(claims: dict[str, str]) -> str:
+    """Store.data_claims: the claims a store holds its data in, with their uids."""
+    return ",".join(f"{name}={uid}" for name, uid in sorted(claims.items()))
+
+
+def _parse_claims(record: str | None) -> dict[str, str]:
+    pairs = (item.partition("=") for item in (record or "").split(",") if item)
+    return {name: uid for name, _, uid in pairs}
 
 
 def _owned(store: Store, namespace: Json) -> bool:

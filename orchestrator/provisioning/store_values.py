@@ -65,7 +65,17 @@ def release_values(store: Store) -> dict[str, Any]:
         "ingress": {"host": store.domain},
         "mariadb": {"auth": {"existingSecret": DB_SECRET}},
         "wordpress": {"admin": {"existingSecret": ADMIN_SECRET}},
+        # A suspended store: WordPress and MariaDB at zero, the maintenance page answers.
+        "storefront": {"paused": store.suspended},
+        "database": {"paused": store.suspended},
     }
+
+
+def data_claims(release_name: str) -> tuple[str, ...]:
+    """The claims that hold a store's data (the chart's wp-content claim and the MariaDB
+    StatefulSet's claim of its one pod); the chart cuts the release name to 40 characters."""
+    prefix = release_name[:40].rstrip("-")
+    return (f"{prefix}-wordpress-content", f"data-{prefix}-mariadb-0")
 
 
 def store_urls(store: Store, values_file: Path) -> tuple[str, str]:

@@ -236,6 +236,7 @@ def to_store_out(store: Store) -> StoreOut:
         urls=urls,
         created_at=store.created_at,
         updated_at=store.updated_at,
+        data_lost_at=store.data_lost_at,
     )
 
 

@@ -294,10 +294,11 @@ class StoreRepository:
         return result.scalars().all()
 
     async def record_health(
-        self, seen: Store, status: StoreStatus, reason: str | None, now: datetime
+        self, seen: Store, status: StoreStatus, reason: str | None, now: datetime, **more: Any
     ) -> bool:
-        """Write a health verdict on a store as it was ``seen``; False (nothing written) when the
-        store changed meanwhile (a DELETE, a retry, another replica's verdict)."""
+        """Write a health verdict on a store as it was ``seen`` (with ``more`` fields: a repair
+        scheduled with it); False (nothing written) when the store changed meanwhile (a DELETE,
+        a retry, another replica's verdict)."""
         result = await self.session.execute(
             update(Store)
             .where(
@@ -307,7 +308,7 @@ class StoreRepository:
                 Store.status == seen.status,
                 Store.status_reason.is_not_distinct_from(seen.status_reason),
             )
-            .values(status=status, status_reason=reason, updated_at=now)
+            .values(status=status, status_reason=reason, updated_at=now, **more)
             .execution_options(synchronize_session=False)
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -70,6 +70,12 @@ class StoreOut(BaseModel):
     urls: StoreUrls | None
     created_at: datetime
     updated_at: datetime
+    data_lost_at: datetime | None = Field(
+        default=None,
+        description="When the store's namespace or a volume claim was found gone. Nothing is "
+        'recreated until an operator chooses: reconcile with {"recreate_empty": true}, restore '
+        "a backup, or delete.",
+    )
 
 
 class StorePage(BaseModel):

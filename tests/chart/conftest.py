@@ -48,7 +48,14 @@ ENVIRONMENT_FILES: dict[str, list[Path]] = {
     "local-ingress": [ingress_variant(REPO_ROOT / "values-local.yaml")],
     "prod-ingress": [ingress_variant(REPO_ROOT / "values-prod.yaml")],
 }
+# A suspended store (storefront.paused and database.paused): the maintenance page renderings.
+PAUSED_VALUES = HERE / "paused-values.yaml"
+for _name in ("local", "prod", "local-ingress", "prod-ingress"):
+    ENVIRONMENT_FILES[f"{_name}-paused"] = [*ENVIRONMENT_FILES[_name], PAUSED_VALUES]
+PAUSED_RENDERINGS = ["local-paused", "prod-paused", "local-ingress-paused", "prod-ingress-paused"]
 RENDERINGS = ["local", "prod", "local-ingress", "prod-ingress"]
+# Checks that hold for every rendering, a suspended store's too.
+ALL_RENDERINGS = [*RENDERINGS, *PAUSED_RENDERINGS]
 RELEASE = "store"
 NAMESPACE = "demo-0a1b2c3d"
 KUBERNETES_VERSIONS = ["1.30.0", "1.33.0", "1.37.0"]
@@ -62,7 +69,8 @@ def run_helm(helm_bin: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def values_args(environment: str, *extra_files: Path, store: bool = True) -> list[str]:
-    per_store = [STORE_VALUES] + ([BACKUP_VALUES] if environment in RENDERINGS else [])
+    backups = environment in RENDERINGS or environment in PAUSED_RENDERINGS
+    per_store = [STORE_VALUES] + ([BACKUP_VALUES] if backups else [])
     files = [*ENVIRONMENT_FILES[environment], *(per_store if store else []), *extra_files]
     return [arg for path in files for arg in ("-f", str(path))]
 

@@ -250,6 +250,26 @@ def test_a_prebuilt_image_upgrade_leaves_the_volumes_woocommerce_to_the_setup_jo
     assert "11.2.0" in (pod.bundled / "woocommerce" / "woocommerce.php").read_text()
 
 
+def test_setup_seed_hands_the_images_seed_to_the_setup_container_only(pod: Pod) -> None:
+    """setup.seed: the seed goes to /bundled/seed, never into the docroot (served) or the volume."""
+    seed = pod.root / "usr-src-woo-platform-seed"
+    for name, text in {"seed.sql": "-- dump\n", "seed.manifest": "SEED_FORMAT=1\n"}.items():
+        write(seed / name, text)
+    succeed(pod.prepare(SETUP_SEED="true", SEED_SOURCE=str(seed)))
+    assert (pod.bundled / "seed" / "seed.sql").read_text() == "-- dump\n"
+    assert (pod.bundled / "seed" / "seed.manifest").read_text() == "SEED_FORMAT=1\n"
+    served = [path.name for path in pod.docroot.rglob("*")]
+    assert "seed.sql" not in served and "seed.manifest" not in served
+
+
+def test_setup_seed_with_an_image_without_a_seed_is_no_error(pod: Pod) -> None:
+    """setup.sh reports the missing seed and installs the normal way."""
+    result = pod.prepare(SETUP_SEED="true", SEED_SOURCE=str(pod.root / "no-seed"))
+    succeed(result)
+    assert "the WordPress image has no" in result.stderr
+    assert not (pod.bundled / "seed").exists()
+
+
 def read_only_for_www_data(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     own(path, 0, 0, 0o755)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.chart.conftest import (
+    ALL_RENDERINGS,
     CHART,
     HERE,
     KUBERNETES_VERSIONS,
@@ -32,7 +33,7 @@ GATEWAY_API_KINDS = frozenset({"HTTPRoute"})
 
 # helm lint renders in "lint mode", where `fail` is reported but not fatal, so the environment
 # files lint cleanly on their own as well as with a store's values.
-@pytest.mark.parametrize("environment", ["default", *RENDERINGS])
+@pytest.mark.parametrize("environment", ["default", *ALL_RENDERINGS])
 @pytest.mark.parametrize("with_store_values", [True, False], ids=["store", "no-store"])
 def test_helm_lint_strict_passes(helm_bin: Path, environment: str, with_store_values: bool) -> None:
     result = run_helm(
@@ -42,7 +43,7 @@ def test_helm_lint_strict_passes(helm_bin: Path, environment: str, with_store_va
     assert "0 chart(s) failed" in result.stdout
 
 
-@pytest.mark.parametrize("environment", RENDERINGS)
+@pytest.mark.parametrize("environment", ALL_RENDERINGS)
 @pytest.mark.parametrize("version", KUBERNETES_VERSIONS)
 def test_kubernetes_validate_strict_has_no_error_or_warning(
     rendered: Callable[[str], Manifest], tmp_path: Path, environment: str, version: str

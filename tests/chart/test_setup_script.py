@@ -81,6 +81,31 @@ def test_script_passes_shellcheck(script: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+PHP = shutil.which("php")
+
+
+@pytest.mark.skipif(PHP is None, reason="needs PHP's command line (scripts/setup.sh installs it)")
+@pytest.mark.parametrize(
+    "name",
+    [
+        "admin-login.php",
+        "seed-admin.php",
+        "seed-files.php",
+        "site-identity.php",
+        "woo-healthz.php",
+        "wp-config.php",
+    ],
+)
+def test_php_files_parse(name: str) -> None:
+    """What WP-CLI runs with `wp eval-file` and the config every pod loads: a syntax error would
+    only show in a cluster otherwise."""
+    assert PHP is not None
+    result = subprocess.run(
+        [PHP, "-l", str(FILES / name)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_chart_ships_the_checked_scripts(rendered: Callable[[str], Manifest]) -> None:
     """The setup Job's scripts (and the PHP it runs through WP-CLI), the backup Job's scripts, and
     the docroot script that WordPress pods run as well, exactly as tested here."""
@@ -91,7 +116,13 @@ def test_the_chart_ships_the_checked_scripts(rendered: Callable[[str], Manifest]
     docroot_scripts = {k: v for k, v in wordpress_config.items() if k.endswith(".sh")}
     assert set(setup_scripts).isdisjoint(backup_scripts)
     shipped = setup_scripts | backup_scripts | docroot_scripts
-    expected = [*SHELL_SCRIPTS, FILES / "admin-login.php", FILES / "site-identity.php"]
+    expected = [
+        *SHELL_SCRIPTS,
+        FILES / "admin-login.php",
+        FILES / "site-identity.php",
+        FILES / "seed-admin.php",
+        FILES / "seed-files.php",
+    ]
     assert set(shipped) == {path.name for path in expected}
     assert "prepare-docroot.sh" in wordpress_config
     for path in expected:
@@ -197,7 +228,15 @@ exec "{real_unzip}" "$@"
         # As in the pod: setup.sh beside the files of the setup-scripts ConfigMap.
         scripts = self.root / "scripts"
         scripts.mkdir(exist_ok=True)
-        for name in ("setup.sh", "cron.sh", "admin-login.php", "site-identity.php"):
+        for name in (
+            "setup.sh",
+            "seed.sh",
+            "cron.sh",
+            "admin-login.php",
+            "site-identity.php",
+            "seed-admin.php",
+            "seed-files.php",
+        ):
             shutil.copy(FILES / name, scripts / name)
         return subprocess.run(
             ["bash", str(scripts / script)],

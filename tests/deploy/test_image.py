@@ -1,11 +1,19 @@
-"""The image recipe: hadolint-clean, shaped as the platform needs (non-root numeric user,
-health check, labels, no build tools at runtime), and its build replayed from scratch (dashboard
-build, wheel, fresh venv, pinned helm) until the built orchestrator answers."""
+"""The image recipes. The platform's: hadolint-clean, shaped as the platform needs (non-root
+numeric user, health check, labels, no build tools at runtime), and its build replayed from
+scratch (dashboard build, wheel, fresh venv, pinned helm) until the built orchestrator answers.
+
+The prebuilt store image (helm/woocommerce/prebuilt/Dockerfile): hadolint-clean and shaped as the
+chart expects; its build is not replayed here. Its base images are the official WordPress and
+WP-CLI images (PHP, WordPress core, WP-CLI) and it fetches WooCommerce from wordpress.org, none of
+which this test can have without Docker and that network. What its seed stage runs,
+prebuilt/build-seed.sh, runs in tests/chart/test_seed.py against a real MariaDB server (a private
+one started by the script, as in the build) with a WP-CLI stand-in."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,11 +25,13 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from orchestrator.config import REPO_ROOT
 from tests.deploy.dockerfile_replay import Replay, Stage, context_files, instructions
 
 DOCKERFILE = REPO_ROOT / "Dockerfile"
+STORE_IMAGE = REPO_ROOT / "helm" / "woocommerce" / "prebuilt"
 BIN = Path(sys.executable).parent
 PINNED_HELM_SHA256 = "210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9"
 
@@ -42,6 +52,56 @@ def test_hadolint_finds_nothing() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_the_prebuilt_store_image_recipe_is_hadolint_clean() -> None:
+    result = subprocess.run(
+        [str(BIN / "hadolint"), "--no-color", str(STORE_IMAGE / "Dockerfile")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip() == ""
+
+
+def store_image_stages() -> dict[str, list[tuple[str, str]]]:
+    stages: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] = []
+    for keyword, arguments in instructions(STORE_IMAGE / "Dockerfile"):
+        if keyword == "FROM":
+            words = arguments.split()
+            current = stages.setdefault(words[2] if len(words) == 3 else "final", [])
+        current.append((keyword, arguments))
+    return stages
+
+
+def test_the_prebuilt_store_image_carries_a_seed_built_in_its_own_stage() -> None:
+    """setup.seed: the seed is made in a build stage (MariaDB server and WP-CLI stay there) and
+    only its files reach the image, outside the docroot, where prepare-docroot.sh looks."""
+    stages = store_image_stages()
+    assert list(stages) == ["woocommerce", "seed", "final"]
+    seed = stages["seed"]
+    assert seed[0] == ("FROM", "wordpress:${WORDPRESS_TAG} AS seed"), "the image's own WordPress"
+    runs = [arguments for keyword, arguments in seed if keyword == "RUN"]
+    assert any("mariadb-server=${MARIADB_VERSION}" in run for run in runs)
+    assert runs[-1] == "bash /usr/local/bin/build-seed.sh /seed"
+    assert ("COPY", "build-seed.sh /usr/local/bin/build-seed.sh") in seed
+    assert (STORE_IMAGE / "build-seed.sh").is_file()
+    final = stages["final"]
+    assert [keyword for keyword, _ in final if keyword == "RUN"] == []
+    copies = [arguments for keyword, arguments in final if keyword == "COPY"]
+    assert copies[-1] == "--from=seed --chown=www-data:www-data /seed /usr/src/woo-platform-seed"
+    assert not any("mariadb" in copy or "/usr/local/bin/wp" in copy for copy in copies)
+
+
+def test_the_seed_is_dumped_by_the_mariadb_series_the_stores_run() -> None:
+    dockerfile = (STORE_IMAGE / "Dockerfile").read_text()
+    pinned = re.search(r"^ARG MARIADB_VERSION=1:(\d+\.\d+)\.\*$", dockerfile, re.MULTILINE)
+    assert pinned is not None
+    chart = yaml.safe_load((REPO_ROOT / "helm" / "woocommerce" / "values.yaml").read_text())
+    assert chart["mariadb"]["image"]["tag"].startswith(pinned.group(1) + ".")
 
 
 def test_final_stage_runs_as_a_numeric_non_root_user_with_a_health_check() -> None:

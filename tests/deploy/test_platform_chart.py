@@ -346,7 +346,7 @@ def test_readme_permissions_table_is_the_cluster_role(rendered: dict[str, Manife
         if len(cells) != 4 or cells[0] in ("API group", "---"):
             continue
         group = "" if cells[0] == "core" else cells[0].strip("`")
-        for resource in re.findall(r"`([a-z]+)`", cells[1]):
+        for resource in re.findall(r"`([a-z]+(?:/[a-z]+)?)`", cells[1]):
             for verb in cells[2].split(", "):
                 documented.add((verb, group, resource))
     rules = rendered["default"].one("ClusterRole", FULLNAME)["rules"]

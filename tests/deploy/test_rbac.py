@@ -1,5 +1,6 @@
 """RBAC proven, not guessed: whole store lifecycles (a local store that fails on an image pull,
-is retried and gets Ready, then deleted; a prod store created and deleted) run against the
+is retried and gets Ready, then deleted; a prod store created, suspended, resumed, repaired, its
+workloads and logs read, and deleted) run against the
 Kubernetes API stand-in with the real helm and store chart. Every request the orchestrator and
 helm made is turned into the permission it needs, and the platform chart's ClusterRole must
 grant all of them and nothing that was never used. A third store uses the vault secrets backend
@@ -84,6 +85,21 @@ async def store_lifecycles(
         await wait_for_status(api.client, prod["id"], "Ready")
         # An admin reads a store's credentials: the one read of a store Secret.
         assert (await api.client.get(f"/stores/{prod['id']}/credentials")).status_code == 200
+        # Day-2: suspended (the maintenance page replaces the workloads), resumed, repaired
+        # (the data check: claims, a dry-run create of each Secret), and its diagnostics read.
+        await api.client.post(f"/stores/{prod['id']}/suspend")
+        await wait_for_store(
+            api.client, prod["id"], lambda s: (s["status_reason"] or "").startswith("suspended:")
+        )
+        await api.client.post(f"/stores/{prod['id']}/resume")
+        await wait_for_status(api.client, prod["id"], "Ready")
+        await api.client.post(f"/stores/{prod['id']}/reconcile")
+        await wait_for_store(
+            api.client, prod["id"], lambda s: s["status"] == "Ready" and not s["status_reason"]
+        )
+        assert (await api.client.get(f"/stores/{prod['id']}/workloads")).status_code == 200
+        logs = await api.client.get(f"/stores/{prod['id']}/logs", params={"container": "wordpress"})
+        assert logs.status_code == 200, logs.text
         for store in (local, prod):
             await api.client.delete(f"/stores/{store['id']}")
             await wait_for_status(api.client, store["id"], "Deleted")

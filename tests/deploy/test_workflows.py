@@ -49,3 +49,26 @@ def test_kind_smoke_runs_on_pull_requests_and_uploads_diagnostics_on_failure() -
     assert uploads[0]["with"]["path"] == "test-artifacts/kind-smoke/"
     smoke = (REPO_ROOT / "scripts" / "kind" / "smoke.sh").read_text()
     assert "artifacts=${WOO_SMOKE_ARTIFACTS:-test-artifacts/kind-smoke}" in smoke
+
+
+def test_kind_smoke_times_the_seeded_setup() -> None:
+    """The figure the smoke test prints is the fast path's: the prebuilt image it builds carries
+    the seed, local stores use it (setup.seed), and the run fails if a store was installed
+    without it."""
+    workflow = yaml.safe_load((REPO_ROOT / ".github" / "workflows" / "kind-smoke.yml").read_text())
+    [smoke_step] = [
+        s for s in workflow["jobs"]["smoke"]["steps"] if s.get("run") == "scripts/kind/smoke.sh"
+    ]
+    assert smoke_step["env"]["WOO_SMOKE_REQUIRE_SEED"] == "1"
+    smoke = (REPO_ROOT / "scripts" / "kind" / "smoke.sh").read_text()
+    assert 'fail "the store was installed without the seed (WOO_SMOKE_REQUIRE_SEED=1)"' in smoke
+    # The same message setup.sh (files/seed.sh) logs after an import.
+    seed_script = (REPO_ROOT / "helm" / "woocommerce" / "files" / "seed.sh").read_text()
+    assert 'log "the seed is imported"' in seed_script
+    assert "grep -q '^\\[setup\\] the seed is imported'" in smoke
+    cluster_up = (REPO_ROOT / "scripts" / "kind" / "cluster-up.sh").read_text()
+    # No --target: the build's last stage, which copies the seed in.
+    assert 'docker build --quiet -t "$store_image" helm/woocommerce/prebuilt' in cluster_up
+    local = yaml.safe_load((REPO_ROOT / "values-local.yaml").read_text())
+    assert local["setup"]["seed"] is True
+    assert local["woocommerce"]["source"] == "image"

@@ -347,7 +347,38 @@ def test_pod_logs_exist_once_a_container_has_started(
 
     assert "started" in log("web")
     assert "exited with code 1" in log("crash")
+    crashed = pods(kube, "crash")[0]["metadata"]["name"]
+    previous = core.read_namespaced_pod_log(crashed, NS, previous=True)
+    assert previous == "crash: the previous instance exited with code 1 (Error)\n"
+    with pytest.raises(client.ApiException) as never_restarted:
+        core.read_namespaced_pod_log(pods(kube, "web")[0]["metadata"]["name"], NS, previous=True)
+    assert never_restarted.value.status == 400
+    assert "previous terminated container" in (never_restarted.value.body or "")
     with pytest.raises(client.ApiException) as waiting:
         log("pull")
     assert waiting.value.status == 400
     assert "is waiting to start: ImagePullBackOff" in (waiting.value.body or "")
+
+
+def test_pod_logs_serve_what_was_written_bounded_like_the_apiserver(
+    kube_standin: KubeStandin, apps: client.AppsV1Api, core: client.CoreV1Api
+) -> None:
+    kube = kube_standin
+    apps.create_namespaced_deployment(NS, deployment("web"))
+    kube.wait_for(lambda: status(kube, "deployment", "web").get("readyReplicas") == 1)
+    pod = pods(kube, "web")[0]["metadata"]["name"]
+    container = pods(kube, "web")[0]["spec"]["containers"][0]["name"]
+    kube.write_log(NS, pod, container, "\n".join(f"line {n}" for n in range(1, 101)))
+
+    whole = core.read_namespaced_pod_log(pod, NS)
+    assert whole.splitlines()[0].endswith("started by the kube stand-in (no process runs here)")
+    assert whole.splitlines()[-1] == "line 100"
+    assert core.read_namespaced_pod_log(pod, NS, tail_lines=3) == "line 98\nline 99\nline 100\n"
+    assert core.read_namespaced_pod_log(pod, NS, tail_lines=3, limit_bytes=10) == "line 98\nli"
+    assert core.read_namespaced_pod_log(pod, NS, tail_lines=0) == ""
+    with pytest.raises(client.ApiException) as refused:
+        core.read_namespaced_pod_log(pod, NS, tail_lines=-1)
+    assert refused.value.status == 400
+    with pytest.raises(client.ApiException) as refused:
+        core.read_namespaced_pod_log(pod, NS, limit_bytes=0)
+    assert refused.value.status == 400

@@ -57,7 +57,9 @@ async def test_create_answers_202_with_location(api: RunningApp) -> None:
         "urls",
         "created_at",
         "updated_at",
+        "data_lost_at",
     }
+    assert body["data_lost_at"] is None
     fetched = (await api.client.get(f"/stores/{body['id']}")).json()
     assert fetched["namespace"] == body["namespace"]
     events = (await api.client.get(f"/stores/{body['id']}/events")).json()["items"]

@@ -39,6 +39,13 @@ PROTECTED: dict[tuple[str, str], str] = {
     ("DELETE", "/tokens/{name}"): "admin",
     ("GET", "/audit"): "admin",
     ("GET", "/stores/{store_id}/credentials"): "admin",
+    ("POST", "/stores/{store_id}/suspend"): "write",
+    ("POST", "/stores/{store_id}/resume"): "write",
+    ("POST", "/stores/{store_id}/reconcile"): "write",
+    ("GET", "/stores/{store_id}/workloads"): "read",
+    ("GET", "/stores/{store_id}/warnings"): "read",
+    # Logs may show shoppers' data: write scope, like the changes.
+    ("GET", "/stores/{store_id}/logs"): "write",
 }
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/stores"): {"store_name": "intruder", "domain": "intruder.localhost"},

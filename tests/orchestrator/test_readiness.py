@@ -239,3 +239,52 @@ def test_a_claim_waiting_for_its_first_consumer_is_not_a_blocker(assess: Assess)
     }
     result = assess(ready_snapshot(statefulsets=[statefulset(0)], pvcs=[claim], events=[normal]), 1)
     assert result.reason == "waiting for MariaDB 0/1 ready"
+
+
+# --- day-2: replicas set by hand, a suspended store ----------------------------------------------
+def scaled(obj: Obj, replicas: int, running: int) -> Obj:
+    status = {**obj["status"], "readyReplicas": running, "availableReplicas": running}
+    return {**obj, "spec": {"replicas": replicas}, "status": status}
+
+
+def maintenance(available: bool = True) -> Obj:
+    page = deployment(available)
+    return {**page, "metadata": _meta("store-maintenance", "maintenance")}
+
+
+def test_a_store_scaled_to_zero_by_hand_is_not_ready(assess: Assess) -> None:
+    snapshot = ready_snapshot(deployments=[scaled(deployment(), 0, 0)])
+    result = assess(snapshot, 1)
+    assert result.verdict == Verdict.WAITING
+    assert result.reason == "scaled to zero outside the platform: WordPress Deployment"
+
+
+@pytest.fixture(params=["as listed", "as cached"])
+def assess_suspended(request: pytest.FixtureRequest) -> Callable[[Snapshot], Assessment]:
+    if request.param == "as listed":
+        return readiness.assess_suspended
+    return lambda snapshot: readiness.assess_suspended(as_cached(snapshot))
+
+
+def test_a_suspended_store_is_settled_at_zero_behind_the_maintenance_page(
+    assess_suspended: Callable[[Snapshot], Assessment],
+) -> None:
+    at_zero = Snapshot(
+        statefulsets=[scaled(statefulset(), 0, 0)],
+        deployments=[scaled(deployment(), 0, 0), maintenance()],
+    )
+    result = assess_suspended(at_zero)
+    assert result.verdict == Verdict.READY
+    assert result.reason.startswith("suspended: WordPress and MariaDB at zero")
+
+    stopping = Snapshot(
+        statefulsets=[scaled(statefulset(), 0, 1)],
+        deployments=[scaled(deployment(), 1, 1), maintenance(available=False)],
+    )
+    waiting = assess_suspended(stopping)
+    assert waiting.verdict == Verdict.WAITING
+    assert waiting.reason == (
+        "waiting for MariaDB to stop, WordPress to stop, maintenance page 0/1 available"
+    )
+    missing = assess_suspended(Snapshot(deployments=[scaled(deployment(), 0, 0)]))
+    assert missing.missing and "maintenance Deployment" in missing.reason

@@ -13,12 +13,19 @@ from tests.orchestrator.conftest import make_settings
 def test_each_direction_runs_its_steps_in_order() -> None:
     towards_present = [step for step in Step if step.towards == DesiredState.PRESENT]
     towards_absent = [step for step in Step if step.towards == DesiredState.ABSENT]
-    assert towards_present == [Step.NAMESPACE, Step.SECRETS, Step.RELEASE, Step.READINESS]
+    assert towards_present == [
+        Step.DATA,
+        Step.NAMESPACE,
+        Step.SECRETS,
+        Step.RELEASE,
+        Step.READINESS,
+    ]
     assert towards_absent == [Step.UNINSTALL, Step.NAMESPACE_DELETE]
 
 
 def test_only_a_later_step_starts_anew() -> None:
     assert Step.NAMESPACE.is_later_than(None)
+    assert Step.NAMESPACE.is_later_than(Step.DATA)
     assert Step.READINESS.is_later_than(Step.RELEASE)
     # Re-checking an earlier step keeps the deadline of the step the store is at.
     assert not Step.NAMESPACE.is_later_than(Step.READINESS)
@@ -30,6 +37,7 @@ def test_only_a_later_step_starts_anew() -> None:
 
 def test_steps_are_stored_and_shown_by_their_names() -> None:
     assert [str(step) for step in Step] == [
+        "data",
         "namespace",
         "secrets",
         "release",

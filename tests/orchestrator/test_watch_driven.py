@@ -74,7 +74,12 @@ async def test_a_crash_in_a_ready_store_turns_it_degraded_through_the_watch(
         kube_standin.kubelet.heal()
         await wait_for_status(api.client, created["id"], "Ready", timeout=10)
         timeline = [(e["step"], e["outcome"]) for e in await events(api.client, created["id"])]
-        assert timeline[-2:] == [("health", "degraded"), ("health", "succeeded")]
+        # Degraded, an automatic repair scheduled (WOO_REPAIR_BACKOFF_SECONDS away), healthy.
+        assert timeline[-3:] == [
+            ("health", "degraded"),
+            ("health", "waiting"),
+            ("health", "succeeded"),
+        ]
 
 
 async def test_idle_ready_stores_cost_no_api_request_and_no_database_write(

@@ -4,6 +4,7 @@ import createClient from "openapi-fetch";
 import { ApiError } from "./errors";
 import type { paths } from "./schema.gen";
 import type {
+  LogQuery,
   PlatformInfo,
   Principal,
   Store,
@@ -11,7 +12,9 @@ import type {
   StoreCredentials,
   StoreEvent,
   StorePage,
+  StoreLog,
   StoreQuery,
+  StoreWorkloads,
 } from "./types";
 
 export interface PlatformApiOptions {
@@ -97,6 +100,36 @@ export function createPlatformApi(options: PlatformApiOptions) {
     retryStore: (storeId: string): Promise<Store> =>
       call(() =>
         client.POST("/stores/{store_id}/retry", { params: { path: { store_id: storeId } } }),
+      ),
+
+    /** Scale the store to zero behind a maintenance page; its data is kept. */
+    suspendStore: (storeId: string): Promise<Store> =>
+      call(() =>
+        client.POST("/stores/{store_id}/suspend", { params: { path: { store_id: storeId } } }),
+      ),
+
+    resumeStore: (storeId: string): Promise<Store> =>
+      call(() =>
+        client.POST("/stores/{store_id}/resume", { params: { path: { store_id: storeId } } }),
+      ),
+
+    /** Repair: apply the release again. `recreateEmpty` only for a store whose data is lost. */
+    reconcileStore: (storeId: string, recreateEmpty = false): Promise<Store> =>
+      call(() =>
+        client.POST("/stores/{store_id}/reconcile", {
+          params: { path: { store_id: storeId } },
+          body: { recreate_empty: recreateEmpty },
+        }),
+      ),
+
+    getStoreWorkloads: (storeId: string): Promise<StoreWorkloads> =>
+      call(() =>
+        client.GET("/stores/{store_id}/workloads", { params: { path: { store_id: storeId } } }),
+      ),
+
+    getStoreLogs: (storeId: string, query: LogQuery): Promise<StoreLog> =>
+      call(() =>
+        client.GET("/stores/{store_id}/logs", { params: { path: { store_id: storeId }, query } }),
       ),
   };
 }

@@ -197,6 +197,69 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/stores/{store_id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Store Logs
+         * @description The last lines of a container's log (at most 1000 lines and 256 KiB). Every value of
+         *     the store's Secrets is replaced by `[redacted]`. Write scope: logs may show shoppers' data.
+         */
+        get: operations["getStoreLogs"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stores/{store_id}/reconcile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reconcile Store
+         * @description Repair the store now: apply its release again with the same values (existing Secrets
+         *     and volume claims are kept), after checking its data is still there. A store whose data is
+         *     lost is only provisioned again, empty, with `{"recreate_empty": true}`.
+         */
+        post: operations["reconcileStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stores/{store_id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume Store
+         * @description Start a Suspended store again; it is `Ready` once its workloads are.
+         */
+        post: operations["resumeStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/stores/{store_id}/retry": {
         parameters: {
             query?: never;
@@ -211,6 +274,68 @@ export interface paths {
          * @description Resume a Failed store from where it stopped.
          */
         post: operations["retryStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stores/{store_id}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend Store
+         * @description Scale WordPress and MariaDB to zero, keep the data, and answer the storefront with a
+         *     maintenance page (503 with Retry-After). From Ready or Degraded; `Suspended` once done.
+         */
+        post: operations["suspendStore"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stores/{store_id}/warnings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Store Warnings
+         * @description The namespace's recent Warning events, newest first (at most 50).
+         */
+        get: operations["listStoreWarnings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/stores/{store_id}/workloads": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Store Workloads
+         * @description The store's pods (phase, readiness, restarts, last termination, images, containers) and
+         *     its namespace's recent Warning events, read from the cluster now.
+         */
+        get: operations["getStoreWorkloads"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -345,6 +470,29 @@ export interface components {
              */
             token_name: string;
         };
+        /** ContainerOut */
+        ContainerOut: {
+            /** Image */
+            image: string;
+            /** Last Termination Reason */
+            last_termination_reason: string | null;
+            /** Name */
+            name: string;
+            /** Ready */
+            ready: boolean;
+            /**
+             * Reason
+             * @description Why it is waiting or terminated, if it is.
+             */
+            reason: string | null;
+            /** Restarts */
+            restarts: number;
+            /**
+             * State
+             * @description running, waiting or terminated
+             */
+            state: string;
+        };
         /**
          * ErrorOut
          * @description The one error shape of the API.
@@ -384,6 +532,30 @@ export interface components {
              */
             status: "ok" | "unavailable";
         };
+        /** LogOut */
+        LogOut: {
+            /** Container */
+            container: string;
+            /**
+             * Lines
+             * @description The last lines, oldest first, secret values redacted.
+             */
+            lines: string[];
+            /** Pod */
+            pod: string;
+            /**
+             * Previous
+             * @description The log of the instance before the last restart.
+             */
+            previous: boolean;
+            /** Tail */
+            tail: number;
+            /**
+             * Truncated
+             * @description True when the log was cut at 262144 bytes.
+             */
+            truncated: boolean;
+        };
         /**
          * PlatformInfo
          * @description What a client needs to build a valid create form.
@@ -414,6 +586,33 @@ export interface components {
             provisioning_steps: components["schemas"]["ProvisioningStep"][];
             /** Store Name Max Length */
             store_name_max_length: number;
+        };
+        /** PodOut */
+        PodOut: {
+            /**
+             * Component
+             * @description The chart component: wordpress, mariadb, ...
+             */
+            component: string | null;
+            /** Containers */
+            containers: components["schemas"]["ContainerOut"][];
+            /** Created At */
+            created_at: string | null;
+            /**
+             * Image
+             * @description The image of the pod's first container.
+             */
+            image: string;
+            /** Last Termination Reason */
+            last_termination_reason: string | null;
+            /** Name */
+            name: string;
+            /** Phase */
+            phase: string;
+            /** Ready */
+            ready: boolean;
+            /** Restarts */
+            restarts: number;
         };
         /**
          * PrincipalOut
@@ -448,6 +647,15 @@ export interface components {
              * @enum {string}
              */
             status: "ok" | "unavailable";
+        };
+        /** ReconcileRequest */
+        ReconcileRequest: {
+            /**
+             * Recreate Empty
+             * @description Only for a store whose data is lost: provision it again from nothing (new credentials, empty database). Nothing of the lost data comes back.
+             * @default false
+             */
+            recreate_empty: boolean;
         };
         /**
          * Scope
@@ -534,6 +742,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Data Lost At
+             * @description When the store's namespace or a volume claim was found gone. Nothing is recreated until an operator chooses: reconcile with {"recreate_empty": true}, restore a backup, or delete.
+             */
+            data_lost_at?: string | null;
             /** Domain */
             domain: string;
             /**
@@ -580,7 +793,7 @@ export interface components {
          * StoreStatus
          * @enum {string}
          */
-        StoreStatus: "Provisioning" | "Ready" | "Degraded" | "Failed" | "Deleting" | "Deleted";
+        StoreStatus: "Provisioning" | "Ready" | "Degraded" | "Failed" | "Deleting" | "Deleted" | "Suspended";
         /** StoreUrls */
         StoreUrls: {
             /** Admin */
@@ -646,6 +859,37 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WarningList */
+        WarningList: {
+            /** Items */
+            items: components["schemas"]["WarningOut"][];
+        };
+        /** WarningOut */
+        WarningOut: {
+            /** Count */
+            count: number;
+            /** Last Seen */
+            last_seen: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Object
+             * @description Kind/name of the object the warning is about.
+             */
+            object: string;
+            /** Reason */
+            reason: string;
+        };
+        /** WorkloadsOut */
+        WorkloadsOut: {
+            /** Pods */
+            pods: components["schemas"]["PodOut"][];
+            /**
+             * Warnings
+             * @description The namespace's recent Warning events.
+             */
+            warnings: components["schemas"]["WarningOut"][];
         };
     };
     responses: never;
@@ -1298,6 +1542,256 @@ export interface operations {
             };
         };
     };
+    getStoreLogs: {
+        parameters: {
+            query: {
+                /** @description The container's name. */
+                container: string;
+                /** @description The pod; by default the first pod that runs `container`. */
+                pod?: string | null;
+                /** @description Lines from the end of the log. */
+                tail?: number;
+                /** @description The instance before the last restart (why it crashed). */
+                previous?: boolean;
+            };
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LogOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with a live store or the store's status, or a store cap */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was created */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The cluster did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    reconcileStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ReconcileRequest"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with a live store or the store's status, or a store cap */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was created */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    resumeStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with a live store or the store's status, or a store cap */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was created */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     retryStore: {
         parameters: {
             query?: never;
@@ -1365,6 +1859,252 @@ export interface operations {
             };
             /** @description Invalid input; nothing was created */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    suspendStore: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StoreOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with a live store or the store's status, or a store cap */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was created */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    listStoreWarnings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WarningList"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with a live store or the store's status, or a store cap */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was created */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The cluster did not answer */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    getStoreWorkloads: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                store_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkloadsOut"];
+                };
+            };
+            /** @description Missing or wrong bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token's scope does not allow this */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such store */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Conflicts with a live store or the store's status, or a store cap */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; nothing was created */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The cluster did not answer */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1585,4 +2325,4 @@ export const scopeValues: ReadonlyArray<FlattenedDeepRequired<components>["schem
 export const storeCreateEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreCreate"]["environment"]> = ["local", "prod"];
 export const storeOrderValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOrder"]> = ["newest", "oldest", "name", "status"];
 export const storeOutEnvironmentValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreOut"]["environment"]> = ["local", "prod"];
-export const storeStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreStatus"]> = ["Provisioning", "Ready", "Degraded", "Failed", "Deleting", "Deleted"];
+export const storeStatusValues: ReadonlyArray<FlattenedDeepRequired<components>["schemas"]["StoreStatus"]> = ["Provisioning", "Ready", "Degraded", "Failed", "Deleting", "Deleted", "Suspended"];

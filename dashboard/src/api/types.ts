@@ -24,6 +24,11 @@ export type ErrorBody = Schemas["ErrorOut"];
 export type Principal = Schemas["PrincipalOut"];
 export type Scope = Principal["scope"];
 export type StoreCredentials = Schemas["StoreCredentials"];
+export type StoreWorkloads = Schemas["WorkloadsOut"];
+export type Pod = Schemas["PodOut"];
+export type WarningEvent = Schemas["WarningOut"];
+export type StoreLog = Schemas["LogOut"];
+export type LogQuery = operations["getStoreLogs"]["parameters"]["query"];
 
 /** Every store status, in the API's order. */
 export const STORE_STATUSES: readonly StoreStatus[] = storeStatusValues;

@@ -13,6 +13,8 @@ import { usePlatformInfo, useRetryStore, useStore, useStoreEvents } from "./quer
 import { SignIn } from "./SignIn";
 import { STATUS_LOOK } from "./status";
 import { StatusBadge } from "./StatusBadge";
+import { StoreOperations } from "./StoreOperations";
+import { WorkloadsPanel } from "./WorkloadsPanel";
 import type { ListNoticeState } from "./ListNotice";
 import { formatTimestamp } from "./time";
 
@@ -53,6 +55,7 @@ export function StoreDetailPage() {
           )}
           <StoreSummary store={store.data} events={events.data} />
           {info.data && store.data.status !== "Deleted" && <SignIn store={store.data} info={info.data} />}
+          <WorkloadsPanel store={store.data} />
           <h2>Timeline</h2>
           {events.isError && (
             <ErrorNotice title="Could not load the timeline" error={events.error} onRetry={() => void events.refetch()} />
@@ -96,6 +99,7 @@ function StoreSummary({ store, events }: { store: Store; events: readonly StoreE
               {retry.isPending ? "Retrying…" : "Retry"}
             </button>
           )}
+          <StoreOperations store={store} />
           {canDelete && (
             <button type="button" className="button button-danger" onClick={() => setConfirmingDelete(true)}>
               Delete…
@@ -191,10 +195,31 @@ function StatusCallout({ store, events }: { store: Store; events: readonly Store
         </div>
       );
     case "Degraded":
+      if (store.data_lost_at) {
+        return (
+          <div className="notice notice-error status-callout" role="status">
+            <p>
+              <strong>Data lost.</strong> {reason}
+            </p>
+            <p>
+              Nothing is recreated until you choose: recreate the store empty, restore a backup, or
+              delete it.
+            </p>
+          </div>
+        );
+      }
       return (
         <div className="notice notice-warning status-callout" role="status">
           <p>
             <strong>Degraded.</strong> {reason ?? STATUS_LOOK.Degraded.description}
+          </p>
+        </div>
+      );
+    case "Suspended":
+      return (
+        <div className="notice notice-progress status-callout" role="status">
+          <p>
+            <strong>Suspended.</strong> {reason ?? STATUS_LOOK.Suspended.description}
           </p>
         </div>
       );

@@ -110,7 +110,7 @@ export function useRetryStore() {
 }
 
 /** A mutation answered with the store's new state: show it now, then refresh what it touches. */
-function remember(queryClient: QueryClient, store: Store): Promise<void> {
+export function remember(queryClient: QueryClient, store: Store): Promise<void> {
   queryClient.setQueryData(storeKeys.detail(store.id), store);
   return Promise.all([
     queryClient.invalidateQueries({ queryKey: storeKeys.lists() }),

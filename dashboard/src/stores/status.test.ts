@@ -9,6 +9,8 @@ describe("refreshInterval", () => {
 
   it("polls slowly while a store is degraded, and stops once everything settled", () => {
     expect(refreshInterval(["Ready", "Degraded"], 2000)).toBe(10_000);
+    // Suspending and resuming happen while the status stays Suspended.
+    expect(refreshInterval(["Ready", "Suspended"], 2000)).toBe(10_000);
     expect(refreshInterval(["Ready", "Failed", "Deleted"], 2000)).toBe(false);
     expect(refreshInterval([], 2000)).toBe(false);
   });

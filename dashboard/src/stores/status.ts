@@ -14,6 +14,11 @@ export const STATUS_LOOK: Record<StoreStatus, StatusLook> = {
   Failed: { symbol: "✕", tone: "bad", description: "stopped; see the reason, then retry or delete" },
   Deleting: { symbol: "⌫", tone: "progress", description: "being removed" },
   Deleted: { symbol: "–", tone: "muted", description: "removed from the cluster" },
+  Suspended: {
+    symbol: "⏸",
+    tone: "muted",
+    description: "at zero, data kept; shoppers see a maintenance page",
+  },
 };
 
 /** A store in one of these is changing on its own; the console keeps refreshing while it is. */
@@ -23,10 +28,11 @@ export function isChanging(status: StoreStatus): boolean {
 
 /**
  * How often to refresh a view showing stores in these statuses: fast while any is changing,
- * slowly while any is degraded (it may recover), not at all once everything has settled.
+ * slowly while any is degraded (it may recover, or be repaired) or suspended (it may be
+ * suspending or resuming), not at all once everything has settled.
  */
 export function refreshInterval(statuses: readonly StoreStatus[], fastMs: number): number | false {
   if (statuses.some(isChanging)) return fastMs;
-  if (statuses.includes("Degraded")) return fastMs * 5;
+  if (statuses.includes("Degraded") || statuses.includes("Suspended")) return fastMs * 5;
   return false;
 }

@@ -54,7 +54,9 @@ export function fakeApi(): FakeApi {
   };
   return api
     .on("GET /config", () => json(200, PLATFORM_INFO))
-    .on("GET /whoami", () => json(200, { name: "anonymous", scope: "admin" }));
+    .on("GET /whoami", () => json(200, { name: "anonymous", scope: "admin" }))
+    // Every store page reads its workloads; an empty namespace unless a test says otherwise.
+    .on("GET /stores/:id/workloads", () => json(200, { pods: [], warnings: [] }));
 }
 
 export const PLATFORM_INFO: PlatformInfo = {

@@ -13,7 +13,9 @@
 #
 # Usage: prepare-docroot.sh [COMMAND ARGS...]   prepares the docroot, then execs COMMAND if given.
 # Environment: DOCROOT (/var/www/html), DOCROOT_SOURCE (/usr/src/wordpress); with
-# WOOCOMMERCE_SOURCE=image also BUNDLED_DIR (/bundled), which receives the image's WooCommerce.
+# WOOCOMMERCE_SOURCE=image also BUNDLED_DIR (/bundled), which receives the image's WooCommerce;
+# with SETUP_SEED=true BUNDLED_DIR/seed receives the image's seed from SEED_SOURCE
+# (/usr/src/woo-platform-seed), if the image carries one (setup.sh decides what to do with it).
 #
 # Exit status: 3 = can never succeed (a directory uid 33 cannot write, an image without WordPress
 #                  or without the expected WooCommerce): the setup Job fails at once;
@@ -24,6 +26,7 @@ shopt -s dotglob nullglob
 readonly DOCROOT="${DOCROOT:-/var/www/html}"
 readonly DOCROOT_SOURCE="${DOCROOT_SOURCE:-/usr/src/wordpress}"
 readonly BUNDLED_DIR="${BUNDLED_DIR:-/bundled}"
+readonly SEED_SOURCE="${SEED_SOURCE:-/usr/src/woo-platform-seed}"
 readonly CONTENT="${DOCROOT}/wp-content"
 
 log() {
@@ -47,6 +50,9 @@ main() {
 	seed_content
 	if [ "${WOOCOMMERCE_SOURCE:-}" = image ]; then
 		hand_over_bundled_woocommerce
+	fi
+	if [ "${SETUP_SEED:-}" = true ]; then
+		hand_over_seed
 	fi
 	log "WordPress core from ${DOCROOT_SOURCE} is in ${DOCROOT}"
 	if [ "$#" -gt 0 ]; then
@@ -130,6 +136,18 @@ hand_over_bundled_woocommerce() {
 	fi
 	require_writable "${BUNDLED_DIR}"
 	cp -R -T "${bundled}" "${BUNDLED_DIR}/woocommerce"
+}
+
+# setup.seed: the seed lives outside /usr/src/wordpress, so it never reaches the docroot (the web
+# server) or the store's volume; only the setup container gets it. An image without a seed is
+# no error here: setup.sh says so and installs the normal way.
+hand_over_seed() {
+	if [ ! -f "${SEED_SOURCE}/seed.sql" ]; then
+		log "setup.seed is on, but the WordPress image has no ${SEED_SOURCE}/seed.sql"
+		return
+	fi
+	require_writable "${BUNDLED_DIR}"
+	cp -R -T "${SEED_SOURCE}" "${BUNDLED_DIR}/seed"
 }
 
 main "$@"

@@ -42,6 +42,7 @@ main() {
 	require_environment
 	require_wp_cli
 	wait_for_database
+	seed_database_if_empty
 	ensure_wordpress_installed
 	adopt_restored_site
 	ensure_admin_password
@@ -377,5 +378,9 @@ ensure_sample_product() {
 	fi
 	wp option update "${SAMPLE_PRODUCT_MARKER}" created --autoload=no
 }
+
+# The seeded install (setup.seed) lives in its own file, shipped beside this one.
+# shellcheck source=/dev/null # seed.sh is checked on its own
+source "${SCRIPTS_DIR}/seed.sh"
 
 main "$@"

@@ -24,6 +24,10 @@ value (≤ 63), and "<prefix>-mariadb" is a StatefulSet name (≤ 52, its pods g
 {{- printf "%s-mariadb" (include "woocommerce.fullname" .) -}}
 {{- end -}}
 
+{{- define "woocommerce.maintenanceName" -}}
+{{- printf "%s-maintenance" (include "woocommerce.fullname" .) -}}
+{{- end -}}
+
 {{- define "woocommerce.mariadbHeadlessName" -}}
 {{- printf "%s-mariadb-headless" (include "woocommerce.fullname" .) -}}
 {{- end -}}
@@ -167,6 +171,9 @@ check stops the whole render, so nothing is sent to the cluster.
 {{- if and .Values.pdb.enabled (le (int .Values.wordpress.replicaCount) (int .Values.pdb.minAvailable)) -}}
 {{- $errors = append $errors "pdb.enabled needs wordpress.replicaCount > pdb.minAvailable, otherwise the budget blocks every node drain" -}}
 {{- end -}}
+{{- if and .Values.database.paused (not .Values.storefront.paused) -}}
+{{- $errors = append $errors "database.paused needs storefront.paused: WordPress cannot serve without its database" -}}
+{{- end -}}
 {{- if $errors -}}
 {{- fail (printf "\n\nwoocommerce chart: invalid values:\n  - %s\n" (join "\n  - " $errors)) -}}
 {{- end -}}
@@ -239,10 +246,17 @@ chart renders the same whether or not the values carry a storefront block.
   workingDir: /var/www/html
   securityContext:
     {{- include "woocommerce.containerSecurityContext" (dict "readOnlyRootFilesystem" true) | nindent 4 }}
-  {{- if .bundle }}
+  {{- if or .bundle .seed }}
   env:
+    {{- if .bundle }}
     - name: WOOCOMMERCE_SOURCE
       value: image
+    {{- end }}
+    {{- if .seed }}
+    # setup.seed: the seed the image carries (if any) goes to the setup container too.
+    - name: SETUP_SEED
+      value: "true"
+    {{- end }}
   {{- end }}
   resources:
     {{- toYaml $ctx.Values.setup.docrootResources | nindent 4 }}
@@ -251,7 +265,7 @@ chart renders the same whether or not the values carry a storefront block.
       mountPath: /var/www/html
     - name: content
       mountPath: /var/www/html/wp-content
-    {{- if .bundle }}
+    {{- if or .bundle .seed }}
     - name: bundled
       mountPath: /bundled
     {{- end }}
