@@ -15,11 +15,14 @@ measures its own baseline in the same run; `target_*` figures are the goals from
 The machine is shared: the load average (1 minute, before and after the run) says how busy it
 was while the numbers were taken.
 
-The results below come from one full run, 2026-11-30 19:04-19:31 UTC, on a machine shared with
-other work: load average (1, 5, 15 minutes) 4.74, 8.00, 8.74 before and 7.86, 7.38, 8.01 after,
-on 2 cores. Latencies measured under that load say more about the machine than the code; the
-ratios to baselines measured in the same run, statement counts and CPU time per request say
-more about the code.
+The restart and scale results below come from a full run, 2026-11-30 19:04-19:31 UTC, on a
+machine shared with other work: load average (1, 5, 15 minutes) 4.74, 8.00, 8.74 before and
+7.86, 7.38, 8.01 after, on 2 cores. Overhead, listing and burst were measured again at 19:36,
+when the load had fallen to 2.3 (5.4 after). The full run had measured, under its load:
+overhead ratio 1.643 (1.284 at equal niceness), `GET /stores` p95 41.52 ms and every cursor page
+p95 33.55 ms (`/healthz` p95 5.27 ms), burst POST p50 25.72 ms, p95 91.62 ms. Latencies taken
+under such load say more about the machine than the code; ratios to baselines measured in the
+same run, statement counts and CPU time per request say more about the code.
 
 What the profiles found (2026-11-30, py-spy on the orchestrator process, EXPLAIN ANALYZE on
 10,000 rows; load average 5 to 12 throughout):
