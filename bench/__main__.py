@@ -30,11 +30,14 @@ RESULTS = HERE / "results"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], default=list(BENCHMARKS))
+    # argparse checks a `*` positional's default against the choices as one value, so none
+    # given is the empty list (a choice of its own), meaning every benchmark.
+    parser.add_argument("names", nargs="*", choices=[*BENCHMARKS, []], default=[])
     args = parser.parse_args()
+    names = args.names or list(BENCHMARKS)
     logging.basicConfig(level=logging.WARNING)
     RESULTS.mkdir(exist_ok=True)
-    for name in args.names:
+    for name in names:
         started = time.perf_counter()
         load_before = os.getloadavg()[0]
         numbers = BENCHMARKS[name]()

@@ -22,6 +22,7 @@ from harness.postgres import temporary_database
 from harness.standin import StandinProcess, standin_process
 from harness.tokens import ADMIN_TOKEN
 from orchestrator.config import REPO_ROOT, Settings
+from orchestrator.helm.runner import LOWER_PRIORITY
 
 CHART = REPO_ROOT / "helm" / "woocommerce"
 LOCAL_VALUES = REPO_ROOT / "values-local.yaml"
@@ -59,9 +60,12 @@ class Platform:
                 return int(line.split()[1]) / 1024
         raise RuntimeError("no VmRSS")
 
-    def bare_helm_install(self, name: str) -> None:
+    def bare_helm_install(self, name: str, *, niced: bool = False) -> None:
         """The baseline: what an operator does by hand for one store, with helm waiting for
-        the same readiness the orchestrator waits for (workloads and the setup Job)."""
+        the same readiness the orchestrator waits for (workloads and the setup Job), at normal
+        priority. ``niced``: at the niceness the orchestrator runs its helm at, which on a
+        machine shared with other work gets helm a smaller share of the CPU than the baseline's
+        (a comparison at equal priority tells that share from the orchestrator's own cost)."""
         namespace = f"{name}-bare"
         kubectl_free_create_namespace(self.standin, namespace)
         values = {
@@ -72,6 +76,7 @@ class Platform:
         }
         subprocess.run(
             [
+                *(LOWER_PRIORITY if niced else []),
                 str(self.helm),
                 "upgrade",
                 "store",

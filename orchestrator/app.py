@@ -97,6 +97,7 @@ def create_app(
         secrets = _secret_backend(settings, kube, tracer)
         await _log_helm_version(helm.runner)
         app.state.sessions = db.session_factory(engine)
+        app.state.autocommit_sessions = db.autocommit_session_factory(engine)
         app.state.kube = kube
         app.state.helm = helm
         app.state.secrets = secrets

@@ -93,7 +93,8 @@ class ApiGate:
         if scheme.lower() != "bearer" or not presented:
             raise Unauthorized("a bearer token is required (Authorization: Bearer <token>)")
         try:
-            async with scope["app"].state.sessions() as session:
+            # One SELECT: no transaction around it (see db.autocommit_session_factory).
+            async with scope["app"].state.autocommit_sessions() as session:
                 service = TokenService(TokenRepository(session))
                 principal = await service.authenticate(presented, self.bootstrap)
         except DBAPIError as exc:

@@ -24,7 +24,7 @@ from orchestrator.deps import (
     SecretsDep,
     SessionDep,
     SettingsDep,
-    StoreServiceDep,
+    StoreReaderDep,
 )
 from orchestrator.edges.bodies import require_json_body
 from orchestrator.kube.client import KubeClient
@@ -136,7 +136,7 @@ async def reconcile_store(
     responses=UNAVAILABLE,
 )
 async def get_store_workloads(
-    store_id: str, stores: StoreServiceDep, diagnostics: DiagnosticsDep
+    store_id: str, stores: StoreReaderDep, diagnostics: DiagnosticsDep
 ) -> WorkloadsOut:
     """The store's pods (phase, readiness, restarts, last termination, images, containers) and
     its namespace's recent Warning events, read from the cluster now."""
@@ -153,7 +153,7 @@ async def get_store_workloads(
     responses=UNAVAILABLE,
 )
 async def list_store_warnings(
-    store_id: str, stores: StoreServiceDep, diagnostics: DiagnosticsDep
+    store_id: str, stores: StoreReaderDep, diagnostics: DiagnosticsDep
 ) -> WarningList:
     """The namespace's recent Warning events, newest first (at most 50)."""
     store = await stores.get(store_id)
@@ -168,7 +168,7 @@ async def list_store_warnings(
 )
 async def get_store_logs(
     store_id: str,
-    stores: StoreServiceDep,
+    stores: StoreReaderDep,
     diagnostics: DiagnosticsDep,
     container: Annotated[
         str, Query(max_length=63, pattern=CONTAINER_NAME, description="The container's name.")

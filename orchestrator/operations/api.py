@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from orchestrator.backups.repository import BackupRepository
-from orchestrator.deps import ClockDep, ReconcilerDep, SessionDep, SettingsDep
+from orchestrator.deps import ClockDep, ReadSessionDep, ReconcilerDep, SettingsDep
 from orchestrator.metrics import Fleet, Metrics
 from orchestrator.models import DesiredState, Environment
 from orchestrator.naming import STORE_NAME_MAX
@@ -76,7 +76,7 @@ async def platform_info(settings: SettingsDep) -> PlatformInfo:
 
 
 @router.get("/readyz", operation_id="readyz", responses={503: {"model": ReadyOut}})
-async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -> JSONResponse:
+async def readyz(request: Request, session: ReadSessionDep, settings: SettingsDep) -> JSONResponse:
     """Ready to serve: the database answers, the cluster answers, the secret backend answers,
     helm, the chart and the values files are present. Anyone may ask, so the answer names each
     check's state only; the reasons go to the log."""
@@ -112,7 +112,7 @@ async def readyz(request: Request, session: SessionDep, settings: SettingsDep) -
 
 @router.get("/metrics", operation_id="metrics", response_class=Response)
 async def metrics_endpoint(
-    request: Request, session: SessionDep, reconciler: ReconcilerDep, clock: ClockDep
+    request: Request, session: ReadSessionDep, reconciler: ReconcilerDep, clock: ClockDep
 ) -> Response:
     """Prometheus metrics."""
     metrics: Metrics = request.app.state.metrics

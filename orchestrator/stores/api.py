@@ -13,6 +13,7 @@ from orchestrator.deps import (
     ReconcilerDep,
     SecretsDep,
     SessionDep,
+    StoreReaderDep,
     StoreServiceDep,
     WriteAccess,
 )
@@ -97,7 +98,7 @@ async def create_store(
 
 @router.get("", operation_id="listStores", dependencies=[READ])
 async def list_stores(
-    service: StoreServiceDep,
+    service: StoreReaderDep,
     status_filter: Annotated[StoreStatus | None, Query(alias="status")] = None,
     include_deleted: bool = False,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -140,14 +141,14 @@ async def list_stores(
 
 
 @router.get("/{store_id}", operation_id="getStore", dependencies=[READ])
-async def get_store(store_id: str, service: StoreServiceDep) -> StoreOut:
+async def get_store(store_id: str, service: StoreReaderDep) -> StoreOut:
     return await store_out(service, await service.get(store_id))
 
 
 @router.get("/{store_id}/events", operation_id="listStoreEvents", dependencies=[READ])
 async def list_store_events(
     store_id: str,
-    service: StoreServiceDep,
+    service: StoreReaderDep,
     after: Annotated[int, Query(ge=0, le=MAX_EVENT_ID, description="Events after this id.")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> StoreEventList:
@@ -167,7 +168,7 @@ async def list_store_events(
     },
 )
 async def get_store_credentials(
-    store_id: str, response: Response, service: StoreServiceDep, secrets: SecretsDep
+    store_id: str, response: Response, service: StoreReaderDep, secrets: SecretsDep
 ) -> StoreCredentials:
     """The WordPress admin user and password, read from the secret backend in use (the store's
     Secret, or the KV engine in vault mode). Admin scope; every call is in the audit trail; the

@@ -119,8 +119,10 @@ class StoreRepository:
                 )
             )
         where = and_(*conditions) if conditions else and_(True)
-        total = await self.session.scalar(select(func.count()).select_from(Store).where(where))
-        query = select(Store).where(where)
+        counted = select(func.count()).select_from(Store).where(where)
+        # The count rides along with the page as a subquery PostgreSQL runs once: one round
+        # trip, and the page and its total come from the same snapshot.
+        query = select(Store, counted.scalar_subquery().label("total")).where(where)
         if after is not None:
             if order == StoreOrder.NEWEST:
                 query = query.where(tuple_(Store.created_at, Store.id) < tuple_(*after))
@@ -128,12 +130,17 @@ class StoreRepository:
                 query = query.where(tuple_(Store.created_at, Store.id) > tuple_(*after))
             else:
                 raise ValueError(f"keyset pages are in created_at order, not by {order}")
-        rows = await self.session.execute(
-            query.order_by(*_ORDER[order], Store.created_at.desc(), Store.id.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        return rows.scalars().all(), int(total or 0)
+        rows = (
+            await self.session.execute(
+                query.order_by(*_ORDER[order], Store.created_at.desc(), Store.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        ).all()
+        if not rows:
+            # Past the last page (or nothing matches): no row carried the count.
+            return [], int(await self.session.scalar(counted) or 0)
+        return [row[0] for row in rows], int(rows[0][1])
 
     async def events(self, store_id: str, *, after: int, limit: int) -> Sequence[StoreEvent]:
         """A page of the store's events, oldest first, starting after event id ``after``."""

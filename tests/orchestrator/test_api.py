@@ -3,10 +3,14 @@ The cluster is unreachable here on purpose: the API must never wait for it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
 
 from harness.app import RunningApp, running_app
 from harness.postgres import temporary_database
@@ -255,6 +259,72 @@ async def test_name_and_status_orders_page_by_offset_and_refuse_a_cursor(
     assert refused.status_code == 422
     assert refused.json()["fields"] == [
         {"field": "cursor", "message": "page sort=status with offset instead"}
+    ]
+
+
+@pytest.fixture
+def statements() -> Iterator[list[tuple[object, str, bool]]]:
+    """Every SQL statement run while the test runs: the task that ran it, its verb, and
+    whether it ran outside a transaction (autocommit)."""
+    seen: list[tuple[object, str, bool]] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        seen.append((asyncio.current_task(), statement.split()[0], autocommit))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", record)
+
+
+def own(statements: list[tuple[object, str, bool]], since: int = 0) -> list[tuple[str, bool]]:
+    """The statements the calling test's requests ran (the reconciler runs in tasks of its
+    own; an ASGI client runs the app in the caller's task)."""
+    me = asyncio.current_task()
+    return [(verb, autocommit) for task, verb, autocommit in statements[since:] if task is me]
+
+
+async def test_reads_are_one_statement_each_outside_a_transaction(
+    api: RunningApp, statements: list[tuple[object, str, bool]]
+) -> None:
+    # Every statement, BEGIN and COMMIT is a round trip the request waits for: a page of stores
+    # is one statement (its total rides along), and a read opens no transaction.
+    ids = [
+        (await api.client.post("/stores", json={"store_name": f"s{i}"})).json()["id"]
+        for i in range(3)
+    ]
+
+    async def run(path: str, **params: Any) -> tuple[Any, list[tuple[str, bool]]]:
+        before = len(statements)
+        response = await api.client.get(path, params=params)
+        assert response.status_code == 200, response.text
+        return response.json(), own(statements, before)
+
+    page, ran = await run("/stores", limit=2)
+    assert page["total"] == 3 and len(page["items"]) == 2
+    assert ran == [("SELECT", True)]
+    page, ran = await run("/stores", limit=2, cursor=page["next_cursor"])
+    assert page["total"] == 3 and [s["id"] for s in page["items"]] == ids[:1]
+    assert ran == [("SELECT", True)]
+    # Past the last page no row carries the total: it is counted on its own.
+    page, ran = await run("/stores", limit=2, offset=5)
+    assert page["total"] == 3 and page["items"] == []
+    assert ran == [("SELECT", True), ("SELECT", True)]
+    _, ran = await run(f"/stores/{ids[0]}")
+    assert ran == [("SELECT", True)]
+
+
+async def test_a_change_commits_once_and_audits_in_one_statement(
+    api: RunningApp, statements: list[tuple[object, str, bool]]
+) -> None:
+    response = await api.client.post("/stores", json={"store_name": "shop"})
+    assert response.status_code == 202
+    # The cap count and the two inserts in one transaction, then the audit record alone.
+    assert own(statements) == [
+        ("SELECT", False),
+        ("INSERT", False),
+        ("INSERT", False),
+        ("INSERT", True),
     ]
 
 

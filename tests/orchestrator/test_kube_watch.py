@@ -93,6 +93,30 @@ async def test_lists_then_follows_changes_keeping_only_what_keep_keeps(
     assert "a" in changes and "b" in changes
 
 
+async def test_equal_texts_are_kept_once_and_forgotten_with_their_last_object(
+    kube: KubeStandin, cache: ObjectCache
+) -> None:
+    # Many stores' objects reduce to the same text: the cache holds it once, listed or watched.
+    configmap(kube, "a", "shop", "vanilla", {"part": "shop"})
+    configmap(kube, "b", "shop", "vanilla", {"part": "shop"})
+    assert await cache.wait_synced(5)
+    await eventually(lambda: len(cache) == 2)
+    assert len(cache.texts) == 1
+    configmap(kube, "a", "cafe", "vanilla", {"part": "shop"})
+    configmap(kube, "b", "cafe", "vanilla", {"part": "shop"})
+    await eventually(lambda: len(cache) == 4)
+    assert len(cache.texts) == 2
+    assert (
+        cache.get("a", "cafe") == cache.get("b", "cafe") == {"name": "cafe", "flavour": "vanilla"}
+    )
+
+    resource = find("configmaps")
+    for namespace in ("a", "b"):
+        kube.registry.delete(resource, namespace, "cafe", {})
+    await eventually(lambda: len(cache) == 2)
+    assert len(cache.texts) == 1
+
+
 async def test_a_change_that_keep_does_not_see_notifies_nobody(
     kube: KubeStandin, cache: ObjectCache, changes: list[str]
 ) -> None:
