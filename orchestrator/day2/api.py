@@ -25,6 +25,7 @@ from orchestrator.deps import (
     SessionDep,
     SettingsDep,
     StoreReaderDep,
+    StoreServiceDep,
 )
 from orchestrator.edges.bodies import require_json_body
 from orchestrator.kube.client import KubeClient
