@@ -46,10 +46,26 @@ PROTECTED: dict[tuple[str, str], str] = {
     ("GET", "/stores/{store_id}/warnings"): "read",
     # Logs may show shoppers' data: write scope, like the changes.
     ("GET", "/stores/{store_id}/logs"): "write",
+    ("POST", "/stores/{store_id}/backups"): "write",
+    ("GET", "/stores/{store_id}/backups"): "read",
+    ("GET", "/stores/{store_id}/backups/{backup_id}"): "read",
+    ("POST", "/stores/{store_id}/restore"): "write",
+    ("GET", "/backups"): "read",
+    ("PATCH", "/stores/{store_id}"): "write",
+    ("GET", "/catalogue"): "read",
+    ("POST", "/rollouts"): "write",
+    ("GET", "/rollouts"): "read",
+    ("GET", "/rollouts/{rollout_id}"): "read",
+    ("POST", "/rollouts/{rollout_id}/pause"): "write",
+    ("POST", "/rollouts/{rollout_id}/resume"): "write",
+    ("POST", "/rollouts/{rollout_id}/abort"): "write",
 }
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/stores"): {"store_name": "intruder", "domain": "intruder.localhost"},
     ("POST", "/tokens"): {"name": "intruder", "scope": "admin"},
+    ("POST", "/stores/{store_id}/restore"): {"backup_id": "00000000-0000-0000-0000-000000000000"},
+    ("PATCH", "/stores/{store_id}"): {"plan": "large"},
+    ("POST", "/rollouts"): {"target_version": "v2", "selector": {"environment": "local"}},
 }
 TOO_WEAK = {"read": None, "write": "read", "admin": "write"}
 
@@ -89,7 +105,13 @@ async def test_refused_calls_change_nothing(
     cluster_writes_before = _cluster_writes(kube_standin)
 
     for (method, template), needed in PROTECTED.items():
-        path = template.replace("{store_id}", store["id"]).replace("{name}", "read")
+        # Ids that need not exist: the token is refused before anything is looked up.
+        path = (
+            template.replace("{store_id}", store["id"])
+            .replace("{name}", "read")
+            .replace("{backup_id}", STORE)
+            .replace("{rollout_id}", STORE)
+        )
         body = BODIES.get((method, template))
         attempts: list[tuple[dict[str, str], int]] = [
             ({}, 401),
