@@ -7,10 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from orchestrator.backups.schemas import BackupList, BackupOut, RestoreRequest
-from orchestrator.deps import READ, WRITE, BackupServiceDep, ReconcilerDep, SessionDep
+from orchestrator.deps import (
+    READ,
+    WRITE,
+    BackupServiceDep,
+    ReconcilerDep,
+    SessionDep,
+    StoreServiceDep,
+)
 from orchestrator.edges.bodies import require_json_body
 from orchestrator.models import Backup
-from orchestrator.stores.schemas import ErrorOut, StoreOut, to_store_out
+from orchestrator.stores.schemas import ErrorOut, StoreOut
 
 ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorOut, "description": "Missing or wrong bearer token"},
@@ -75,6 +82,7 @@ async def restore_store(
     store_id: str,
     body: RestoreRequest,
     service: BackupServiceDep,
+    stores: StoreServiceDep,
     session: SessionDep,
     reconciler: ReconcilerDep,
 ) -> StoreOut:
@@ -86,7 +94,7 @@ async def restore_store(
     store = await service.request_restore(store_id, body)
     await session.commit()
     reconciler.wake()
-    return to_store_out(store)
+    return await stores.shown(store)
 
 
 @router.get("/backups", operation_id="listBackups", dependencies=[READ])

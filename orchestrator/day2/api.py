@@ -30,7 +30,7 @@ from orchestrator.deps import (
 from orchestrator.edges.bodies import require_json_body
 from orchestrator.kube.client import KubeClient
 from orchestrator.provisioning.diagnostics import StoreDiagnostics
-from orchestrator.stores.api import ERRORS, store_out
+from orchestrator.stores.api import ERRORS
 from orchestrator.stores.repository import StoreRepository
 from orchestrator.stores.schemas import ErrorOut, StoreOut
 
@@ -83,7 +83,7 @@ async def suspend_store(
     store = await service.suspend(store_id)
     await session.commit()
     reconciler.interrupt(store.id)
-    return await store_out(stores, store)
+    return await stores.shown(store)
 
 
 @router.post(
@@ -103,7 +103,7 @@ async def resume_store(
     store = await service.resume(store_id)
     await session.commit()
     reconciler.interrupt(store.id)
-    return await store_out(stores, store)
+    return await stores.shown(store)
 
 
 @router.post(
@@ -127,7 +127,7 @@ async def reconcile_store(
     store = await service.reconcile(store_id, recreate_empty=request.recreate_empty)
     await session.commit()
     reconciler.interrupt(store.id)
-    return await store_out(stores, store)
+    return await stores.shown(store)
 
 
 @router.get(

@@ -18,7 +18,7 @@ from orchestrator.deps import (
     WriteAccess,
 )
 from orchestrator.edges.bodies import require_json_body
-from orchestrator.models import Store, StoreEvent, StoreOrder, StoreStatus
+from orchestrator.models import StoreEvent, StoreOrder, StoreStatus
 from orchestrator.provisioning.credentials import admin_credentials
 from orchestrator.stores.schemas import (
     MAX_EVENT_ID,
@@ -93,7 +93,7 @@ async def create_store(
         # Nothing was accepted this time: the store is the one the key asked for before.
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/stores/{store.id}"
-    return await store_out(service, store)
+    return await service.shown(store)
 
 
 @router.get("", operation_id="listStores", dependencies=[READ])
@@ -142,7 +142,7 @@ async def list_stores(
 
 @router.get("/{store_id}", operation_id="getStore", dependencies=[READ])
 async def get_store(store_id: str, service: StoreReaderDep) -> StoreOut:
-    return await store_out(service, await service.get(store_id))
+    return await service.shown(await service.get(store_id))
 
 
 @router.get("/{store_id}/events", operation_id="listStoreEvents", dependencies=[READ])
@@ -203,7 +203,7 @@ async def delete_store(
         response.status_code = status.HTTP_200_OK
     else:
         reconciler.interrupt(store.id)
-    return await store_out(service, store)
+    return await service.shown(store)
 
 
 @router.post(
@@ -219,13 +219,7 @@ async def retry_store(
     store = await service.request_retry(store_id)
     await session.commit()
     reconciler.wake()
-    return await store_out(service, store)
-
-
-async def store_out(service: StoreServiceDep, store: Store) -> StoreOut:
-    """The store as the API shows it, with its backup summary."""
-    summaries = await service.backup_summaries([store])
-    return to_store_out(store, summaries.get(store.id))
+    return await service.shown(store)
 
 
 def to_event_out(event: StoreEvent) -> StoreEventOut:

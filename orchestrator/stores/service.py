@@ -40,7 +40,7 @@ from orchestrator.naming import (
 )
 from orchestrator.schedules import longest_gap
 from orchestrator.stores.repository import StoreRepository
-from orchestrator.stores.schemas import CloneFrom, StoreBackups, StoreCreate
+from orchestrator.stores.schemas import CloneFrom, StoreBackups, StoreCreate, StoreOut, to_store_out
 
 # The orders a cursor pages in: both are keyed by (created_at, id), which a cursor names.
 KEYSET_ORDERS = (StoreOrder.NEWEST, StoreOrder.OLDEST)
@@ -151,6 +151,11 @@ class StoreService:
                 f"backup {backup.id} is {backup.status}; only a Succeeded backup can be cloned"
             )
         return backup
+
+    async def shown(self, store: Store) -> StoreOut:
+        """The store as every route answers it: with its backup summary."""
+        summaries = await self.backup_summaries([store])
+        return to_store_out(store, summaries.get(store.id))
 
     async def backup_summaries(self, stores: Sequence[Store]) -> dict[str, StoreBackups]:
         """Each live store's backup schedule and whether its last backup is overdue (empty when

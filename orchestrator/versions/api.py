@@ -10,7 +10,7 @@ from orchestrator.kube.client import KubeClient
 from orchestrator.models import Store
 from orchestrator.plans import Plan
 from orchestrator.provisioning.sizing import storage_refusal
-from orchestrator.stores.api import ERRORS, store_out
+from orchestrator.stores.api import ERRORS
 from orchestrator.stores.schemas import StoreOut
 from orchestrator.versions.deps import StoreChangeServiceDep
 from orchestrator.versions.schemas import CatalogueOut, PlanOut, StoreUpdate, VersionOut
@@ -50,7 +50,7 @@ async def update_store(
     if upgrading:
         response.status_code = status.HTTP_202_ACCEPTED
         reconciler.wake()
-    return await store_out(stores, store)
+    return await stores.shown(store)
 
 
 @router.get("/catalogue", operation_id="getCatalogue", dependencies=[READ])

@@ -218,6 +218,8 @@ async def test_restore_goes_through_restoring_to_ready_after_a_safety_backup(
     )
     assert response.status_code == 202, response.text
     assert response.json()["status"] == "Restoring"
+    # The answer shows the store as every route does, backup summary included.
+    assert response.json()["backups"]["last_success_at"] is not None
     seen: set[str] = set()
 
     def watch(s: dict[str, Any]) -> bool:
