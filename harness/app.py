@@ -53,3 +53,6 @@ async def running_app(
         if task.get_name().startswith(("store-", "reconciler-")) and not task.done()
     ]
     assert not leftovers, f"tasks left running after shutdown: {leftovers}"
+    # Nor on the control loop the reconciler runs on (orchestrator.control_loop).
+    left_behind = app.state.control.left_behind
+    assert not left_behind, f"tasks left running on the control loop: {left_behind}"

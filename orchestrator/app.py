@@ -8,6 +8,7 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -32,6 +33,7 @@ from orchestrator.backups.api import router as backups_router
 from orchestrator.backups.jobs import StoreJobs
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
+from orchestrator.control_loop import ControlLoop
 from orchestrator.day2.api import router as day2_router
 from orchestrator.edges.docs import install_docs
 from orchestrator.edges.routing import HeadAsGet, TrailingSlashInsensitive
@@ -72,10 +74,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _warn_when_open(settings)
-        engine = db.create_engine(settings)
-        if provider is not None:
-            tracing.trace_database(engine, tracer)
-        event.listen(engine.sync_engine, "before_cursor_execute", metrics.count_statement)
+        engine = _database_engine(settings, metrics, tracer if provider is not None else None)
         await _migrate_when_reachable(engine)
         kube = KubeClient(
             kubeconfig=settings.kubeconfig,
@@ -102,17 +101,22 @@ def create_app(
         app.state.helm = helm
         app.state.secrets = secrets
         app.state.store_jobs = StoreJobs(kube, settings.release_name)
-        steps = StoreSteps(
-            settings, kube, helm, secrets, StoreObjects(kube, settings), app.state.store_jobs
-        )
-        app.state.reconciler = Reconciler(
-            settings, app.state.sessions, steps, metrics, clock, tracer
-        )
+        # The reconciler runs on a loop of its own, so its passes never hold up a request.
+        control = ControlLoop()
+        control.start()
+        app.state.control = control
+        try:
+            reconciling = await control.run(
+                _start_reconciling(settings, metrics, clock, tracer, provider, kube, helm)
+            )
+        except BaseException:
+            control.stop()
+            raise
+        app.state.reconciler = reconciling.reconciler
         app.state.housekeeping = Housekeeping(settings, app.state.sessions, clock)
         app.state.rollouts = RolloutDriver(
             settings, app.state.sessions, clock, app.state.reconciler.wake
         )
-        await app.state.reconciler.start()
         await app.state.housekeeping.start()
         await app.state.rollouts.start()
         try:
@@ -120,7 +124,8 @@ def create_app(
         finally:
             await app.state.rollouts.stop()
             await app.state.housekeeping.stop()
-            await app.state.reconciler.stop()
+            await control.run(reconciling.stop())
+            control.stop()
             await secrets.close()
             kube.close()
             await engine.dispose()
@@ -204,6 +209,56 @@ def _secret_backend(settings: Settings, kube: KubeClient, tracer: Tracer) -> Sec
         tracer=tracer,
     )
     return VaultSecrets(settings, vault, kube)
+
+
+def _database_engine(settings: Settings, metrics: Metrics, tracer: Tracer | None) -> AsyncEngine:
+    """An engine whose statements are counted (and traced, when tracing is on). Each loop
+    gets its own: connections belong to the loop that opened them."""
+    engine = db.create_engine(settings)
+    if tracer is not None:
+        tracing.trace_database(engine, tracer)
+    event.listen(engine.sync_engine, "before_cursor_execute", metrics.count_statement)
+    return engine
+
+
+@dataclass(frozen=True)
+class _Reconciling:
+    """The reconciler and what it alone uses, all made on the control loop."""
+
+    reconciler: Reconciler
+    engine: AsyncEngine
+    secrets: SecretBackend
+
+    async def stop(self) -> None:
+        await self.reconciler.stop()
+        await self.secrets.close()
+        await self.engine.dispose()
+
+
+async def _start_reconciling(
+    settings: Settings,
+    metrics: Metrics,
+    clock: Clock,
+    tracer: Tracer,
+    provider: TracerProvider | None,
+    kube: KubeClient,
+    helm: HelmClient,
+) -> _Reconciling:
+    """Build and start the reconciler on the running (control) loop. The kube and helm clients
+    are shared: neither holds state bound to a loop (kube requests run on its own threads,
+    helm is a child process per command)."""
+    engine = _database_engine(settings, metrics, tracer if provider is not None else None)
+    secrets = _secret_backend(settings, kube, tracer)
+    jobs = StoreJobs(kube, settings.release_name)
+    steps = StoreSteps(settings, kube, helm, secrets, StoreObjects(kube, settings), jobs)
+    reconciler = Reconciler(settings, db.session_factory(engine), steps, metrics, clock, tracer)
+    try:
+        await reconciler.start()
+    except BaseException:
+        await secrets.close()
+        await engine.dispose()
+        raise
+    return _Reconciling(reconciler, engine, secrets)
 
 
 async def _log_helm_version(runner: HelmRunner) -> None:

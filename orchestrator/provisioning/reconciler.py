@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from orchestrator.backups.jobs import JobOutcome, Phase
 from orchestrator.clock import Clock
 from orchestrator.config import Settings
+from orchestrator.control_loop import call_on
 from orchestrator.logs import current_store
 from orchestrator.metrics import Metrics
 from orchestrator.models import DesiredState, Store, StoreStatus
@@ -76,9 +77,13 @@ class Reconciler:
         self._wake = asyncio.Event()
         self._passes: dict[str, asyncio.Task[None]] = {}
         self._background: list[asyncio.Task[None]] = []
+        # The loop the reconciler runs on (orchestrator.control_loop): the API calls ``wake``
+        # and ``interrupt`` from its own loop, and they act on this one.
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
     async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
         health = HealthMonitor(
             self.settings, self.sessions, self.steps, self.clock, self.wake, self.tracer
         )
@@ -109,15 +114,20 @@ class Reconciler:
             await self._transaction(lambda repository: repository.release_all(self.owner))
 
     def wake(self) -> None:
-        """Look for work now (a store was requested or retried)."""
-        self._wake.set()
+        """Look for work now (a store was requested or retried). Callable from any loop."""
+        call_on(self._loop, self._wake.set)
 
     def interrupt(self, store_id: str) -> None:
-        """The store's desired state changed: abandon a pass in flight here and look again."""
-        task = self._passes.get(store_id)
-        if task is not None:
-            task.cancel()
-        self._wake.set()
+        """The store's desired state changed: abandon a pass in flight here and look again.
+        Callable from any loop."""
+
+        def abandon() -> None:
+            task = self._passes.get(store_id)
+            if task is not None:
+                task.cancel()
+            self._wake.set()
+
+        call_on(self._loop, abandon)
 
     @property
     def in_flight(self) -> int:

@@ -524,7 +524,8 @@ async def test_a_replica_that_starts_later_reads_no_pods_for_backups_already_rec
     backup = await succeeded_backup(api.client, store)
     seen = len(kube_standin.requests)
     async with running_app(backup_settings()) as second:
-        await second.app.state.reconciler.steps.objects.wait_synced()
+        objects = second.app.state.reconciler.steps.objects
+        await second.app.state.control.run(objects.wait_synced())
         await asyncio.sleep(1)  # its tracker's first look at every task Job
         again = (await second.client.get(f"/stores/{store['id']}/backups/{backup['id']}")).json()
     assert again == backup

@@ -27,8 +27,14 @@ async def test_stop_is_not_lost_to_a_simultaneous_wake_up(tmp_path: Path) -> Non
     )
     async with running_app(settings) as api:
         reconciler = api.app.state.reconciler
+        control = api.app.state.control
         # Let the dispatch loop reach its wait for a wake-up.
         await asyncio.sleep(0.5)
-        reconciler.wake()
-        async with asyncio.timeout(10):
+
+        async def wake_and_stop() -> None:
+            # On the reconciler's own loop, so the wake-up is set as the stop begins.
+            reconciler.wake()
             await reconciler.stop()
+
+        async with asyncio.timeout(10):
+            await control.run(wake_and_stop())
