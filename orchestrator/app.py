@@ -124,8 +124,10 @@ def create_app(
         finally:
             await app.state.rollouts.stop()
             await app.state.housekeeping.stop()
-            await control.run(reconciling.stop())
-            control.stop()
+            try:
+                await control.run(reconciling.stop())
+            finally:
+                control.stop()
             await secrets.close()
             kube.close()
             await engine.dispose()
