@@ -27,7 +27,7 @@ typecheck:
 	.venv/bin/mypy
 
 pytest:
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -n 4 --dist loadfile
 
 api-client:
 	cd dashboard && npm run gen:api

@@ -192,7 +192,7 @@ class KubeStandin:
         return [o["metadata"]["name"] for o in self.store.items(NAMESPACES)]
 
     def wait_for(
-        self, condition: Callable[[], T], timeout: float = 5.0, interval: float = 0.02
+        self, condition: Callable[[], T], timeout: float = 30.0, interval: float = 0.02
     ) -> T:
         """Poll `condition` until it returns something truthy; TimeoutError otherwise."""
         return wait_for(condition, timeout, interval)
@@ -298,7 +298,7 @@ class KubeStandin:
         self._kubeconfig.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-def wait_for(condition: Callable[[], T], timeout: float = 5.0, interval: float = 0.02) -> T:
+def wait_for(condition: Callable[[], T], timeout: float = 30.0, interval: float = 0.02) -> T:
     """Poll `condition` until it returns something truthy; TimeoutError otherwise."""
     deadline = time.monotonic() + timeout
     while True:

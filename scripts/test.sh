@@ -14,6 +14,7 @@ run .venv/bin/ruff check .
 run .venv/bin/ruff format --check .
 run .venv/bin/mypy
 run .venv/bin/lint-imports
-run .venv/bin/python -m pytest
+# In parallel (pytest-xdist): -n and --dist are explained in DEVELOPERS.md ("Running the tests").
+run .venv/bin/python -m pytest -n 4 --dist loadfile
 run dashboard/scripts/ci.sh
 exit "$status"

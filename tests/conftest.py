@@ -13,6 +13,37 @@ from orchestrator.config import Settings
 # The `kube_standin` fixture, for every test folder.
 pytest_plugins = ["harness.pytest_fixtures"]
 
+# The modules that take longest (minutes each under pytest-xdist), slowest first. scripts/test.sh
+# runs `-n 4 --dist loadfile`: each module goes whole to one worker (its module fixtures made
+# once), in collection order, so these are handed out first and no worker starts a long one
+# while the others are about to finish. Only the order changes, and only under xdist; a module
+# missing here just runs in its usual place.
+SLOW_MODULES = (
+    "tests/chart/test_setup_script.py",
+    "tests/deploy/test_image.py",
+    "tests/chart/test_seed.py",
+    "tests/deploy/test_rbac.py",
+    "tests/cli/test_stores_cli.py",
+    "tests/chart/test_backup_scripts.py",
+    "tests/orchestrator/test_auth.py",
+    "tests/orchestrator/test_backups.py",
+    "tests/orchestrator/test_rollouts.py",
+    "tests/cli/test_backups_cli.py",
+    "tests/chart/test_lint_and_validate.py",
+    "tests/orchestrator/test_fuzz.py",
+    "tests/orchestrator/test_lifecycle.py",
+    "tests/orchestrator/test_api_edges.py",
+    "tests/orchestrator/test_day2.py",
+    "tests/test_run_platform.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    rank = {module: place for place, module in enumerate(SLOW_MODULES)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(SLOW_MODULES)))
+
 
 @pytest.fixture(scope="session")
 def helm_bin() -> Path:

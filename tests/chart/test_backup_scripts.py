@@ -10,7 +10,6 @@ import logging
 import os
 import secrets
 import shutil
-import socket
 import stat
 import subprocess
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from typing import Any
 import pytest
 from moto.server import ThreadedMotoServer
 
+from harness.ports import free_port
 from tests.chart.conftest import CHART
 
 FILES = CHART / "files"
@@ -34,13 +34,6 @@ DB_PASSWORD = "p\"a's\\ #$x{`}"
 RESTIC_PASSWORD = "restic: correct horse battery staple"
 AWS_SECRET = "moto-secret-key-8c1f"
 POLICY = {"RETENTION_KEEP_DAILY": 7, "RETENTION_KEEP_WEEKLY": 4, "RETENTION_KEEP_MONTHLY": 6}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def root_sql(sql: str, database: str = "") -> str:

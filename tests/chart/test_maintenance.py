@@ -7,7 +7,6 @@ The page itself is served by a real nginx with the rendered server block: 503 an
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from harness.ports import free_port
 from tests.chart import test_policies as policies
 from tests.chart.conftest import (
     CHART,
@@ -199,7 +199,7 @@ def maintenance_page(rendered: Callable[[str], Manifest], tmp_path: Path) -> Ite
     if not NGINX.exists():
         pytest.fail("nginx is missing: scripts/setup.sh installs Debian's nginx-light")
     data = rendered("local-paused").one("ConfigMap", MAINTENANCE)["data"]
-    port = _free_port()
+    port = free_port()
     root = tmp_path / "maintenance"
     root.mkdir()
     (root / "maintenance.html").write_text(data["maintenance.html"])
@@ -238,12 +238,6 @@ def maintenance_page(rendered: Callable[[str], Manifest], tmp_path: Path) -> Ite
     finally:
         process.terminate()
         process.wait(timeout=10)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize("path", ["/", "/shop/", "/wp-admin/", "/?add-to-cart=1"])

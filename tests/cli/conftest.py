@@ -54,7 +54,7 @@ def start_orchestrator(
         "WOO_HELM_BIN": str(helm_bin),
         "WOO_READINESS_POLL_SECONDS": "0.3",
         "WOO_BACKOFF_INITIAL_SECONDS": "0.2",
-        "WOO_HELM_TIMEOUT_SECONDS": "30",
+        "WOO_HELM_TIMEOUT_SECONDS": "60",
         "WOO_DATA_DIR": str(tmp_path / "var"),
         "WOO_API_TOKEN": ADMIN_TOKEN,
         "WOO_LOG_LEVEL": "warning",

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ import httpx
 import pytest
 import yaml
 
+from harness.ports import free_port
 from orchestrator.config import REPO_ROOT
 from tests.deploy.dockerfile_replay import Replay, Stage, context_files, instructions
 
@@ -167,19 +167,12 @@ def test_image_contains_the_pinned_helm_the_chart_and_the_dashboard(image: Stage
     assert not names & {"npm", "node", "node_modules", "gcc", "cc", "wheels"}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def started(
     image: Stage, kube_standin: Any, tmp_path: Path
 ) -> Iterator[tuple[str, dict[str, str]]]:
     """The image's entry point, started with the image's environment against the stand-in."""
-    port = _free_port()
+    port = free_port()
     env = {
         **image.env,
         "WOO_HOST": "127.0.0.1",
@@ -225,6 +218,6 @@ def test_built_orchestrator_is_healthy_ready_and_serves_the_dashboard(
 
 
 def test_health_check_fails_when_nothing_answers(image: Stage) -> None:
-    env = {**image.env, "WOO_PORT": str(_free_port())}
+    env = {**image.env, "WOO_PORT": str(free_port())}
     result = subprocess.run(image.healthcheck, env=env, capture_output=True, check=False)
     assert result.returncode != 0

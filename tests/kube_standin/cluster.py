@@ -59,7 +59,7 @@ class Cluster:
     def namespaces(self) -> builtins.list[str]:
         return [item["metadata"]["name"] for item in self.list("namespaces")]
 
-    def wait_for(self, condition: Callable[[], T], timeout: float = 5.0) -> T:
+    def wait_for(self, condition: Callable[[], T], timeout: float = 30.0) -> T:
         return wait_for(condition, timeout, interval=0.05)
 
     def delete_namespaces_except(self, kept: set[str]) -> None:

@@ -108,7 +108,8 @@ def test_install_and_uninstall_are_quick_and_leave_no_pods(
     uninstalled_in = time.monotonic() - started
 
     assert kube_standin.list("pods", NAMESPACE) == []
-    assert installed_in < 5 and uninstalled_in < 5
+    # Far below a pod's 30 s grace period, with room for helm slowed by other test processes.
+    assert installed_in < 15 and uninstalled_in < 15
 
 
 def test_wait_succeeds_once_the_kubelet_makes_workloads_ready(

@@ -69,13 +69,18 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settin
         "data_dir": tmp_path / "var",
         "reconcile_interval_seconds": 0.2,
         "readiness_poll_seconds": 0.3,
-        "lease_seconds": 3,
+        # Renewed every third of it: a short lease is lost whenever the event loop stalls for a
+        # second or two (as it does while other test processes share the CPUs), and the pass is
+        # abandoned mid-step. Nothing here waits for a lease to run out, so it need not be short.
+        "lease_seconds": 15,
         "backoff_initial_seconds": 0.2,
         "backoff_max_seconds": 1.0,
-        "step_deadline_seconds": 40,
+        # helm's deadline (and the step's, which must outlast it by 20 s) only ends a test that
+        # hangs: generous, since helm runs slower while other test processes share the CPUs.
+        "step_deadline_seconds": 80,
         "ready_deadline_seconds": 20,
         "delete_deadline_seconds": 20,
-        "helm_timeout_seconds": 15,
+        "helm_timeout_seconds": 60,
         "kube_request_timeout_seconds": 5,
     }
     values.update(overrides)

@@ -31,7 +31,9 @@ def orchestrator(
         "WOO_DATABASE_URL": postgres_database,
         "WOO_KUBECONFIG": str(kube_standin.kubeconfig),
         "WOO_HELM_BIN": str(slow_helm),
-        "WOO_LEASE_SECONDS": "2",
+        # Short, as the restart waits for the killed process's lease to run out; not shorter,
+        # or a renewal delayed by a busy CPU loses it.
+        "WOO_LEASE_SECONDS": "5",
         "WOO_RECONCILE_INTERVAL_SECONDS": "0.2",
         "WOO_READINESS_POLL_SECONDS": "0.3",
         "WOO_BACKOFF_INITIAL_SECONDS": "0.2",

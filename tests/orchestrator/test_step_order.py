@@ -63,6 +63,7 @@ def test_deadlines_come_from_the_settings(tmp_path: Path) -> None:
     settings = make_settings(
         "sqlite://",
         tmp_path,
+        helm_timeout_seconds=21,
         step_deadline_seconds=41,
         ready_deadline_seconds=42,
         delete_deadline_seconds=43,
