@@ -15,14 +15,14 @@ measures its own baseline in the same run; `target_*` figures are the goals from
 The machine is shared: the load average (1 minute, before and after the run) says how busy it
 was while the numbers were taken.
 
-The restart and scale results below come from a full run, 2026-11-30 19:04-19:31 UTC, on a
-machine shared with other work: load average (1, 5, 15 minutes) 4.74, 8.00, 8.74 before and
-7.86, 7.38, 8.01 after, on 2 cores. Overhead, listing and burst were measured again at 19:36,
-when the load had fallen to 2.3 (5.4 after). The full run had measured, under its load:
-overhead ratio 1.643 (1.284 at equal niceness), `GET /stores` p95 41.52 ms and every cursor page
-p95 33.55 ms (`/healthz` p95 5.27 ms), burst POST p50 25.72 ms, p95 91.62 ms. Latencies taken
-under such load say more about the machine than the code; ratios to baselines measured in the
-same run, statement counts and CPU time per request say more about the code.
+Scale and restart below were measured 2026-11-30 21:44-22:02 UTC while other test runs kept
+the load average at 7 to 10 on 2 cores, with the reconciler already on its own loop (below) but
+before the heap was settled; overhead, burst and listing at 23:03-23:06 on a quiet machine
+(load 1 to 3, most of it the benchmark's own helm). This machine answered more slowly all day
+than in the earlier round: the same old code's quiet burst gave POST p50 22-33 ms (8 ms then),
+`/healthz` p95 2.8 ms (1.6). Latencies taken under load say more about the machine than the
+code; ratios to baselines measured in the same run, statement counts and CPU time per request
+say more about the code.
 
 What the profiles found (2026-11-30, py-spy on the orchestrator process, EXPLAIN ANALYZE on
 10,000 rows; load average 5 to 12 throughout):
@@ -54,11 +54,24 @@ What the profiles found (2026-11-30, py-spy on the orchestrator process, EXPLAIN
   people's work a niced helm gets a fraction of the CPU the baseline's helm gets. Same code, 8
   rounds back to back: ratio 1.44 with helm at nice 0, 1.79 at nice 10. The benchmark now also
   measures the baseline at the same niceness (`ratio_same_niceness`).
-- POST during the burst. The event loop was about 80 % busy: reconciler transactions 26 % of
-  its samples, requests 25 % (the benchmark's own status polling among them), each round trip a
-  wait behind that work. A POST now makes 8 round trips instead of 10; A/B runs of the burst,
-  old and new code back to back, varied more between runs of the same code (p50 16-130 ms) than
-  between versions, so this round shows no POST figure it can claim.
+- POST during the burst (round 1). The event loop was about 80 % busy: reconciler
+  transactions 26 % of its samples, requests 25 %, each round trip a wait behind that work. A
+  POST now makes 8 round trips instead of 10.
+- POST during the burst (round 2, 2026-11-30 evening; py-spy `--gil --threads` on the served
+  process). Two causes found and removed: (1) the reconciler's passes ran on the API's event
+  loop; it now runs on a loop and thread of its own (`orchestrator/control_loop.py`). (2) The
+  2nd POST of every burst took 250-350 ms: the first full garbage collection after start-up
+  walked about 290,000 objects (modules, mappers) for 260 ms with the interpreter lock held,
+  stopping both loops (timed with `gc.callbacks`). The served process now freezes what
+  start-up made (`gc.freeze()`), and that POST takes 40-50 ms like its neighbours. Quiet
+  machine, old and new code interleaved round by round, POST p95 of 50: old 130-150 ms (3
+  rounds), own loop 100-110 ms, own loop and settled heap 94-105 ms (3 rounds) and 90.6 ms in
+  the run below. A 1 ms interpreter switch interval instead of 5 ms changed nothing measurable
+  (98-118 ms), so it was not kept. What is left is CPU: the API thread spends 8-15 ms of CPU on
+  a POST (FastAPI's dependency solving, the ORM's unit of work, the middleware stack; no
+  single hot spot), and during the first second of the burst 4 helm processes starting up, the
+  stand-in and the reconciler's first passes share the 2 cores with it: POSTs 1-25 take 40-150
+  ms, the rest 10-20 ms. The < 30 ms target is still missed.
 """
 
 

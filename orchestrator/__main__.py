@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def serve(settings: Settings) -> None:
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, settle_heap=True),
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
