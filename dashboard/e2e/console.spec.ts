@@ -51,7 +51,7 @@ test.describe("on a phone (390 px)", () => {
 
     const list = new StoreListPage(page);
     await list.open();
-    await list.search.fill(name);
+    await list.searchFor(name);
     await list.expectStatus(name, "Ready");
     const status = list.status(name);
     await expect(status).toBeInViewport({ ratio: 1 });
@@ -71,7 +71,7 @@ test.describe("on a phone (390 px)", () => {
 
     const list = new StoreListPage(page);
     await list.open();
-    await list.search.fill(name);
+    await list.searchFor(name);
     await list.expectStatus(name, "Failed");
     const reason = list.row(name).locator(".reason span");
     const lineHeight = await reason.evaluate((element) => parseFloat(getComputedStyle(element).lineHeight));

@@ -36,6 +36,13 @@ export class StoreListPage {
     await expect(this.status(storeName)).toHaveAttribute("data-status", status, { timeout });
   }
 
+  /** Search, and wait until the list has taken the search (the box waits for a pause in the
+   * typing before it asks): a click before that can be overtaken by the search's own move. */
+  async searchFor(text: string) {
+    await this.search.fill(text);
+    await expect(this.page).toHaveURL(new RegExp(`[?&]q=${encodeURIComponent(text)}(&|$)`));
+  }
+
   async filterBy(status: string) {
     await this.statusFilter.selectOption(status);
   }
