@@ -81,7 +81,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         _warn_when_open(settings)
-        engine = _database_engine(settings, metrics, tracer if provider is not None else None)
+        # Database statements are traced only when tracing is on.
+        statement_tracer = tracer if provider is not None else None
+        engine = _database_engine(settings, metrics, statement_tracer)
         await _migrate_when_reachable(engine)
         kube = KubeClient(
             kubeconfig=settings.kubeconfig,
@@ -114,7 +116,7 @@ def create_app(
         app.state.control = control
         try:
             reconciling = await control.run(
-                _start_reconciling(settings, metrics, clock, tracer, provider, kube, helm)
+                _start_reconciling(settings, metrics, clock, tracer, statement_tracer, kube, helm)
             )
         except BaseException:
             control.stop()
@@ -261,14 +263,14 @@ async def _start_reconciling(
     metrics: Metrics,
     clock: Clock,
     tracer: Tracer,
-    provider: TracerProvider | None,
+    statement_tracer: Tracer | None,
     kube: KubeClient,
     helm: HelmClient,
 ) -> _Reconciling:
     """Build and start the reconciler on the running (control) loop. The kube and helm clients
     are shared: neither holds state bound to a loop (kube requests run on its own threads,
     helm is a child process per command)."""
-    engine = _database_engine(settings, metrics, tracer if provider is not None else None)
+    engine = _database_engine(settings, metrics, statement_tracer)
     secrets = _secret_backend(settings, kube, tracer)
     jobs = StoreJobs(kube, settings.release_name)
     steps = StoreSteps(settings, kube, helm, secrets, StoreObjects(kube, settings), jobs)
