@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator.helm.errors import ChartRenderError, HelmNotInstalled, HelmTimeout
-from orchestrator.helm.runner import HelmRunner
+from orchestrator.helm.runner import HELM_NICENESS, HelmRunner
 
 
 def _script(tmp_path: Path, body: str) -> Path:
@@ -83,6 +83,33 @@ async def test_cancellation_kills_the_child(tmp_path: Path) -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert not _alive(int(pidfile.read_text()))
+
+
+async def test_a_kill_reaches_what_helm_started(tmp_path: Path) -> None:
+    # A post-renderer or plugin is a child of helm: killing helm alone would orphan it.
+    pidfile = tmp_path / "grandchild"
+    fake = _script(tmp_path, f"sleep 60 &\necho $! > {pidfile}\nwait\n")
+    with pytest.raises(HelmTimeout):
+        await HelmRunner(fake).run(["upgrade"], timeout=0.5)
+    assert not _alive(int(pidfile.read_text()))
+
+
+async def test_helm_runs_behind_the_api_in_our_session(tmp_path: Path) -> None:
+    """Its own process group (for the kill above), our session, and a lower priority. A
+    session of its own would put helm in a scheduling group of its own where the kernel
+    groups sessions (autogroup), and its niceness would then no longer rank it below the
+    API's threads."""
+    seen = tmp_path / "stat"
+    fake = _script(tmp_path, f"cat /proc/$$/stat > {seen}\n")
+    await HelmRunner(fake).run(["status"], timeout=5)
+    text = seen.read_text()
+    pid = int(text.split()[0])
+    # Fields after the command name (which may hold spaces): state, ppid, pgrp, session, ...
+    fields = text[text.rindex(")") + 2 :].split()
+    process_group, session, nice = int(fields[2]), int(fields[3]), int(fields[16])
+    assert process_group == pid
+    assert session == os.getsid(0)
+    assert nice == min(19, os.getpriority(os.PRIO_PROCESS, 0) + HELM_NICENESS)
 
 
 def _alive(pid: int) -> bool:
