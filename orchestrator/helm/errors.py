@@ -56,6 +56,13 @@ _PATTERNS: list[tuple[re.Pattern[str], type[HelmError]]] = [
         re.compile(r"another operation \(install/upgrade/rollback\) is in progress"),
         OperationInProgress,
     ),
+    # Two installs of one release raced (a replica that lost its lease had its helm still
+    # running while the next owner started one): the other install holds or has made the
+    # release, so this is a retry later, not a broken store.
+    (
+        re.compile(r"release: already exists|cannot re-use a name that is still in use"),
+        OperationInProgress,
+    ),
     (
         re.compile(
             r"kubernetes cluster unreachable|connection refused|no such host|"

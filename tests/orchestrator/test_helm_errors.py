@@ -45,6 +45,14 @@ CASES = [
         OperationInProgress,
         "in progress",
     ),
+    # What the second of two racing installs of one release is told (helm's storage driver and
+    # its install action): the first install holds the release, so it is worth a retry.
+    ("Error: INSTALLATION FAILED: release: already exists\n", OperationInProgress, "exists"),
+    (
+        "Error: INSTALLATION FAILED: cannot re-use a name that is still in use\n",
+        OperationInProgress,
+        "still in use",
+    ),
     (
         'Error: INSTALLATION FAILED: Service "x" is invalid: metadata.name: Invalid value\n',
         ApiRejected,
