@@ -7,7 +7,7 @@ import asyncio
 import gc
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,10 +133,13 @@ def create_app(
         try:
             yield
         finally:
-            await app.state.rollouts.stop()
-            await app.state.housekeeping.stop()
+            # One deadline for the whole stop: the process must end within the pod's grace
+            # period even when some work will not, and the log must say which.
+            deadline = asyncio.get_running_loop().time() + settings.shutdown_seconds
+            await _stop_by(deadline, "fleet rollouts", app.state.rollouts.stop())
+            await _stop_by(deadline, "housekeeping", app.state.housekeeping.stop())
             try:
-                await control.run(reconciling.stop())
+                await _stop_by(deadline, "the reconciler", control.run(reconciling.stop()))
             finally:
                 control.stop()
             await secrets.close()
@@ -184,6 +187,15 @@ def create_app(
     install_docs(app)
     _install_dashboard(app, settings.dashboard_dir)
     return app
+
+
+async def _stop_by(deadline: float, what: str, stopping: Awaitable[None]) -> None:
+    """Wait for ``stopping`` until ``deadline`` (loop time); past it, give up on it and say so."""
+    try:
+        async with asyncio.timeout_at(deadline):
+            await stopping
+    except TimeoutError:
+        log.error("%s did not stop within WOO_SHUTDOWN_SECONDS; exiting without it", what)
 
 
 def _settle_heap() -> None:

@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     # How long one watch request lasts before it is renewed (the API server ends it then).
     watch_seconds: float = Field(300.0, ge=10)
     lease_seconds: float = Field(30.0, gt=0)
+    # An orderly stop (SIGTERM) waits this long for background work to end (passes cancelled,
+    # leases handed back), then exits without it, naming what was still running. Below the
+    # pod's terminationGracePeriodSeconds (30 s by default), so the log says why, not a SIGKILL.
+    shutdown_seconds: float = Field(20.0, gt=0)
     step_deadline_seconds: float = Field(600.0, gt=0)
     ready_deadline_seconds: float = Field(900.0, gt=0)
     delete_deadline_seconds: float = Field(600.0, gt=0)

@@ -26,6 +26,8 @@ T = TypeVar("T")
 
 # How long stop() waits for the thread; the loop's own work has been stopped before.
 _JOIN_SECONDS = 10.0
+# How long tasks cancelled by stop() get to finish (a transaction runs to its end first).
+_CANCEL_SECONDS = 5.0
 
 
 class ControlLoop:
@@ -73,7 +75,15 @@ class ControlLoop:
         log.warning("tasks still running when the control loop stopped: %s", self.left_behind)
         for task in leftovers:
             task.cancel()
-        self._loop.run_until_complete(asyncio.gather(*leftovers, return_exceptions=True))
+        # A task stuck where cancelling cannot reach it (a statement waiting on a lock held
+        # elsewhere) must not keep the process from ending: it is named and abandoned.
+        _, stuck = self._loop.run_until_complete(asyncio.wait(leftovers, timeout=_CANCEL_SECONDS))
+        if stuck:
+            log.error(
+                "tasks still running %.0f s after they were cancelled, abandoned: %s",
+                _CANCEL_SECONDS,
+                sorted(task.get_name() for task in stuck),
+            )
 
 
 def call_on(loop: asyncio.AbstractEventLoop | None, action: Callable[[], None]) -> None:

@@ -4,6 +4,7 @@ promised, and a request never waits for the reconciler's loop."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -70,6 +71,30 @@ async def test_stop_cancels_and_names_a_task_left_behind() -> None:
     await control.run(start_and_forget())
     control.stop()
     assert control.left_behind == ["forgotten"]
+
+
+async def test_stop_abandons_a_task_that_will_not_end() -> None:
+    control = ControlLoop(name="stubborn-test")
+    control.start()
+    release = threading.Event()
+
+    async def start_stubborn() -> None:
+        async def stubborn() -> None:
+            # Swallows its cancellation and goes on waiting, the way a statement blocked on
+            # a lock does: stop() must end the thread all the same.
+            while not release.is_set():
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.sleep(0.1)
+
+        asyncio.get_running_loop().create_task(stubborn(), name="stubborn")
+
+    await control.run(start_stubborn())
+    try:
+        await asyncio.to_thread(control.stop)
+        assert control.left_behind == ["stubborn"]
+        assert "stubborn-test" not in [thread.name for thread in threading.enumerate()]
+    finally:
+        release.set()
 
 
 async def test_call_on_hands_the_action_to_the_loop_thread(control: ControlLoop) -> None:
