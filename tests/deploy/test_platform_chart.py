@@ -118,6 +118,19 @@ def test_orchestrator_probes_use_healthz_and_readyz(rendered: dict[str, Manifest
     assert {"name": "tmp", "mountPath": "/tmp"} in container["volumeMounts"]
 
 
+def test_the_kubelet_waits_longer_than_the_orchestrators_own_stop(
+    rendered: dict[str, Manifest], helm_bin: Path
+) -> None:
+    # The orchestrator gives up on its work at WOO_SHUTDOWN_SECONDS and says what it left; a
+    # SIGKILL before that would cut the log short and leave the leases to run out.
+    default = rendered["default"]
+    data = default.one("ConfigMap", FULLNAME)["data"]
+    assert orchestrator_pod(default)["terminationGracePeriodSeconds"] == 30
+    assert int(data["WOO_SHUTDOWN_SECONDS"]) == 20
+    longer = render_platform(helm_bin, "default", "--set", "settings.shutdownSeconds=50")
+    assert orchestrator_pod(longer)["terminationGracePeriodSeconds"] == 60
+
+
 def test_replicas_spread_and_a_disruption_budget_above_one(rendered: dict[str, Manifest]) -> None:
     assert rendered["default"].of_kind("PodDisruptionBudget") == []
     production = rendered["production"]
