@@ -131,6 +131,22 @@ describe("store list", () => {
     expect(new URL(api.requestsTo("GET /stores").at(-1)?.url ?? "").searchParams.get("search")).toBe("bak");
   });
 
+  it("drops a waiting search once a link has been followed", async () => {
+    const api = fakeApi().on("GET /stores", () => page([makeStore({ store_name: "alpha" })]));
+    const { user } = renderApp(api, "/", { browserHistory: true });
+    await screen.findByRole("row", { name: /alpha/ });
+
+    await user.type(screen.getByLabelText("Search"), "al");
+    // A click on the store's link, as the browser has it while the router still renders the
+    // next page: the address has moved on, the list is still on screen with its timer.
+    window.history.pushState(window.history.state, "", "/stores/id-alpha");
+    await new Promise((resolve) => window.setTimeout(resolve, 500));
+
+    expect(window.location.pathname).toBe("/stores/id-alpha");
+    const searched = api.requestsTo("GET /stores").map((r) => new URL(r.url).searchParams.get("search"));
+    expect(searched.filter((value) => value !== null)).toEqual([]);
+  });
+
   it("says when a search matches nothing, and the way back clears the search box", async () => {
     const { user } = renderApp(fakeApi().on("GET /stores", () => page([])), "/?q=nothing");
     expect(await screen.findByText("No stores match “nothing”.")).toBeInTheDocument();

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from "react";
-import { Link, useNavigate, useSearchParams } from "react-router";
+import { Link, useLocation, useNavigate, useSearchParams } from "react-router";
 import { useAllows } from "../auth/access";
 import { STORE_ORDERS, STORE_STATUSES, type Store, type StoreOrder, type StoreStatus } from "../api/types";
 import { ErrorNotice } from "../components/ErrorNotice";
@@ -133,11 +133,18 @@ function SearchBox({ value, onSearch }: { value: string; onSearch: (search: stri
   useEffect(() => {
     latest.current = onSearch;
   });
+  // Which list the search was typed on (a filter changed since starts the wait again).
+  const { key } = useLocation();
   useEffect(() => {
     if (text.trim() === value) return;
-    const timer = window.setTimeout(() => latest.current(text.trim()), SEARCH_DELAY_MS);
+    const typedOn = window.location.href;
+    const timer = window.setTimeout(() => {
+      // A link followed while the search waited wins: the router keeps this page on screen
+      // while the next one renders, and the search must not take the person back here.
+      if (window.location.href === typedOn) latest.current(text.trim());
+    }, SEARCH_DELAY_MS);
     return () => window.clearTimeout(timer);
-  }, [text, value]);
+  }, [text, value, key]);
   return (
     <div className="toolbar-control toolbar-search">
       <label htmlFor="store-search">Search</label>
