@@ -207,19 +207,35 @@ def exposure(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+Used = tuple[set[Permission], set[str]]
+
+
+@pytest.fixture(scope="module")
+def lifecycles_seen() -> dict[str, Used]:
+    """What each exposure's lifecycles used, kept for the module: every test here reads the
+    same run (the lifecycles are a minute of helm and stand-in work per exposure)."""
+    return {}
+
+
 @pytest.fixture
 async def used(
-    kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path, exposure: str
-) -> tuple[set[Permission], set[str]]:
+    lifecycles_seen: dict[str, Used],
+    kube_standin: KubeStandin,
+    helm_bin: Path,
+    tmp_path: Path,
+    exposure: str,
+) -> Used:
     """(every permission the lifecycles needed, the store namespaces)."""
-    namespaces = await store_lifecycles(kube_standin, helm_bin, tmp_path, exposure)
-    needed = {
-        found
-        for r in kube_standin.requests
-        if not made_by_the_operator(r.method, r.path)
-        for found in permissions(r.method, r.path, r.query, r.status)
-    }
-    return needed, namespaces
+    if exposure not in lifecycles_seen:
+        namespaces = await store_lifecycles(kube_standin, helm_bin, tmp_path, exposure)
+        needed = {
+            found
+            for r in kube_standin.requests
+            if not made_by_the_operator(r.method, r.path)
+            for found in permissions(r.method, r.path, r.query, r.status)
+        }
+        lifecycles_seen[exposure] = (needed, namespaces)
+    return lifecycles_seen[exposure]
 
 
 def cluster_role(helm_bin: Path, exposure: str) -> dict[str, Any]:
@@ -231,7 +247,7 @@ def cluster_role(helm_bin: Path, exposure: str) -> dict[str, Any]:
 
 
 async def test_cluster_role_grants_exactly_what_the_lifecycle_used(
-    used: tuple[set[Permission], set[str]], helm_bin: Path, exposure: str
+    used: Used, helm_bin: Path, exposure: str
 ) -> None:
     permissions, _ = used
     needed = {p.grant for p in permissions}
@@ -242,9 +258,7 @@ async def test_cluster_role_grants_exactly_what_the_lifecycle_used(
     assert unused == [], f"the ClusterRole grants what was never used: {unused}"
 
 
-async def test_namespaced_requests_stay_in_store_namespaces(
-    used: tuple[set[Permission], set[str]],
-) -> None:
+async def test_namespaced_requests_stay_in_store_namespaces(used: Used) -> None:
     """Secrets and everything namespaced are touched only inside the namespaces the platform
     created for its stores; the only cluster-scoped requests are on Namespaces and CRDs (helm
     looks up CRDs before installing); across all namespaces, the orchestrator only lists and
