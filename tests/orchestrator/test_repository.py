@@ -9,7 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from orchestrator.models import DesiredState, Store, StoreStatus, utcnow
+from orchestrator.models import DesiredState, Store, StoreOrder, StoreStatus, utcnow
 from orchestrator.stores.repository import Fence, StoreRepository
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -82,6 +82,66 @@ async def test_page_filters_and_orders_newest_first(sessions: Sessions) -> None:
         assert total == 3 and {s.store_name for s in ready} == {"s1", "s3", "s5"}
         _, total = await repository.page(status=None, include_deleted=True, limit=1, offset=0)
         assert total == 8
+
+
+@pytest.mark.parametrize("order", list(StoreOrder))
+@pytest.mark.parametrize(
+    ("status", "include_deleted", "search"),
+    [(None, False, None), (None, True, None), (StoreStatus.READY, False, None), (None, False, "b")],
+)
+async def test_offset_pages_put_together_are_the_whole_ordered_list(
+    sessions: Sessions,
+    order: StoreOrder,
+    status: StoreStatus | None,
+    include_deleted: bool,
+    search: str | None,
+) -> None:
+    now = utcnow()
+    statuses = [StoreStatus.READY, StoreStatus.FAILED, StoreStatus.DELETED, StoreStatus.READY]
+    stores = [
+        new_store(
+            name,
+            status=statuses[i % len(statuses)],
+            # Every second store shares its creation time with the one before: ties are
+            # broken by id.
+            created_at=now + timedelta(seconds=i // 2),
+        )
+        for i, name in enumerate(["bb", "ab", "ba", "cc", "bc", "ca", "ac", "cb", "aa", "bd", "db"])
+    ]
+    await add(sessions, *stores)
+    matching = [
+        s
+        for s in stores
+        if (s.status == status if status else include_deleted or s.status != StoreStatus.DELETED)
+        and (search is None or search in s.store_name)
+    ]
+    newest = sorted(matching, key=lambda s: (s.created_at, s.id), reverse=True)
+    expected = {
+        StoreOrder.NEWEST: newest,
+        StoreOrder.OLDEST: newest[::-1],
+        StoreOrder.NAME: sorted(newest, key=lambda s: s.store_name),  # stable: newest within
+        StoreOrder.STATUS: sorted(newest, key=lambda s: s.status),
+    }[order]
+
+    pages: list[str] = []
+    offset = 0
+    async with sessions() as session:
+        repository = StoreRepository(session)
+        while True:
+            page, total = await repository.page(
+                status=status,
+                include_deleted=include_deleted,
+                limit=3,
+                offset=offset,
+                search=search,
+                order=order,
+            )
+            assert total == len(expected)
+            if not page:
+                break
+            pages.extend(store.store_name for store in page)
+            offset += 3
+    assert pages == [s.store_name for s in expected]
 
 
 async def test_claims_never_overlap(sessions: Sessions, database_url: str) -> None:
