@@ -15,14 +15,13 @@ measures its own baseline in the same run; `target_*` figures are the goals from
 The machine is shared: the load average (1 minute, before and after the run) says how busy it
 was while the numbers were taken.
 
-Every figure below was measured 2026-12-01 00:46-00:59 UTC, one benchmark after the other on
-an otherwise quiet machine (the load is the benchmarks' own helm and stand-in); listing again
-at 01:19, after deep offset pages began choosing their ids first (offset 9000 p95 20.8 ms in
-the first run, 12.2 ms now). This machine ran
-about twice as fast as on 2026-11-30 (the bare helm install took a median 0.42 s against 0.94
-s), so compare today's latencies with each other and with their baselines, not with earlier
-rounds; ratios to baselines measured in the same run, statement counts and CPU time per request
-say more about the code.
+Every figure below was measured 2026-12-01 00:46-00:59 UTC, one benchmark after the other on an
+otherwise quiet machine (the load is the benchmarks' own helm and stand-in); listing again at
+01:19, after deep offset pages began choosing their ids first (offset 9000 p95 20.8 ms in the
+first run, 12.2 ms now). This machine ran about twice as fast as on 2026-11-30 (the bare helm
+install took a median 0.42 s against 0.94 s), so compare today's latencies with each other and
+with their baselines, not with earlier rounds; ratios to baselines measured in the same run,
+statement counts and CPU time per request say more about the code.
 
 What the profiles found (2026-11-30, py-spy on the orchestrator process, EXPLAIN ANALYZE on
 10,000 rows; load average 5 to 12 throughout):
