@@ -322,7 +322,8 @@ class Kubelet:
 
     def _bind(self, claim: Obj) -> None:
         spec = claim.setdefault("spec", {})
-        spec["volumeName"] = f"pvc-{claim['metadata']['uid']}"
+        # A claim made for a named volume (pre-bound) is bound to that one.
+        spec.setdefault("volumeName", f"pvc-{claim['metadata']['uid']}")
         claim["metadata"].setdefault("annotations", {}).update(
             {
                 "pv.kubernetes.io/bind-completed": "yes",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 from kube_standin import errors
@@ -237,7 +238,46 @@ def _immutable_causes(
                     "spec",
                 )
             ]
+        # A bound volume may grow, never shrink (helm applying an older, smaller manifest
+        # over a claim that grew is refused here, as by the API server).
+        before, after = _storage_request(old_spec), _storage_request(new_spec)
+        shrinks = before is not None and after is not None and after < before
+        if old_spec.get("volumeName") and shrinks:
+            return [
+                Cause(
+                    "FieldValueForbidden",
+                    "Forbidden: field can not be less than previous value",
+                    "spec.resources.requests.storage",
+                )
+            ]
     return []
+
+
+_QUANTITY = re.compile(r"^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
+_FACTORS = {
+    None: 1,
+    "Ki": 2**10,
+    "Mi": 2**20,
+    "Gi": 2**30,
+    "Ti": 2**40,
+    "Pi": 2**50,
+    "Ei": 2**60,
+    "k": 10**3,
+    "M": 10**6,
+    "G": 10**9,
+    "T": 10**12,
+    "P": 10**15,
+    "E": 10**18,
+}
+
+
+def _storage_request(spec: dict[str, Any]) -> Decimal | None:
+    """A claim's requested storage in bytes (None when absent or not a plain quantity)."""
+    value = ((spec.get("resources") or {}).get("requests") or {}).get("storage")
+    found = _QUANTITY.match(str(value)) if value is not None else None
+    if found is None:
+        return None
+    return Decimal(found.group(1)) * _FACTORS[found.group(2)]
 
 
 def _unchanged(old_spec: dict[str, Any], new_spec: dict[str, Any], key: str) -> list[Cause]:

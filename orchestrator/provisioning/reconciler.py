@@ -673,8 +673,9 @@ class Reconciler:
         )
 
     async def _rolled_back(self, store: Store, step: Step, failed: Outcome) -> Outcome:
-        """The change failed: helm rollback to the revision that served before it, and end
-        Failed with the reason and what serves now. The store keeps its plan and version."""
+        """The change failed: serve the store's own plan and version again (what the revision
+        before the change served, volumes kept at their size), and end Failed with the reason
+        and what serves now. The store keeps its plan and version."""
         reason = failed.changes.get("status_reason") or "failed"
         summary = upgrade_summary(store)
         revision = store.rollback_revision
@@ -686,16 +687,17 @@ class Reconciler:
         if revision is None:
             served = "no earlier revision to roll back to"
         else:
+            before = (
+                f"plan {store.plan}, version {store.version or 'unversioned'} "
+                f"(what revision {revision} served)"
+            )
             try:
-                release = await self._run(step, self.steps.roll_back(store, revision))
+                release = await self._run(step, self.steps.restore_release(store))
             except StepError as error:
-                served = f"rollback to revision {revision} failed: {error}"
+                served = f"rollback to {before} failed: {error}"
             else:
                 changes["release_revision"] = release.revision
-                served = (
-                    f"rolled back to revision {revision} (plan {store.plan}, "
-                    f"version {store.version or 'unversioned'}), now revision {release.revision}"
-                )
+                served = f"rolled back to {before}, now revision {release.revision}"
         self.metrics.upgrades_failed.inc()
         message = f"{summary} failed: {reason}; {served}"
         changes["status_reason"] = message

@@ -24,17 +24,23 @@ from orchestrator.versions.catalogue import Version
 CLAIM_TEMPLATE = "data"
 
 
-def plan_of(store: Store, settings: Settings) -> Plan:
-    """The plan the store is being installed with: the one it is changing to, else its own."""
-    name = store.target_plan or store.plan
+def plan_of(store: Store, settings: Settings, *, changing: bool = True) -> Plan:
+    """The plan the store is being installed with: the one it is changing to, else (or when
+    not ``changing``: a failed change is being undone) its own."""
+    name = (store.target_plan if changing else None) or store.plan
     plan = settings.plans.get(name)
     if plan is None:
         raise PermanentStepError(f"plan {name!r} is no longer in the plan catalogue")
     return plan
 
 
-def version_of(store: Store, settings: Settings) -> Version:
-    name = store.target_version or store.version or settings.version_for_new_stores
+def version_of(store: Store, settings: Settings, *, changing: bool = True) -> Version:
+    """As ``plan_of``, for the version."""
+    name = (
+        (store.target_version if changing else None)
+        or store.version
+        or settings.version_for_new_stores
+    )
     version = settings.versions.get(name)
     if version is None:
         raise PermanentStepError(f"version {name!r} is no longer in the version catalogue")
@@ -42,10 +48,21 @@ def version_of(store: Store, settings: Settings) -> Version:
 
 
 def sized_values(
-    plan: Plan, version: Version, environment: str, database_template_size: str
+    plan: Plan,
+    version: Version,
+    environment: str,
+    *,
+    database_template_size: str,
+    wordpress_content_size: str,
 ) -> dict[str, Any]:
     values = merged(plan.chart_values(), version.chart_values(environment))
-    return merged(values, {"mariadb": {"persistence": {"size": database_template_size}}})
+    return merged(
+        values,
+        {
+            "mariadb": {"persistence": {"size": database_template_size}},
+            "wordpress": {"persistence": {"size": wordpress_content_size}},
+        },
+    )
 
 
 def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -75,6 +92,24 @@ async def database_template_size(
     return _template_size(statefulset) or plan.database_storage
 
 
+def wordpress_content_claim_name(settings: Settings) -> str:
+    return f"{settings.release_name}-wordpress-content"
+
+
+async def wordpress_content_size(
+    kube: KubeClient, store: Store, settings: Settings, plan: Plan
+) -> str:
+    """The plan's wp-content size, or the live claim's when that is larger (an earlier change
+    grew it, and a change undone keeps it): a bound claim never shrinks, and the API server
+    refuses a manifest that asks it to."""
+    claim = await kube.get_claim(store.namespace, wordpress_content_claim_name(settings))
+    requests = (((claim or {}).get("spec") or {}).get("resources") or {}).get("requests") or {}
+    current = requests.get("storage")
+    if current is not None and memory(str(current)) > memory(plan.wordpress_storage):
+        return str(current)
+    return plan.wordpress_storage
+
+
 async def grow_database_claim(
     kube: KubeClient, store: Store, settings: Settings, plan: Plan
 ) -> str | None:
@@ -100,7 +135,7 @@ async def storage_refusal(
     no obstacle."""
     wanted = (
         (database_claim_name(settings), plan.database_storage),
-        (f"{settings.release_name}-wordpress-content", plan.wordpress_storage),
+        (wordpress_content_claim_name(settings), plan.wordpress_storage),
     )
     for name, size in wanted:
         claim = await kube.get_claim(store.namespace, name)

@@ -42,6 +42,7 @@ from orchestrator.provisioning.sizing import (
     plan_of,
     sized_values,
     version_of,
+    wordpress_content_size,
 )
 from orchestrator.provisioning.store_objects import StoreObjects
 from orchestrator.provisioning.store_values import (
@@ -225,13 +226,27 @@ class StoreSteps:
         return f"{message}; {copied}" if copied else message
 
     async def ensure_release(self, store: Store) -> ReleaseStatus:
+        """Install or upgrade the release with the plan and version the store is changing to
+        (else its own)."""
+        return await self._apply(store, changing=True)
+
+    async def restore_release(self, store: Store) -> ReleaseStatus:
+        """Serve the store's own plan and version again after a change to them that did not
+        become ready. An upgrade back rather than `helm rollback`: the revision before the
+        change asks for the volumes' old sizes, which the API server refuses for a volume the
+        change grew; here every volume keeps its size."""
+        return await self._apply(store, changing=False)
+
+    async def _apply(self, store: Store, *, changing: bool) -> ReleaseStatus:
         values_file = self.settings.values_file(store.environment)
         if not values_file.is_file():
             raise PermanentStepError(f"values file {values_file} does not exist")
-        plan, version = plan_of(store, self.settings), version_of(store, self.settings)
+        plan = plan_of(store, self.settings, changing=changing)
+        version = version_of(store, self.settings, changing=changing)
         # A larger plan expands the database claim first; the claim template keeps its size.
         await grow_database_claim(self.kube, store, self.settings, plan)
         template_size = await database_template_size(self.kube, store, self.settings, plan)
+        content_size = await wordpress_content_size(self.kube, store, self.settings, plan)
         release = await self.helm.ensure_release(
             self.settings.release_name,
             store.namespace,
@@ -239,7 +254,13 @@ class StoreSteps:
             values_files=[values_file],
             values=merged(
                 release_values(store, self.settings),
-                sized_values(plan, version, store.environment, template_size),
+                sized_values(
+                    plan,
+                    version,
+                    store.environment,
+                    database_template_size=template_size,
+                    wordpress_content_size=content_size,
+                ),
             ),
         )
         if release.status != "deployed":
@@ -324,10 +345,6 @@ class StoreSteps:
         except JobTemplateMissing as exc:
             raise PermanentStepError(str(exc)) from exc
         return JobOutcome(Phase.RUNNING)
-
-    async def roll_back(self, store: Store, revision: int) -> ReleaseStatus:
-        """Serve ``revision`` again after a change that did not become ready."""
-        return await self.helm.rollback(self.settings.release_name, store.namespace, revision)
 
     async def release_exists(self, store: Store) -> bool:
         return await self.helm.status(self.settings.release_name, store.namespace) is not None

@@ -189,7 +189,7 @@ async def day2_upgrades(api: RunningApp, kube: KubeStandin, store_id: str) -> No
     changed = await api.client.patch(f"/stores/{store_id}", json={"version": "v2"})
     assert changed.status_code == 202, changed.text
     failed = await wait_for_status(api.client, store_id, "Failed")
-    assert "rolled back to revision" in failed["status_reason"], failed
+    assert "rolled back to plan" in failed["status_reason"], failed
     kube.kubelet.heal()
 
 

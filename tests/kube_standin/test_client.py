@@ -7,6 +7,7 @@ tests that take `cluster` and not `kube_standin` also run against a real cluster
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -390,3 +391,41 @@ def test_delete_collection_by_label(core: client.CoreV1Api) -> None:
     core.delete_collection_namespaced_secret("shop", label_selector="app=web")
 
     assert [s.metadata.name for s in core.list_namespaced_secret("shop").items] == ["c"]
+
+
+def test_a_bound_claim_may_grow_but_never_shrink(core: client.CoreV1Api) -> None:
+    make_namespace(core)
+    claim: Any = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "content"},
+        "spec": {
+            "accessModes": ["ReadWriteOnce"],
+            "resources": {"requests": {"storage": "2Gi"}},
+            "volumeName": "pv-content",
+        },
+    }
+    core.create_namespaced_persistent_volume_claim("shop", claim)
+    deadline = time.monotonic() + 10
+    while core.read_namespaced_persistent_volume_claim("content", "shop").status.phase != "Bound":
+        assert time.monotonic() < deadline, "the claim was not bound"
+        time.sleep(0.05)
+
+    def resize(size: str) -> Any:
+        body = {"spec": {"resources": {"requests": {"storage": size}}}}
+        return core.patch_namespaced_persistent_volume_claim("content", "shop", body)
+
+    assert resize("5Gi").spec.resources.requests["storage"] == "5Gi"
+    assert resize("5120Mi").spec.resources.requests["storage"] == "5120Mi"  # the same size
+    with pytest.raises(ApiException) as refused:
+        resize("4Gi")
+    assert refused.value.status == 422
+    cause = status_of(refused.value)["details"]["causes"][0]
+    assert cause == {
+        "reason": "FieldValueForbidden",
+        "message": "Forbidden: field can not be less than previous value",
+        "field": "spec.resources.requests.storage",
+    }
+    stored = core.read_namespaced_persistent_volume_claim("content", "shop")
+    assert stored.spec.resources.requests["storage"] == "5120Mi"
+    assert stored.spec.volume_name == "pv-content"  # bound to the volume it was made for

@@ -121,7 +121,8 @@ async def test_a_rollout_halts_after_the_wave_that_fails_and_skips_pinned_stores
     untouched = [n for n in names[6:] if n != "r15"]
     assert {by_name[name] for name in untouched} == {"pending"}
     failed_entry = next(e for e in halted["stores"] if e["store_name"] == "r02")
-    assert "rolled back to revision 1" in failed_entry["message"]
+    rolled_back = "rolled back to plan small, version v1 (what revision 1 served)"
+    assert rolled_back in failed_entry["message"]
 
     listed = {
         s["store_name"]: s for s in (await api.client.get("/stores?limit=50")).json()["items"]

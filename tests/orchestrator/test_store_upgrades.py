@@ -214,9 +214,9 @@ async def test_a_version_that_never_becomes_ready_is_rolled_back(
     reason = failed["status_reason"]
     assert reason.startswith("change of version v1 -> v2 failed: not ready within 3s: ")
     assert "CrashLoopBackOff" in reason
-    assert reason.endswith("rolled back to revision 1 (plan small, version v1), now revision 3"), (
-        reason
-    )
+    assert reason.endswith(
+        "rolled back to plan small, version v1 (what revision 1 served), now revision 3"
+    ), reason
     assert (failed["version"], failed["upgrade"]) == ("v1", None)
     assert failed["versions"]["wordpress"] == "7.1.2"
     # The previous revision serves again.
@@ -234,19 +234,50 @@ async def test_a_version_that_never_becomes_ready_is_rolled_back(
     assert "woo_store_upgrades_failed_total 1.0" in metrics
 
 
+async def test_a_change_that_grew_a_volume_is_rolled_back_without_shrinking_it(
+    api: RunningApp, kube_standin: KubeStandin
+) -> None:
+    """The change grew wp-content (2Gi -> 5Gi) before failing. The revision before it asked
+    for 2Gi, which the API server refuses for a bound claim: the store gets its plan and
+    version back with the volume kept at 5Gi."""
+    allow_volume_expansion(kube_standin)
+    kube_standin.kubelet.fail("Deployment", "CrashLoopBackOff", image_contains=":7.2.0")
+    store = await ready_store(api, "grew")
+    old_image = wordpress_container(kube_standin, store["namespace"])["image"]
+
+    changed = await api.client.patch(
+        f"/stores/{store['id']}", json={"plan": "medium", "version": "v2"}
+    )
+    assert changed.status_code == 202
+    failed = await wait_for_store(
+        api.client, store["id"], lambda s: s["status"] == "Failed", timeout=30, what="Failed"
+    )
+
+    reason = failed["status_reason"]
+    assert "rolled back to plan small, version v1 (what revision 1 served)" in reason, reason
+    assert (failed["plan"], failed["version"], failed["upgrade"]) == ("small", "v1", None)
+    assert wordpress_container(kube_standin, store["namespace"])["image"] == old_image
+    namespace = store["namespace"]
+    assert claim_size(kube_standin, namespace, "store-wordpress-content") == "5Gi"
+    assert quota(kube_standin, namespace)["limits.memory"] == "8Gi"  # the small plan's again
+
+
 async def test_a_rollback_that_fails_says_so(
     settings_for: Callable[..., Settings],
     kube_standin: KubeStandin,
     helm_bin: Path,
     tmp_path: Path,
 ) -> None:
-    """helm itself fails the rollback: the store still ends Failed, and the reason says that the
-    new revision is what is left in the cluster."""
+    """helm itself fails the rollback (the third upgrade: install, change, rollback): the store
+    still ends Failed, and the reason says that the rollback failed."""
+    upgrades = tmp_path / "upgrades"
     broken_rollback = helm_wrapper(
         tmp_path,
         "helm",
-        f'case "$1" in\n  rollback) echo "Error: rollback exploded" >&2; exit 1;;\n'
-        f'  *) exec {helm_bin} "$@";;\nesac\n',
+        f'if [ "$1" = upgrade ]; then\n  echo >> {upgrades}\n'
+        f'  if [ "$(wc -l < {upgrades})" -ge 3 ]; then\n'
+        '    echo "Error: UPGRADE FAILED: rollback exploded" >&2; exit 1\n  fi\nfi\n'
+        f'exec {helm_bin} "$@"\n',
     )
     kube_standin.kubelet.fail("Deployment", "CrashLoopBackOff", image_contains=":7.2.0")
     async with running_app(settings_for(helm_bin=broken_rollback)) as api:
@@ -257,7 +288,10 @@ async def test_a_rollback_that_fails_says_so(
             api.client, store["id"], lambda s: s["status"] == "Failed", timeout=30, what="Failed"
         )
     assert failed["status_reason"].startswith("change of version v1 -> v2 failed: not ready")
-    assert failed["status_reason"].endswith("rollback to revision 1 failed: rollback exploded")
+    assert failed["status_reason"].endswith(
+        "rollback to plan small, version v1 (what revision 1 served) failed: "
+        "UPGRADE FAILED: rollback exploded"
+    ), failed["status_reason"]
     assert failed["version"] == "v1"
 
 

@@ -37,7 +37,7 @@ function makeRollout(overrides: Partial<Rollout> = {}): Rollout {
     stores: [
       entry("canary", 1, "succeeded", "upgraded to 2026.12"),
       entry("second", 2, "succeeded", "upgraded to 2026.12"),
-      entry("broken", 2, "failed", "change of version 2026.11 -> 2026.12 failed: not ready within 600s; rolled back to revision 1"),
+      entry("broken", 2, "failed", "change of version 2026.11 -> 2026.12 failed: not ready within 600s; rolled back to plan small, version 2026.11 (what revision 1 served), now revision 3"),
       entry("frozen", 0, "skipped-pinned", "pinned"),
     ],
     ...overrides,
@@ -69,7 +69,7 @@ describe("rollouts", () => {
     const second = screen.getByRole("region", { name: /Wave 2/ });
     const broken = within(second).getByRole("row", { name: /broken/ });
     expect(broken).toHaveTextContent("failed");
-    expect(broken).toHaveTextContent("rolled back to revision 1");
+    expect(broken).toHaveTextContent("rolled back to plan small, version 2026.11");
     expect(within(broken).getByRole("link", { name: "broken" })).toHaveAttribute("href", "/stores/id-broken");
     const pinned = screen.getByRole("region", { name: "Pinned (skipped)" });
     expect(within(pinned).getByRole("row", { name: /frozen/ })).toHaveTextContent("skipped-pinned");
