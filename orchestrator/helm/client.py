@@ -123,9 +123,23 @@ class HelmClient:
             await self.uninstall(current.name, current.namespace)
             return
         previous = current.revision - 1
-        await self.runner.rollback(
-            current.name, previous, namespace=current.namespace, timeout=self.timeout
-        )
+        try:
+            await self.runner.rollback(
+                current.name, previous, namespace=current.namespace, timeout=self.timeout
+            )
+        except HelmError as exc:
+            # The rollback can be refused for what the stuck upgrade already did (a volume it
+            # grew cannot shrink back). What matters is that the release is no longer pending:
+            # the upgrade that follows then goes over it.
+            after = await self.status(current.name, current.namespace)
+            if after is None or after.pending:
+                raise
+            log.warning(
+                "rollback of stuck release %s/%s failed (%s); upgrading over it",
+                current.namespace,
+                current.name,
+                exc,
+            )
 
 
 def _parse_status(payload: Any) -> ReleaseStatus:

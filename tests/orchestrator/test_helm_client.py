@@ -18,7 +18,7 @@ from orchestrator.config import REPO_ROOT
 from orchestrator.helm.client import HelmClient
 from orchestrator.helm.errors import ChartRenderError, HelmError, OperationInProgress
 from orchestrator.helm.runner import HelmRunner
-from tests.orchestrator.lifecycle_support import core_api
+from tests.orchestrator.lifecycle_support import core_api, helm_wrapper
 
 CHART = REPO_ROOT / "helm" / "woocommerce"
 VALUES = [REPO_ROOT / "values-local.yaml"]
@@ -105,6 +105,53 @@ async def test_stale_pending_upgrade_is_rolled_back_then_upgraded(
     recovered = await ensure(helm)
     # 1 deployed, 2 stuck, 3 the rollback to 1, 4 our upgrade.
     assert (recovered.revision, recovered.status) == (4, "deployed")
+
+
+async def test_a_stuck_upgrade_that_grew_a_volume_is_upgraded_over(
+    helm: HelmClient, kube_standin: KubeStandin
+) -> None:
+    """helm died in an upgrade that had already grown wp-content. Rolling back to the revision
+    before asks the bound claim to shrink, which the API server refuses; the release is no
+    longer pending after that attempt, so the upgrade goes ahead over it."""
+    grown = {"admin": {"existingSecret": "admin"}, "persistence": {"size": "5Gi"}}
+    await ensure(helm)
+    claim = "store-wordpress-content"
+    kube_standin.wait_for(
+        lambda: (
+            (kube_standin.read("persistentvolumeclaims", "shop", claim).get("status") or {}).get(
+                "phase"
+            )
+            == "Bound"
+        ),
+        timeout=10,
+    )
+    await ensure(helm, wordpress=grown)
+    _pretend_helm_died(kube_standin, 2, "pending-upgrade", age=timedelta(hours=1))
+
+    recovered = await ensure(helm, wordpress=grown)
+
+    assert recovered.status == "deployed"
+    claimed = kube_standin.read("persistentvolumeclaims", "shop", claim)
+    assert claimed["spec"]["resources"]["requests"]["storage"] == "5Gi"
+
+
+async def test_a_stuck_upgrade_whose_rollback_fails_stays_an_error(
+    helm: HelmClient, kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path
+) -> None:
+    """A rollback that fails and leaves the release pending is not gone over."""
+    await ensure(helm)
+    await ensure(helm)
+    _pretend_helm_died(kube_standin, 2, "pending-upgrade", age=timedelta(hours=1))
+    broken = helm_wrapper(
+        tmp_path,
+        "helm",
+        f'[ "$1" = rollback ] && {{ echo "Error: rollback exploded" >&2; exit 1; }}\n'
+        f'exec {helm_bin} "$@"\n',
+    )
+    stubborn = HelmClient(HelmRunner(broken, kubeconfig=kube_standin.kubeconfig), timeout=30)
+    with pytest.raises(HelmError, match="rollback exploded"):
+        await ensure(stubborn)
+    assert (await helm.status("store", "shop")).status == "pending-upgrade"  # type: ignore[union-attr]
 
 
 async def test_young_pending_release_is_left_to_its_owner(
