@@ -3,6 +3,7 @@ SIGKILL (no shutdown of any kind), started again on the same port and database."
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -11,7 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from harness.tokens import bearer
+from harness.ports import free_port
+from harness.tokens import ADMIN_TOKEN, bearer
 from orchestrator.config import REPO_ROOT
 
 START_TIMEOUT_SECONDS = 60.0
@@ -72,3 +74,22 @@ class OrchestratorProcess:
 
     def _log(self) -> str:
         return self.log.read_text(errors="replace")[-4000:]
+
+
+def orchestrator_process(
+    database_url: str, kubeconfig: Path, helm: Path, work: Path, **settings: str
+) -> OrchestratorProcess:
+    """An orchestrator (not started) on a free port, on ``database_url``, driving the cluster of
+    ``kubeconfig`` with ``helm``, the admin token accepted, its data and log under ``work``.
+    ``settings`` by their names in the settings class (``lease_seconds="5"``: WOO_LEASE_SECONDS)."""
+    env = {
+        **os.environ,
+        "WOO_PORT": str(free_port()),
+        "WOO_DATABASE_URL": database_url,
+        "WOO_KUBECONFIG": str(kubeconfig),
+        "WOO_HELM_BIN": str(helm),
+        "WOO_DATA_DIR": str(work / "var"),
+        "WOO_API_TOKEN": ADMIN_TOKEN,
+        **{f"WOO_{name.upper()}": value for name, value in settings.items()},
+    }
+    return OrchestratorProcess(env, work / "orchestrator.log")

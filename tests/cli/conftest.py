@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from harness.orchestrator import OrchestratorProcess
-from harness.ports import free_port
+from harness.orchestrator import OrchestratorProcess, orchestrator_process
 from harness.postgres import temporary_database
 from harness.tokens import ADMIN_TOKEN
 from kube_standin import KubeStandin
@@ -46,21 +45,17 @@ def platform(
 def start_orchestrator(
     database_url: str, kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path, **extra: str
 ) -> Iterator[OrchestratorProcess]:
-    env = {
-        **os.environ,
-        "WOO_PORT": str(free_port()),
-        "WOO_DATABASE_URL": database_url,
-        "WOO_KUBECONFIG": str(kube_standin.kubeconfig),
-        "WOO_HELM_BIN": str(helm_bin),
-        "WOO_READINESS_POLL_SECONDS": "0.3",
-        "WOO_BACKOFF_INITIAL_SECONDS": "0.2",
-        "WOO_HELM_TIMEOUT_SECONDS": "60",
-        "WOO_DATA_DIR": str(tmp_path / "var"),
-        "WOO_API_TOKEN": ADMIN_TOKEN,
-        "WOO_LOG_LEVEL": "warning",
+    process = orchestrator_process(
+        database_url,
+        kube_standin.kubeconfig,
+        helm_bin,
+        tmp_path,
+        readiness_poll_seconds="0.3",
+        backoff_initial_seconds="0.2",
+        helm_timeout_seconds="60",
+        log_level="warning",
         **extra,
-    }
-    process = OrchestratorProcess(env, tmp_path / "orchestrator.log")
+    )
     process.start()
     yield process
     process.stop()

@@ -23,7 +23,7 @@ def backup_platform(
     kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path
 ) -> Iterator[OrchestratorProcess]:
     support.install_credentials(kube_standin)
-    settings = {f"WOO_{key.upper()}": str(value) for key, value in support.SETTINGS.items()}
+    settings = {key: str(value) for key, value in support.SETTINGS.items()}
     with temporary_database("woo_cli_backups") as database:
         yield from start_orchestrator(database.url, kube_standin, helm_bin, tmp_path, **settings)
 

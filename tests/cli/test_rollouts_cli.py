@@ -4,14 +4,12 @@ and exit codes."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from harness.orchestrator import OrchestratorProcess
-from harness.ports import free_port
+from harness.orchestrator import orchestrator_process
 from harness.postgres import temporary_database
 from harness.tokens import ADMIN_TOKEN
 from kube_standin import KubeStandin
@@ -26,23 +24,19 @@ def fleet(kube_standin: KubeStandin, helm_bin: Path, tmp_path: Path) -> Iterator
     versions = tmp_path / "versions.yaml"
     versions.write_text(VERSIONS)
     with temporary_database("woo_cli_fleet") as database:
-        env = {
-            **os.environ,
-            "WOO_PORT": str(free_port()),
-            "WOO_DATABASE_URL": database.url,
-            "WOO_KUBECONFIG": str(kube_standin.kubeconfig),
-            "WOO_HELM_BIN": str(helm_bin),
-            "WOO_READINESS_POLL_SECONDS": "0.3",
-            "WOO_BACKOFF_INITIAL_SECONDS": "0.2",
-            "WOO_HELM_TIMEOUT_SECONDS": "60",
-            "WOO_DATA_DIR": str(tmp_path / "var"),
-            "WOO_API_TOKEN": ADMIN_TOKEN,
-            "WOO_LOG_LEVEL": "warning",
-            "WOO_VERSIONS_FILE": str(versions),
-            "WOO_UPGRADE_READY_DEADLINE_SECONDS": "3",
-            "WOO_ROLLOUT_INTERVAL_SECONDS": "0.2",
-        }
-        process = OrchestratorProcess(env, tmp_path / "orchestrator.log")
+        process = orchestrator_process(
+            database.url,
+            kube_standin.kubeconfig,
+            helm_bin,
+            tmp_path,
+            readiness_poll_seconds="0.3",
+            backoff_initial_seconds="0.2",
+            helm_timeout_seconds="60",
+            log_level="warning",
+            versions_file=str(versions),
+            upgrade_ready_deadline_seconds="3",
+            rollout_interval_seconds="0.2",
+        )
         process.start()
         try:
             yield cli_environment(tmp_path, WOO_URL=process.url, WOO_TOKEN=ADMIN_TOKEN)

@@ -3,16 +3,13 @@ still reaches Ready, in the same namespace, with the secrets it had."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from harness.orchestrator import OrchestratorProcess
-from harness.ports import free_port
+from harness.orchestrator import OrchestratorProcess, orchestrator_process
 from harness.stores import wait_for_status, wait_for_store
-from harness.tokens import ADMIN_TOKEN
 from kube_standin import KubeStandin
 from tests.orchestrator.lifecycle_support import helm_wrapper
 
@@ -25,23 +22,19 @@ def orchestrator(
     slow_helm = helm_wrapper(
         tmp_path, "helm", f'[ "$1" = upgrade ] && sleep 1.5\nexec {helm_bin} "$@"\n'
     )
-    env = {
-        **os.environ,
-        "WOO_PORT": str(free_port()),
-        "WOO_DATABASE_URL": postgres_database,
-        "WOO_KUBECONFIG": str(kube_standin.kubeconfig),
-        "WOO_HELM_BIN": str(slow_helm),
+    process = orchestrator_process(
+        postgres_database,
+        kube_standin.kubeconfig,
+        slow_helm,
+        tmp_path,
         # Short, as the restart waits for the killed process's lease to run out; not shorter,
         # or a renewal delayed by a busy CPU loses it.
-        "WOO_LEASE_SECONDS": "5",
-        "WOO_RECONCILE_INTERVAL_SECONDS": "0.2",
-        "WOO_READINESS_POLL_SECONDS": "0.3",
-        "WOO_BACKOFF_INITIAL_SECONDS": "0.2",
-        "WOO_HELM_TIMEOUT_SECONDS": "20",
-        "WOO_DATA_DIR": str(tmp_path / "var"),
-        "WOO_API_TOKEN": ADMIN_TOKEN,
-    }
-    process = OrchestratorProcess(env, tmp_path / "orchestrator.log")
+        lease_seconds="5",
+        reconcile_interval_seconds="0.2",
+        readiness_poll_seconds="0.3",
+        backoff_initial_seconds="0.2",
+        helm_timeout_seconds="20",
+    )
     yield process
     process.stop()
 

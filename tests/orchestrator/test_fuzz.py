@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 
-from harness.orchestrator import OrchestratorProcess
-from harness.ports import free_port
+from harness.orchestrator import OrchestratorProcess, orchestrator_process
 from harness.tokens import ADMIN_TOKEN, bearer
 from kube_standin import KubeStandin
 from orchestrator.openapi import openapi_document
@@ -39,21 +37,17 @@ def orchestrator(
     # A helm that fails at once: the fuzzed stores must not make the machine install hundreds
     # of releases; the API under test is the same.
     failing_helm = helm_wrapper(tmp_path, "helm", "echo 'Error: fuzzing' >&2\nexit 1\n")
-    env = {
-        **os.environ,
-        "WOO_PORT": str(free_port()),
-        "WOO_DATABASE_URL": postgres_database,
-        "WOO_KUBECONFIG": str(kube_standin.kubeconfig),
-        "WOO_HELM_BIN": str(failing_helm),
-        "WOO_DATA_DIR": str(tmp_path / "var"),
-        "WOO_API_TOKEN": ADMIN_TOKEN,
-        "WOO_LOG_LEVEL": "warning",
-        "WOO_MAX_CONCURRENCY": "1",
-        "WOO_BACKOFF_INITIAL_SECONDS": "30",
+    process = orchestrator_process(
+        postgres_database,
+        kube_standin.kubeconfig,
+        failing_helm,
+        tmp_path,
+        log_level="warning",
+        max_concurrency="1",
+        backoff_initial_seconds="30",
         # Let the fuzzer reach the routes instead of the rate limiter.
-        "WOO_RATE_LIMIT_BURST": "100000",
-    }
-    process = OrchestratorProcess(env, tmp_path / "orchestrator.log")
+        rate_limit_burst="100000",
+    )
     process.start()
     yield process
     process.stop()

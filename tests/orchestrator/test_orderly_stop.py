@@ -5,7 +5,6 @@ and the log names what was left."""
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,10 +12,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from harness.orchestrator import OrchestratorProcess
-from harness.ports import free_port
+from harness.orchestrator import OrchestratorProcess, orchestrator_process
 from harness.stores import wait_for_store
-from harness.tokens import ADMIN_TOKEN
 from kube_standin import KubeStandin
 from tests.orchestrator.lifecycle_support import helm_wrapper
 
@@ -43,18 +40,14 @@ def orchestrator(
         "helm",
         f'echo $$ >> {helm_pids}\n[ "$1" = upgrade ] && sleep 60\nexec {helm_bin} "$@"\n',
     )
-    env = {
-        **os.environ,
-        "WOO_PORT": str(free_port()),
-        "WOO_DATABASE_URL": postgres_database,
-        "WOO_KUBECONFIG": str(kube_standin.kubeconfig),
-        "WOO_HELM_BIN": str(slow_helm),
-        "WOO_RECONCILE_INTERVAL_SECONDS": "0.2",
-        "WOO_SHUTDOWN_SECONDS": str(SHUTDOWN_SECONDS),
-        "WOO_DATA_DIR": str(tmp_path / "var"),
-        "WOO_API_TOKEN": ADMIN_TOKEN,
-    }
-    process = OrchestratorProcess(env, tmp_path / "orchestrator.log")
+    process = orchestrator_process(
+        postgres_database,
+        kube_standin.kubeconfig,
+        slow_helm,
+        tmp_path,
+        reconcile_interval_seconds="0.2",
+        shutdown_seconds=str(SHUTDOWN_SECONDS),
+    )
     yield process
     if process.process is not None and process.process.poll() is None:
         process.kill()
