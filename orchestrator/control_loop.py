@@ -9,7 +9,7 @@ waits for a slice of a burst, not for the whole of it.
 
 Objects bound to a loop (database engines, HTTP clients, asyncio events) must be made and used
 on one loop: what runs here is built here (``run``), and the API reaches it only through
-methods that hop loops (``call``).
+methods that hop loops (``call_on``).
 """
 
 from __future__ import annotations

@@ -103,10 +103,9 @@ async def wordpress_content_size(
     grew it, and a change undone keeps it): a bound claim never shrinks, and the API server
     refuses a manifest that asks it to."""
     claim = await kube.get_claim(store.namespace, wordpress_content_claim_name(settings))
-    requests = (((claim or {}).get("spec") or {}).get("resources") or {}).get("requests") or {}
-    current = requests.get("storage")
-    if current is not None and memory(str(current)) > memory(plan.wordpress_storage):
-        return str(current)
+    current = _requested_storage(claim)
+    if current is not None and memory(current) > memory(plan.wordpress_storage):
+        return current
     return plan.wordpress_storage
 
 
@@ -119,8 +118,8 @@ async def grow_database_claim(
     claim = await kube.get_claim(store.namespace, name)
     if claim is None:
         return None
-    current = ((claim.get("spec") or {}).get("resources") or {}).get("requests", {}).get("storage")
-    if current is not None and memory(str(current)) >= memory(plan.database_storage):
+    current = _requested_storage(claim)
+    if current is not None and memory(current) >= memory(plan.database_storage):
         return None
     await kube.resize_claim(store.namespace, name, plan.database_storage)
     return f"database volume {name} resized from {current} to {plan.database_storage}"
@@ -141,8 +140,7 @@ async def storage_refusal(
         claim = await kube.get_claim(store.namespace, name)
         if claim is None:
             continue
-        requests = ((claim.get("spec") or {}).get("resources") or {}).get("requests") or {}
-        current = str(requests.get("storage", "0"))
+        current = _requested_storage(claim) or "0"
         if memory(size) < memory(current):
             return f"volume {name} is {current} and would shrink to {size}; volumes only grow"
         if memory(size) == memory(current):
@@ -161,13 +159,18 @@ async def storage_refusal(
     return None
 
 
+def _requested_storage(claim: Json | None) -> str | None:
+    """The storage a claim (or claim template) asks for, as written."""
+    requests = (((claim or {}).get("spec") or {}).get("resources") or {}).get("requests") or {}
+    return str(requests["storage"]) if "storage" in requests else None
+
+
 def _template_size(statefulset: Json | None) -> str | None:
     if statefulset is None:
         return None
     for template in (statefulset.get("spec") or {}).get("volumeClaimTemplates") or []:
         if (template.get("metadata") or {}).get("name") == CLAIM_TEMPLATE:
-            size = ((template.get("spec") or {}).get("resources") or {}).get("requests", {})
-            return str(size["storage"]) if "storage" in size else None
+            return _requested_storage(template)
     return None
 
 
